@@ -1,0 +1,166 @@
+//! The one error type of the library.
+//!
+//! Every fallible function in `soa_core` returns [`Result<T>`]. The variants are coarse and
+//! carry what a person needs to fix the input: the offending value and what is wrong with it.
+//! [`Error::kind`] gives a stable, data-free classification that the Python and C front ends
+//! map to an exception class or a status code.
+
+use std::path::PathBuf;
+
+/// Result alias used throughout `soa_core`.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Everything that can go wrong in `soa_core`.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A proxy address (an entry of `proxyAddresses` / `EmailAddresses`) is malformed, or a set
+    /// of them breaks a rule (two primaries, a duplicate).
+    #[error("invalid proxy address {input:?}: {reason}")]
+    InvalidProxyAddress {
+        /// The text that was rejected.
+        input: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+
+    /// An SMTP address is malformed.
+    #[error("invalid SMTP address {input:?}: {reason}")]
+    InvalidSmtpAddress {
+        /// The text that was rejected.
+        input: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+
+    /// A four-part product version (such as `2.5.190.0`) could not be parsed.
+    #[error("invalid version {input:?}: {reason}")]
+    InvalidVersion {
+        /// The text that was rejected.
+        input: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+
+    /// A recipient type name could not be parsed.
+    #[error("invalid recipient type {input:?}: {reason}")]
+    InvalidRecipientType {
+        /// The text that was rejected.
+        input: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+
+    /// An attribute name is not in the catalog.
+    #[error(
+        "unknown attribute {name:?}: not an LDAP name, Exchange Online property, Set-Mailbox parameter or Graph name in the catalog"
+    )]
+    UnknownAttribute {
+        /// The name that was looked up.
+        name: String,
+    },
+
+    /// The attribute catalog (built-in table or a user override) is inconsistent.
+    #[error("invalid catalog {origin}: {reason}")]
+    InvalidCatalog {
+        /// Where the table came from: `built-in table` or the override file's name.
+        origin: String,
+        /// What is wrong, naming the row.
+        reason: String,
+    },
+
+    /// A value handed to the library is not acceptable for what it is used for.
+    #[error("invalid {what}: {reason}")]
+    InvalidInput {
+        /// What the value is (for example `attribute value for CustomAttribute1`).
+        what: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+
+    /// A JSON document could not be parsed into the expected shape.
+    #[error("invalid JSON in {context}: {source}")]
+    Json {
+        /// What was being read (a file name, or a description of the value).
+        context: String,
+        /// The parser's error, with line and column.
+        #[source]
+        source: serde_json::Error,
+    },
+
+    /// A file could not be read or written.
+    #[error("cannot {action} {}: {source}", path.display())]
+    Io {
+        /// What was being done (`read`, `write`, ...).
+        action: &'static str,
+        /// The file.
+        path: PathBuf,
+        /// The operating system's error.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// A stable, data-free classification of an [`Error`].
+///
+/// The bindings map each kind to one exception class (Python) or status code (C ABI); new kinds
+/// are only ever added, never renumbered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// [`Error::InvalidProxyAddress`].
+    InvalidProxyAddress,
+    /// [`Error::InvalidSmtpAddress`].
+    InvalidSmtpAddress,
+    /// [`Error::InvalidVersion`].
+    InvalidVersion,
+    /// [`Error::InvalidRecipientType`].
+    InvalidRecipientType,
+    /// [`Error::UnknownAttribute`].
+    UnknownAttribute,
+    /// [`Error::InvalidCatalog`].
+    InvalidCatalog,
+    /// [`Error::InvalidInput`].
+    InvalidInput,
+    /// [`Error::Json`].
+    Json,
+    /// [`Error::Io`].
+    Io,
+}
+
+impl Error {
+    /// The kind of this error, for mapping to exception classes and status codes.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Error::InvalidProxyAddress { .. } => ErrorKind::InvalidProxyAddress,
+            Error::InvalidSmtpAddress { .. } => ErrorKind::InvalidSmtpAddress,
+            Error::InvalidVersion { .. } => ErrorKind::InvalidVersion,
+            Error::InvalidRecipientType { .. } => ErrorKind::InvalidRecipientType,
+            Error::UnknownAttribute { .. } => ErrorKind::UnknownAttribute,
+            Error::InvalidCatalog { .. } => ErrorKind::InvalidCatalog,
+            Error::InvalidInput { .. } => ErrorKind::InvalidInput,
+            Error::Json { .. } => ErrorKind::Json,
+            Error::Io { .. } => ErrorKind::Io,
+        }
+    }
+
+    /// Whether the error was caused by bad input from the caller (as opposed to the
+    /// environment). The Python binding derives these exceptions from `ValueError`.
+    pub fn is_bad_input(&self) -> bool {
+        !matches!(self.kind(), ErrorKind::Io)
+    }
+
+    pub(crate) fn invalid_input(what: impl Into<String>, reason: impl Into<String>) -> Self {
+        Error::InvalidInput {
+            what: what.into(),
+            reason: reason.into(),
+        }
+    }
+
+    pub(crate) fn json(context: impl Into<String>, source: serde_json::Error) -> Self {
+        Error::Json {
+            context: context.into(),
+            source,
+        }
+    }
+}

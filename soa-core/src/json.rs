@@ -1,0 +1,29 @@
+//! JSON in and out, with errors that say what was being read.
+//!
+//! The C ABI and the Python binding exchange complex values as JSON whose shape is the serde
+//! shape of the core type; they go through these two functions so that every front end reports
+//! a malformed document the same way.
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::{Error, Result};
+
+/// Parses `text` as a `T`; `context` names what is being read (`"mailbox state"`, a file name).
+///
+/// ```
+/// let err = soa_core::json::from_str::<Vec<String>>("[1,", "proxy addresses").unwrap_err();
+/// assert!(err.to_string().starts_with("invalid JSON in proxy addresses"));
+/// ```
+pub fn from_str<T: DeserializeOwned>(text: &str, context: &str) -> Result<T> {
+    serde_json::from_str(text).map_err(|e| Error::json(context, e))
+}
+
+/// Serializes `value` as compact JSON.
+///
+/// Serializing the library's own types cannot fail (their maps have string keys); a failure of
+/// a caller's type is reported as [`Error::InvalidInput`].
+pub fn to_string<T: Serialize + ?Sized>(value: &T) -> Result<String> {
+    serde_json::to_string(value)
+        .map_err(|e| Error::invalid_input("value to serialize", e.to_string()))
+}

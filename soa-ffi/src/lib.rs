@@ -1,0 +1,37 @@
+//! # soa_ffi — the C ABI of exchange-soa
+//!
+//! A thin conversion layer over [`soa_core`]: every function here checks its pointers and UTF-8,
+//! calls one core function inside a panic boundary, and converts the result. No Exchange logic
+//! lives here. The contract — status codes, ownership, NULL rules, threading — is in this
+//! crate's README and in `include/soa.h`.
+//!
+//! Complex values cross the boundary as UTF-8 JSON whose shape is the serde shape of the core
+//! type (for example [`soa_core::authority::MailboxState`] as
+//! `{"dir_synced":true,"cloud_managed":false,"recipient_type":"UserMailbox"}`).
+
+// The C ABI needs raw pointers; every dereference goes through the checked helpers in `ffi`.
+#![allow(unsafe_code)]
+// C spelling for C types (`soa_catalog`, `soa_status`), as rustls-ffi does.
+#![allow(non_camel_case_types)]
+// Exported functions take C pointers in safe signatures; each one is NULL-checked in `ffi`.
+#![allow(clippy::not_unsafe_ptr_arg_deref)]
+
+mod authority;
+mod catalog;
+mod ffi;
+mod model;
+mod preflight;
+mod status;
+
+pub use authority::{soa_decide_edit, soa_master, soa_rollback_loss};
+pub use catalog::{
+    soa_catalog, soa_catalog_builtin, soa_catalog_free, soa_catalog_len, soa_catalog_lookup,
+    soa_catalog_to_json, soa_catalog_with_override_file, soa_catalog_with_override_json,
+};
+pub use ffi::{soa_debug_panic, soa_last_error, soa_string_free, soa_version};
+pub use model::{
+    soa_proxy_address_parse, soa_proxy_addresses_parse, soa_recipient_type_parse,
+    soa_smtp_address_parse, soa_sync_version_compare, soa_sync_version_parse,
+};
+pub use preflight::{soa_preflight_check_mailbox, soa_preflight_check_organization};
+pub use status::{soa_status, soa_status_name};
