@@ -301,7 +301,7 @@ fn cloud_verdict(name: &str, written_back: bool, state: &MailboxState, on_prem: 
 }
 
 /// Checks that `value` fits the attribute's value kind.
-fn validate_value(attribute: &Attribute, value: &AttributeValue) -> Result<()> {
+pub(crate) fn validate_value(attribute: &Attribute, value: &AttributeValue) -> Result<()> {
     let what = || format!("value for {}", attribute.name());
     match (attribute.value_kind, value) {
         (_, AttributeValue::Null) => Ok(()),
@@ -434,7 +434,8 @@ impl RollbackLoss {
 ///
 /// `cloud` and `ad` map attribute names (any catalog name: LDAP, Exchange property, parameter or
 /// Graph) to values. Only exchange-class attributes are considered: identity attributes are
-/// mastered in AD anyway, and cloud-only settings never came from AD. Values are compared by
+/// mastered in AD anyway, and cloud-only settings never came from AD; exchange attributes without
+/// an LDAP name are derived from others and skipped. Values are compared by
 /// kind (see [`AttributeValue::equivalent`]). An attribute absent from `ad` is reported when the
 /// cloud holds a value for it, with `ad_value: None`.
 ///
@@ -463,7 +464,10 @@ pub fn rollback_loss(
 
     let entries: Vec<LossEntry> = cloud
         .values()
-        .filter(|(attr, _)| attr.class == AttributeClass::Exchange)
+        // Only what sync carries from AD can be overwritten: an exchange-class attribute
+        // without an LDAP name (PrimarySmtpAddress, derived from EmailAddresses) follows the
+        // attribute it derives from.
+        .filter(|(attr, _)| attr.class == AttributeClass::Exchange && attr.ldap_name.is_some())
         .filter_map(|&(attr, cloud_value)| {
             let ad_value = ad.get(attr.name()).map(|&(_, v)| v.clone());
             let lost = match &ad_value {

@@ -88,6 +88,50 @@ pub enum Error {
         source: serde_json::Error,
     },
 
+    /// An object (mailbox, user, AD account) does not exist.
+    #[error("{what} {identity:?} was not found")]
+    NotFound {
+        /// What was looked for (`mailbox`, `user`, `AD user`).
+        what: &'static str,
+        /// The identity that was looked up.
+        identity: String,
+    },
+
+    /// The caller holds no role that allows the operation.
+    #[error("access denied: {principal:?} holds no role that grants {cmdlet} -{parameter}")]
+    AccessDenied {
+        /// Who called.
+        principal: String,
+        /// The cmdlet.
+        cmdlet: String,
+        /// The parameter that was not granted.
+        parameter: String,
+    },
+
+    /// Exchange Online refused to change an attribute that is mastered on-premises: the
+    /// mailbox is dir-synced and not cloud-managed. The message is the one admins see.
+    #[error("{message}")]
+    OutOfWriteScope {
+        /// The mailbox.
+        identity: String,
+        /// The cmdlet.
+        cmdlet: String,
+        /// The refused parameter.
+        parameter: String,
+        /// The service's message.
+        message: String,
+    },
+
+    /// Exchange Online refused an operation for another reason (an ineligible recipient, an
+    /// identity attribute, a parameter combination the cmdlet does not accept, ...).
+    #[error("{cmdlet} failed: {message}")]
+    Exchange {
+        /// The cmdlet.
+        cmdlet: String,
+        /// The service's message.
+        message: String,
+    },
+
     /// A file could not be read or written.
     #[error("cannot {action} {}: {source}", path.display())]
     Io {
@@ -126,6 +170,14 @@ pub enum ErrorKind {
     Json,
     /// [`Error::Io`].
     Io,
+    /// [`Error::NotFound`].
+    NotFound,
+    /// [`Error::AccessDenied`].
+    AccessDenied,
+    /// [`Error::OutOfWriteScope`].
+    OutOfWriteScope,
+    /// [`Error::Exchange`].
+    Exchange,
 }
 
 impl Error {
@@ -141,13 +193,28 @@ impl Error {
             Error::InvalidInput { .. } => ErrorKind::InvalidInput,
             Error::Json { .. } => ErrorKind::Json,
             Error::Io { .. } => ErrorKind::Io,
+            Error::NotFound { .. } => ErrorKind::NotFound,
+            Error::AccessDenied { .. } => ErrorKind::AccessDenied,
+            Error::OutOfWriteScope { .. } => ErrorKind::OutOfWriteScope,
+            Error::Exchange { .. } => ErrorKind::Exchange,
         }
     }
 
     /// Whether the error was caused by bad input from the caller (as opposed to the
-    /// environment). The Python binding derives these exceptions from `ValueError`.
+    /// environment or the service). The Python binding derives these exceptions from
+    /// `ValueError`.
     pub fn is_bad_input(&self) -> bool {
-        !matches!(self.kind(), ErrorKind::Io)
+        matches!(
+            self.kind(),
+            ErrorKind::InvalidProxyAddress
+                | ErrorKind::InvalidSmtpAddress
+                | ErrorKind::InvalidVersion
+                | ErrorKind::InvalidRecipientType
+                | ErrorKind::UnknownAttribute
+                | ErrorKind::InvalidCatalog
+                | ErrorKind::InvalidInput
+                | ErrorKind::Json
+        )
     }
 
     pub(crate) fn invalid_input(what: impl Into<String>, reason: impl Into<String>) -> Self {

@@ -68,10 +68,13 @@
 pub mod authority;
 pub mod catalog;
 mod error;
+pub mod exo;
+mod fsutil;
 pub mod json;
 pub mod model;
 pub mod preflight;
 pub mod pwsh;
+pub mod sim;
 
 pub use error::{Error, ErrorKind, Result};
 

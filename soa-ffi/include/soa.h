@@ -18,6 +18,7 @@
  - 1–99: misuse of the ABI (NULL, invalid UTF-8, a caught panic).
  - 100–199: bad input (malformed addresses, versions, JSON, unknown names).
  - 200–299: the environment (files).
+ - 300–399: Exchange Online (or the simulated organization) refused the operation.
  */
 enum soa_status
 #if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
@@ -80,6 +81,22 @@ enum soa_status
    A file could not be read or written.
    */
   SOA_STATUS_IO = 200,
+  /*
+   The mailbox, user or account does not exist.
+   */
+  SOA_STATUS_NOT_FOUND = 300,
+  /*
+   The caller holds no role that grants the cmdlet parameter.
+   */
+  SOA_STATUS_ACCESS_DENIED = 301,
+  /*
+   The attribute is mastered on-premises: the mailbox is dir-synced and not cloud-managed.
+   */
+  SOA_STATUS_OUT_OF_WRITE_SCOPE = 302,
+  /*
+   Exchange Online refused the operation for another reason.
+   */
+  SOA_STATUS_EXCHANGE_REFUSED = 303,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L

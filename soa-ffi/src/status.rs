@@ -11,6 +11,7 @@ use soa_core::ErrorKind;
 /// - 1–99: misuse of the ABI (NULL, invalid UTF-8, a caught panic).
 /// - 100–199: bad input (malformed addresses, versions, JSON, unknown names).
 /// - 200–299: the environment (files).
+/// - 300–399: Exchange Online (or the simulated organization) refused the operation.
 #[repr(i32)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum soa_status {
@@ -42,6 +43,14 @@ pub enum soa_status {
     InvalidJson = 107,
     /// A file could not be read or written.
     Io = 200,
+    /// The mailbox, user or account does not exist.
+    NotFound = 300,
+    /// The caller holds no role that grants the cmdlet parameter.
+    AccessDenied = 301,
+    /// The attribute is mastered on-premises: the mailbox is dir-synced and not cloud-managed.
+    OutOfWriteScope = 302,
+    /// Exchange Online refused the operation for another reason.
+    ExchangeRefused = 303,
 }
 
 impl From<ErrorKind> for soa_status {
@@ -56,6 +65,10 @@ impl From<ErrorKind> for soa_status {
             ErrorKind::InvalidInput => soa_status::InvalidInput,
             ErrorKind::Json => soa_status::InvalidJson,
             ErrorKind::Io => soa_status::Io,
+            ErrorKind::NotFound => soa_status::NotFound,
+            ErrorKind::AccessDenied => soa_status::AccessDenied,
+            ErrorKind::OutOfWriteScope => soa_status::OutOfWriteScope,
+            ErrorKind::Exchange => soa_status::ExchangeRefused,
             _ => soa_status::Unknown,
         }
     }
@@ -78,6 +91,10 @@ impl soa_status {
             soa_status::InvalidInput => c"SOA_STATUS_INVALID_INPUT",
             soa_status::InvalidJson => c"SOA_STATUS_INVALID_JSON",
             soa_status::Io => c"SOA_STATUS_IO",
+            soa_status::NotFound => c"SOA_STATUS_NOT_FOUND",
+            soa_status::AccessDenied => c"SOA_STATUS_ACCESS_DENIED",
+            soa_status::OutOfWriteScope => c"SOA_STATUS_OUT_OF_WRITE_SCOPE",
+            soa_status::ExchangeRefused => c"SOA_STATUS_EXCHANGE_REFUSED",
         }
     }
 }
@@ -101,6 +118,10 @@ pub extern "C" fn soa_status_name(status: i32) -> *const c_char {
         soa_status::InvalidInput,
         soa_status::InvalidJson,
         soa_status::Io,
+        soa_status::NotFound,
+        soa_status::AccessDenied,
+        soa_status::OutOfWriteScope,
+        soa_status::ExchangeRefused,
     ];
     all.iter()
         .find(|s| **s as i32 == status)

@@ -4,7 +4,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::{AttributeValue, ProxyAddresses, RecipientTypeDetails, SmtpAddress};
-use crate::Result;
+use crate::{Error, Result};
 
 /// An Exchange Online mailbox as read from `Get-Mailbox | ConvertTo-Json` (PowerShell 7 or
 /// Windows PowerShell 5.1).
@@ -170,6 +170,89 @@ impl Mailbox {
             _ => return None,
         })
     }
+}
+
+impl Mailbox {
+    /// Sets a typed field by its Get-Mailbox property name (ignoring ASCII case): the inverse
+    /// of [`property`](Self::property). Returns `Ok(false)` for a property this type does not
+    /// hold, and an error when the value does not fit the field (a list for a single-valued
+    /// property, a malformed date or recipient type, a non-Boolean for a Boolean).
+    pub fn set_property(&mut self, exo_property: &str, value: &AttributeValue) -> Result<bool> {
+        let name = exo_property.to_ascii_lowercase();
+        let single = || single_string(exo_property, value);
+        if let Some(i) = numbered(&name, "extensioncustomattribute", 5) {
+            self.extension_custom_attributes[i] = value.to_strings();
+            return Ok(true);
+        }
+        if let Some(i) = numbered(&name, "customattribute", 15) {
+            self.custom_attributes[i] = single()?;
+            return Ok(true);
+        }
+        let boolean = || {
+            value.as_bool().ok_or_else(|| Error::InvalidInput {
+                what: format!("value of {exo_property}"),
+                reason: format!("{value} is not a Boolean"),
+            })
+        };
+        match name.as_str() {
+            "identity" => self.identity = single()?,
+            "name" => self.name = single()?,
+            "alias" => self.alias = single()?,
+            "displayname" => self.display_name = single()?,
+            "userprincipalname" => self.user_principal_name = single()?,
+            "primarysmtpaddress" => self.primary_smtp_address = single()?,
+            "windowsemailaddress" => self.windows_email_address = single()?,
+            "emailaddresses" => self.email_addresses = value.to_strings(),
+            "recipienttypedetails" => {
+                self.recipient_type_details = single()?
+                    .map(|t| RecipientTypeDetails::parse(&t))
+                    .transpose()?;
+            }
+            "exchangeguid" => self.exchange_guid = single()?,
+            "externaldirectoryobjectid" => self.external_directory_object_id = single()?,
+            "guid" => self.guid = single()?,
+            "isdirsynced" => self.is_dir_synced = boolean()?,
+            "isexchangecloudmanaged" => self.is_exchange_cloud_managed = boolean()?,
+            "hiddenfromaddresslistsenabled" => self.hidden_from_address_lists_enabled = boolean()?,
+            "forwardingaddress" => self.forwarding_address = single()?,
+            "forwardingsmtpaddress" => self.forwarding_smtp_address = single()?,
+            "delivertomailboxandforward" => self.deliver_to_mailbox_and_forward = boolean()?,
+            "litigationholdenabled" => self.litigation_hold_enabled = boolean()?,
+            "whenchanged" => self.when_changed = parse_date(exo_property, single()?)?,
+            "whenchangedutc" => self.when_changed_utc = parse_date(exo_property, single()?)?,
+            "whencreated" => self.when_created = parse_date(exo_property, single()?)?,
+            "whencreatedutc" => self.when_created_utc = parse_date(exo_property, single()?)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+
+/// A single-valued property's value as an optional string (empty means none).
+pub(super) fn single_string(property: &str, value: &AttributeValue) -> Result<Option<String>> {
+    match value {
+        AttributeValue::List(items) if items.len() > 1 => Err(Error::InvalidInput {
+            what: format!("value of {property}"),
+            reason: format!(
+                "the property is single-valued but {} values were given",
+                items.len()
+            ),
+        }),
+        v => Ok(v.to_strings().into_iter().next()),
+    }
+}
+
+/// An RFC 3339 date, as [`property`](Mailbox::property) writes them.
+pub(super) fn parse_date(property: &str, text: Option<String>) -> Result<Option<DateTime<Utc>>> {
+    text.map(|t| {
+        DateTime::parse_from_rfc3339(&t)
+            .map(|d| d.with_timezone(&Utc))
+            .map_err(|e| Error::InvalidInput {
+                what: format!("value of {property}"),
+                reason: format!("{t:?} is not an RFC 3339 date: {e}"),
+            })
+    })
+    .transpose()
 }
 
 /// For `name` = `prefix` followed by a number in 1..=`max` (no leading zero), the 0-based index.

@@ -1,0 +1,1 @@
+//! Generation of realistic organizations (written next).
