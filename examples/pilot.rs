@@ -150,10 +150,11 @@ fn run(text: &str, origin: &str) -> Result<(), soa_core::Error> {
         let loss = rollback_loss(catalog, &MailboxState::from_mailbox(mailbox), &cloud, &ad)?;
         println!("   {who}: {}", loss.summary);
         for e in &loss.entries {
-            let ad_value = e
-                .ad_value
-                .as_ref()
-                .map_or("(unknown)".to_owned(), ToString::to_string);
+            let ad_value = if e.ad_supplied {
+                e.ad_value.to_string()
+            } else {
+                "(unknown)".to_owned()
+            };
             println!(
                 "      {:<30} cloud {}  ->  AD {}",
                 e.attribute, e.cloud_value, ad_value

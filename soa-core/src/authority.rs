@@ -36,6 +36,17 @@ pub enum Authority {
     EntraId,
 }
 
+impl Authority {
+    /// The serde name: `on_premises_ad`, `exchange_online`, `entra_id`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Authority::OnPremisesAd => "on_premises_ad",
+            Authority::ExchangeOnline => "exchange_online",
+            Authority::EntraId => "entra_id",
+        }
+    }
+}
+
 impl fmt::Display for Authority {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
@@ -127,6 +138,41 @@ impl EditLocation {
     fn is_on_premises(self) -> bool {
         !matches!(self, EditLocation::ExchangeOnline)
     }
+
+    /// The serde name: `exchange_online`, `on_premises_exchange`, `active_directory`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EditLocation::ExchangeOnline => "exchange_online",
+            EditLocation::OnPremisesExchange => "on_premises_exchange",
+            EditLocation::ActiveDirectory => "active_directory",
+        }
+    }
+}
+
+impl std::str::FromStr for EditLocation {
+    type Err = Error;
+
+    /// Parses the serde name, ignoring case, `-` for `_`, and the PowerShell-style spelling
+    /// without separators (`ActiveDirectory`).
+    fn from_str(s: &str) -> Result<Self> {
+        let key: String = s
+            .trim()
+            .chars()
+            .filter(|c| *c != '_' && *c != '-' && *c != ' ')
+            .collect::<String>()
+            .to_ascii_lowercase();
+        match key.as_str() {
+            "exchangeonline" => Ok(EditLocation::ExchangeOnline),
+            "onpremisesexchange" => Ok(EditLocation::OnPremisesExchange),
+            "activedirectory" => Ok(EditLocation::ActiveDirectory),
+            _ => Err(Error::invalid_input(
+                "edit location",
+                format!(
+                    "{s:?} is not one of exchange_online, on_premises_exchange, active_directory"
+                ),
+            )),
+        }
+    }
 }
 
 /// An edit an admin is about to make.
@@ -157,6 +203,18 @@ pub enum AdVisibility {
     Never,
     /// There is no AD object (a cloud-only mailbox).
     NoAdObject,
+}
+
+impl AdVisibility {
+    /// The serde name: `direct`, `writeback`, `never`, `no_ad_object`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AdVisibility::Direct => "direct",
+            AdVisibility::Writeback => "writeback",
+            AdVisibility::Never => "never",
+            AdVisibility::NoAdObject => "no_ad_object",
+        }
+    }
 }
 
 /// The verdict on a [`ProposedEdit`].
@@ -306,7 +364,15 @@ pub(crate) fn validate_value(attribute: &Attribute, value: &AttributeValue) -> R
     match (attribute.value_kind, value) {
         (_, AttributeValue::Null) => Ok(()),
         (ValueKind::ProxyAddresses, v) => ProxyAddresses::parse(v.to_strings()).map(drop),
-        (ValueKind::SmtpAddress, AttributeValue::String(s)) => s.parse::<SmtpAddress>().map(drop),
+        // Exchange Online shows some address properties (ForwardingSmtpAddress) with an
+        // `smtp:` prefix; both forms are accepted.
+        (ValueKind::SmtpAddress, AttributeValue::String(s)) => {
+            let bare = s
+                .get(..5)
+                .filter(|p| p.eq_ignore_ascii_case("smtp:"))
+                .map_or(s.as_str(), |_| &s[5..]);
+            bare.parse::<SmtpAddress>().map(drop)
+        }
         (ValueKind::Boolean, v) => v
             .as_bool()
             .map(drop)
@@ -403,9 +469,12 @@ pub struct LossEntry {
     pub ldap_name: Option<String>,
     /// The value in Exchange Online now, which will be lost.
     pub cloud_value: AttributeValue,
-    /// The AD value that will replace it; `None` when the caller did not supply one (the cloud
-    /// value is then overwritten by whatever AD holds, and cannot be shown).
-    pub ad_value: Option<AttributeValue>,
+    /// The AD value that will replace it (`null` when AD holds none, or when it was not
+    /// supplied: see [`LossEntry::ad_supplied`]).
+    pub ad_value: AttributeValue,
+    /// Whether the caller supplied AD's value. When not, the cloud value is overwritten by
+    /// whatever AD holds, which cannot be shown.
+    pub ad_supplied: bool,
     /// Whether the attribute is in the writeback set: if writeback is running, waiting for its
     /// next cycle before rolling back would carry the cloud value to AD instead of losing it.
     pub written_back: bool,
@@ -437,7 +506,7 @@ impl RollbackLoss {
 /// mastered in AD anyway, and cloud-only settings never came from AD; exchange attributes without
 /// an LDAP name are derived from others and skipped. Values are compared by
 /// kind (see [`AttributeValue::equivalent`]). An attribute absent from `ad` is reported when the
-/// cloud holds a value for it, with `ad_value: None`.
+/// cloud holds a value for it, with `ad_supplied: false`.
 ///
 /// Errors on a name the catalog does not know, or on two names for the same attribute in one
 /// map.
@@ -478,7 +547,8 @@ pub fn rollback_loss(
                 attribute: attr.name().to_owned(),
                 ldap_name: attr.ldap_name.clone(),
                 cloud_value: cloud_value.clone(),
-                ad_value,
+                ad_supplied: ad_value.is_some(),
+                ad_value: ad_value.unwrap_or_default(),
                 written_back: attr.writeback,
             })
         })

@@ -19,6 +19,22 @@ pub fn from_str<T: DeserializeOwned>(text: &str, context: &str) -> Result<T> {
     serde_json::from_str(text).map_err(|e| Error::json(context, e))
 }
 
+/// Parses `text` as a `T` that must be a JSON object (`{...}`).
+///
+/// serde also accepts an array for a struct (its fields in order), which would let a list of
+/// mailboxes — what Windows PowerShell's `ConvertTo-Json` writes for several objects — pass for
+/// one. Use this for every object-shaped input.
+pub fn from_object_str<T: DeserializeOwned>(text: &str, context: &str) -> Result<T> {
+    match text.trim_start().as_bytes().first() {
+        Some(b'{') => from_str(text, context),
+        Some(b'[') => Err(Error::invalid_input(
+            context,
+            "expected one JSON object, found an array (several objects?)",
+        )),
+        _ => Err(Error::invalid_input(context, "expected a JSON object")),
+    }
+}
+
 /// Serializes `value` as compact JSON.
 ///
 /// Serializing the library's own types cannot fail (their maps have string keys); a failure of

@@ -74,6 +74,26 @@ pub enum FindingCode {
 }
 
 impl FindingCode {
+    /// Every code, in a stable order.
+    pub const ALL: [FindingCode; 16] = [
+        FindingCode::ConnectSyncVersionUnknown,
+        FindingCode::ConnectSyncTooOld,
+        FindingCode::CloudSyncAgentMissing,
+        FindingCode::CloudSyncAgentTooOld,
+        FindingCode::IneligibleRecipientType,
+        FindingCode::RecipientTypeUnknown,
+        FindingCode::NotDirSynced,
+        FindingCode::AlreadyCloudManaged,
+        FindingCode::RecentOnPremisesChange,
+        FindingCode::LastChangeUnknown,
+        FindingCode::TenantDefaultWithOnPremisesProvisioning,
+        FindingCode::TenantDefaultOn,
+        FindingCode::WritebackCapacityExceeded,
+        FindingCode::WritebackCapacityNear,
+        FindingCode::MissingRole,
+        FindingCode::CustomRoleUnconfirmed,
+    ];
+
     /// The code as written in reports: the snake_case serde name, e.g. `connect_sync_too_old`.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -96,6 +116,23 @@ impl FindingCode {
             FindingCode::MissingRole => "missing_role",
             FindingCode::CustomRoleUnconfirmed => "custom_role_unconfirmed",
         }
+    }
+}
+
+impl std::str::FromStr for FindingCode {
+    type Err = crate::Error;
+
+    /// Parses a code as [`FindingCode::as_str`] writes it (ignoring ASCII case).
+    fn from_str(s: &str) -> crate::Result<Self> {
+        FindingCode::ALL
+            .into_iter()
+            .find(|c| c.as_str().eq_ignore_ascii_case(s.trim()))
+            .ok_or_else(|| {
+                crate::Error::invalid_input(
+                    "finding code",
+                    format!("{s:?} is not a known code (for example connect_sync_too_old)"),
+                )
+            })
     }
 }
 

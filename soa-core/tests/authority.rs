@@ -317,7 +317,8 @@ fn rollback_loss_lists_differing_exchange_values_only() {
         ]
     );
     let ca9 = &loss.entries[1];
-    assert_eq!(ca9.ad_value, None);
+    assert!(!ca9.ad_supplied);
+    assert_eq!(ca9.ad_value, AttributeValue::Null);
     assert!(ca9.written_back);
     let hidden = &loss.entries[3];
     assert!(!hidden.written_back);

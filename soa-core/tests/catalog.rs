@@ -587,6 +587,7 @@ fn json_output_has_every_key_and_reads_back() {
     assert_eq!(rows.len(), catalog.len());
 
     let expected: BTreeSet<&str> = [
+        "name",
         "ldap_name",
         "exo_property",
         "parameter",

@@ -112,6 +112,18 @@ typedef int32_t soa_status;
  */
 typedef struct soa_catalog soa_catalog;
 
+/*
+ A lazy listing of mailboxes; each `soa_mailbox_pager_next` reads one page. Release with
+ `soa_mailbox_pager_free`.
+ */
+typedef struct soa_mailbox_pager soa_mailbox_pager;
+
+/*
+ A simulated hybrid organization. Handles made from one another (`soa_sim_as_principal`)
+ share the organization. Safe to use from several threads. Release with `soa_sim_free`.
+ */
+typedef struct soa_sim soa_sim;
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -180,7 +192,8 @@ soa_status soa_catalog_len(const soa_catalog *catalog, size_t *out);
 /*
  Looks up an attribute by any of its names (case-insensitive) and writes it as JSON to
  `*out_json` (release with `soa_string_free`). An unknown name gives
- `SOA_STATUS_UNKNOWN_ATTRIBUTE`.
+ `SOA_STATUS_UNKNOWN_ATTRIBUTE`. The object has the attribute's canonical `name` first, then
+ the fields of the catalog row.
  */
 soa_status soa_catalog_lookup(const soa_catalog *catalog, const char *name, char **out_json);
 
@@ -271,6 +284,189 @@ soa_status soa_preflight_check_mailbox(const char *preflight_json,
                                        const char *ad_when_changed,
                                        const char *now,
                                        char **out_json);
+
+/*
+ Makes an empty organization for `tenant` (e.g. `"contoso.com"`).
+ */
+soa_status soa_sim_new(const char *tenant, soa_sim **out);
+
+/*
+ Generates a realistic organization of about `size` mailboxes; the same `seed` gives the same
+ organization.
+ */
+soa_status soa_sim_generate(uint64_t size, uint64_t seed, soa_sim **out);
+
+/*
+ Loads a snapshot saved by `soa_sim_save`.
+ */
+soa_status soa_sim_load(const char *path, soa_sim **out);
+
+/*
+ Saves a snapshot of the whole organization to `path`, atomically.
+ */
+soa_status soa_sim_save(const soa_sim *sim, const char *path);
+
+/*
+ Makes a handle on the same organization acting as `principal`.
+ */
+soa_status soa_sim_as_principal(const soa_sim *sim, const char *principal, soa_sim **out);
+
+/*
+ Releases a handle (the organization lives on while other handles share it). NULL is ignored.
+ */
+void soa_sim_free(soa_sim *sim);
+
+/*
+ Adds (or replaces) a principal holding the roles in `roles_json` (a JSON array of names).
+ */
+soa_status soa_sim_add_principal(const soa_sim *sim, const char *principal, const char *roles_json);
+
+/*
+ Writes the organization's counts (`OrgSummary`) as JSON.
+ */
+soa_status soa_sim_summary(const soa_sim *sim, char **out_json);
+
+/*
+ Writes the virtual time as RFC 3339 text.
+ */
+soa_status soa_sim_now(const soa_sim *sim, char **out);
+
+/*
+ Moves the clock forward by `minutes` (0 or more), running the cycles that fall due; writes
+ their reports as a JSON array.
+ */
+soa_status soa_sim_advance(const soa_sim *sim, int64_t minutes, char **out_json);
+
+/*
+ Runs one Entra Connect Sync cycle; writes its `SyncReport` as JSON.
+ */
+soa_status soa_sim_sync_cycle(const soa_sim *sim, char **out_json);
+
+/*
+ Runs one Cloud Sync writeback cycle; writes its `WritebackReport` as JSON.
+ */
+soa_status soa_sim_writeback_cycle(const soa_sim *sim, char **out_json);
+
+/*
+ Writes the current sync export errors as a JSON array.
+ */
+soa_status soa_sim_sync_errors(const soa_sim *sim, char **out_json);
+
+/*
+ Sets the Entra Connect Sync version (`"2.5.190.0"`).
+ */
+soa_status soa_sim_set_connect_sync_version(const soa_sim *sim, const char *version);
+
+/*
+ Installs the Cloud Sync agent described by `agent_json` (a `CloudSyncAgent`:
+ `{"version":"1.1.1107.0","writeback_enabled":true,"mail_writeback":true,"capacity":600000}`),
+ or removes it when `agent_json` is NULL.
+ */
+soa_status soa_sim_set_cloud_sync_agent(const soa_sim *sim, const char *agent_json);
+
+/*
+ Creates an AD account from `user_json` (a `NewAdUser`: `{"user_principal_name": "...",
+ "attributes": {...}, "remote_mailbox": "RemoteUserMailbox"}`); writes its objectGUID.
+ */
+soa_status soa_sim_add_ad_user(const soa_sim *sim, const char *user_json, char **out_guid);
+
+/*
+ Writes an AD account's attributes (keyed by LDAP name) as a JSON object.
+ */
+soa_status soa_sim_ad_attributes(const soa_sim *sim, const char *identity, char **out_json);
+
+/*
+ Changes AD attributes of an account (`changes_json`: an object from attribute names to
+ values; `null` clears), as `Set-ADUser` / `Set-RemoteMailbox` do.
+ */
+soa_status soa_sim_set_ad_attributes(const soa_sim *sim,
+                                     const char *identity,
+                                     const char *changes_json);
+
+/*
+ Removes an AD account; its cloud user goes at the next sync cycle.
+ */
+soa_status soa_sim_remove_ad_user(const soa_sim *sim, const char *identity);
+
+/*
+ Assigns an Exchange Online license to a cloud user.
+ */
+soa_status soa_sim_assign_license(const soa_sim *sim, const char *identity);
+
+/*
+ Creates a cloud-only mailbox of `recipient_type` (`"UserMailbox"`, `"SharedMailbox"`, ...);
+ writes its ExternalDirectoryObjectId.
+ */
+soa_status soa_sim_add_cloud_mailbox(const soa_sim *sim,
+                                     const char *user_principal_name,
+                                     const char *recipient_type,
+                                     char **out_id);
+
+/*
+ `Get-Mailbox`: writes the mailbox as JSON in the `Get-Mailbox | ConvertTo-Json` shape.
+ */
+soa_status soa_sim_get_mailbox(const soa_sim *sim, const char *identity, char **out_json);
+
+/*
+ `Get-User`: writes the user as JSON in the `Get-User | ConvertTo-Json` shape.
+ */
+soa_status soa_sim_get_user(const soa_sim *sim, const char *identity, char **out_json);
+
+/*
+ `Set-Mailbox` with `changes_json` (a `MailboxChanges`: `{"set":{...},"add":{...},"remove":{...}}`).
+ */
+soa_status soa_sim_set_mailbox(const soa_sim *sim, const char *identity, const char *changes_json);
+
+/*
+ `Set-Mailbox -IsExchangeCloudManaged` (`value` 0 or 1), in a call of its own.
+ */
+soa_status soa_sim_set_cloud_managed(const soa_sim *sim, const char *identity, int32_t value);
+
+/*
+ `Get-OrganizationConfig`: writes it as JSON.
+ */
+soa_status soa_sim_get_organization_config(const soa_sim *sim, char **out_json);
+
+/*
+ `Set-OrganizationConfig -ExchangeAttributesCloudManagedByDefault` (`enabled` 1) or
+ `-ExchangeAttributesServerManagedByDefault` (`enabled` 0).
+ */
+soa_status soa_sim_set_cloud_managed_by_default(const soa_sim *sim, int32_t enabled);
+
+/*
+ Writes the role assignments that grant `cmdlet -parameter` as a JSON array.
+ */
+soa_status soa_sim_role_assignments(const soa_sim *sim,
+                                    const char *cmdlet,
+                                    const char *parameter,
+                                    char **out_json);
+
+/*
+ `Search-AdminAuditLog` with `query_json` (an `AuditQuery`; `{}` matches everything); writes
+ the records as a JSON array.
+ */
+soa_status soa_sim_search_admin_audit_log(const soa_sim *sim,
+                                          const char *query_json,
+                                          char **out_json);
+
+/*
+ Starts a lazy listing of mailboxes passing `filter_json` (a `MailboxFilter`; `{}` lists
+ all). Nothing is read until `soa_mailbox_pager_next`.
+ */
+soa_status soa_sim_list_mailboxes(const soa_sim *sim,
+                                  const char *filter_json,
+                                  soa_mailbox_pager **out);
+
+/*
+ Reads the next page of at most `page_size` mailboxes (1 or more) as a JSON array to
+ `*out_json`; after the last page it writes `[]`.
+ */
+soa_status soa_mailbox_pager_next(soa_mailbox_pager *pager, uint32_t page_size, char **out_json);
+
+/*
+ Releases a pager. NULL is ignored.
+ */
+void soa_mailbox_pager_free(soa_mailbox_pager *pager);
 
 /*
  The name of a status code (`"SOA_STATUS_INVALID_VERSION"`), as a static string that must

@@ -23,7 +23,8 @@ pub extern "C" fn soa_master(
 ) -> soa_status {
     boundary(|| {
         let catalog = ref_arg(catalog, "catalog")?;
-        let state: MailboxState = json::from_str(str_arg(state_json, "state_json")?, "state_json")?;
+        let state: MailboxState =
+            json::from_object_str(str_arg(state_json, "state_json")?, "state_json")?;
         let attribute = catalog.inner.lookup(str_arg(attribute, "attribute")?)?;
         let out = Out::new(out_json, "out_json")?;
         out.write_json(&authority::master(&state, attribute))
@@ -42,8 +43,10 @@ pub extern "C" fn soa_decide_edit(
 ) -> soa_status {
     boundary(|| {
         let catalog = ref_arg(catalog, "catalog")?;
-        let state: MailboxState = json::from_str(str_arg(state_json, "state_json")?, "state_json")?;
-        let edit: ProposedEdit = json::from_str(str_arg(edit_json, "edit_json")?, "edit_json")?;
+        let state: MailboxState =
+            json::from_object_str(str_arg(state_json, "state_json")?, "state_json")?;
+        let edit: ProposedEdit =
+            json::from_object_str(str_arg(edit_json, "edit_json")?, "edit_json")?;
         let out = Out::new(out_json, "out_json")?;
         out.write_json(&authority::decide_edit(&catalog.inner, &state, &edit)?)
     })
@@ -61,7 +64,8 @@ pub extern "C" fn soa_rollback_loss(
 ) -> soa_status {
     boundary(|| {
         let catalog = ref_arg(catalog, "catalog")?;
-        let state: MailboxState = json::from_str(str_arg(state_json, "state_json")?, "state_json")?;
+        let state: MailboxState =
+            json::from_object_str(str_arg(state_json, "state_json")?, "state_json")?;
         let cloud: BTreeMap<String, AttributeValue> =
             json::from_str(str_arg(cloud_json, "cloud_json")?, "cloud_json")?;
         let ad: BTreeMap<String, AttributeValue> =

@@ -4,7 +4,7 @@ use std::ffi::c_char;
 use std::path::Path;
 use std::sync::Arc;
 
-use soa_core::catalog::Catalog;
+use soa_core::catalog::{Attribute, Catalog};
 
 use crate::ffi::{Out, boundary, ref_arg, str_arg};
 use crate::status::soa_status;
@@ -97,7 +97,8 @@ pub extern "C" fn soa_catalog_len(catalog: *const soa_catalog, out: *mut usize) 
 
 /// Looks up an attribute by any of its names (case-insensitive) and writes it as JSON to
 /// `*out_json` (release with `soa_string_free`). An unknown name gives
-/// `SOA_STATUS_UNKNOWN_ATTRIBUTE`.
+/// `SOA_STATUS_UNKNOWN_ATTRIBUTE`. The object has the attribute's canonical `name` first, then
+/// the fields of the catalog row.
 #[unsafe(no_mangle)]
 pub extern "C" fn soa_catalog_lookup(
     catalog: *const soa_catalog,
@@ -108,7 +109,7 @@ pub extern "C" fn soa_catalog_lookup(
         let catalog = ref_arg(catalog, "catalog")?;
         let name = str_arg(name, "name")?;
         let out = Out::new(out_json, "out_json")?;
-        out.write_json(catalog.inner.lookup(name)?)
+        out.write_json(&catalog.inner.lookup(name)?.view())
     })
 }
 
@@ -121,6 +122,7 @@ pub extern "C" fn soa_catalog_to_json(
     boundary(|| {
         let catalog = ref_arg(catalog, "catalog")?;
         let out = Out::new(out_json, "out_json")?;
-        out.write_json(catalog.inner.iter().as_slice())
+        let views: Vec<_> = catalog.inner.iter().map(Attribute::view).collect();
+        out.write_json(&views)
     })
 }

@@ -21,6 +21,7 @@ mod catalog;
 mod ffi;
 mod model;
 mod preflight;
+mod sim;
 mod status;
 
 pub use authority::{soa_decide_edit, soa_master, soa_rollback_loss};
@@ -34,4 +35,15 @@ pub use model::{
     soa_smtp_address_parse, soa_sync_version_compare, soa_sync_version_parse,
 };
 pub use preflight::{soa_preflight_check_mailbox, soa_preflight_check_organization};
+pub use sim::{
+    soa_mailbox_pager, soa_mailbox_pager_free, soa_mailbox_pager_next, soa_sim,
+    soa_sim_ad_attributes, soa_sim_add_ad_user, soa_sim_add_cloud_mailbox, soa_sim_add_principal,
+    soa_sim_advance, soa_sim_as_principal, soa_sim_assign_license, soa_sim_free, soa_sim_generate,
+    soa_sim_get_mailbox, soa_sim_get_organization_config, soa_sim_get_user, soa_sim_list_mailboxes,
+    soa_sim_load, soa_sim_new, soa_sim_now, soa_sim_remove_ad_user, soa_sim_role_assignments,
+    soa_sim_save, soa_sim_search_admin_audit_log, soa_sim_set_ad_attributes,
+    soa_sim_set_cloud_managed, soa_sim_set_cloud_managed_by_default, soa_sim_set_cloud_sync_agent,
+    soa_sim_set_connect_sync_version, soa_sim_set_mailbox, soa_sim_summary, soa_sim_sync_cycle,
+    soa_sim_sync_errors, soa_sim_writeback_cycle,
+};
 pub use status::{soa_status, soa_status_name};

@@ -36,7 +36,7 @@ pub extern "C" fn soa_preflight_check_organization(
 ) -> soa_status {
     boundary(|| {
         let preflight: Preflight =
-            json::from_str(str_arg(preflight_json, "preflight_json")?, "preflight_json")?;
+            json::from_object_str(str_arg(preflight_json, "preflight_json")?, "preflight_json")?;
         Out::new(out_json, "out_json")?.write_json(&preflight.check_organization(planned))
     })
 }
@@ -54,9 +54,9 @@ pub extern "C" fn soa_preflight_check_mailbox(
 ) -> soa_status {
     boundary(|| {
         let preflight: Preflight =
-            json::from_str(str_arg(preflight_json, "preflight_json")?, "preflight_json")?;
+            json::from_object_str(str_arg(preflight_json, "preflight_json")?, "preflight_json")?;
         let mailbox: Mailbox =
-            json::from_str(str_arg(mailbox_json, "mailbox_json")?, "mailbox_json")?;
+            json::from_object_str(str_arg(mailbox_json, "mailbox_json")?, "mailbox_json")?;
         let changed = parse_time(
             opt_str_arg(ad_when_changed, "ad_when_changed")?,
             "ad_when_changed",

@@ -70,6 +70,7 @@ static void test_catalog_lookup(void) {
   CHECK(len > 100);
   CHECK_STATUS(soa_catalog_lookup(cat, "EXTENSIONATTRIBUTE7", &json), SOA_STATUS_OK);
   CHECK(strstr(json, "\"exo_property\":\"CustomAttribute7\"") != NULL);
+  CHECK(strncmp(json, "{\"name\":\"CustomAttribute7\",", 27) == 0);
   CHECK(strstr(json, "\"writeback\":true") != NULL);
   soa_string_free(json);
   json = NULL;
@@ -262,6 +263,11 @@ static void test_bad_values(void) {
   CHECK(last_error_contains("SMTP:b@x.com"));
   CHECK_STATUS(soa_smtp_address_parse("not-an-address", &out), SOA_STATUS_INVALID_SMTP_ADDRESS);
   CHECK_STATUS(soa_recipient_type_parse("", &out), SOA_STATUS_INVALID_RECIPIENT_TYPE);
+  /* Several mailboxes (what ConvertTo-Json writes for a list) are not one mailbox. */
+  CHECK_STATUS(soa_preflight_check_mailbox("{}", "[{\"Identity\":\"a\"}]", NULL, NULL, &out),
+               SOA_STATUS_INVALID_INPUT);
+  CHECK(last_error_contains("array"));
+  CHECK(out == NULL);
 cleanup:
   soa_string_free(out);
   report("bad values give their status and no output", ok);
@@ -352,6 +358,123 @@ cleanup:
   report("a panic becomes SOA_STATUS_PANIC", ok);
 }
 
+
+/* ----- the simulated organization ----- */
+
+static const char *ALICE =
+    "{\"user_principal_name\":\"alice@contoso.com\",\"remote_mailbox\":\"RemoteUserMailbox\","
+    "\"attributes\":{\"displayName\":\"Alice\",\"extensionAttribute1\":\"CC-100\"}}";
+
+static void test_sim_flip_and_edit(void) {
+  int ok = 1;
+  soa_sim *sim = NULL;
+  char *guid = NULL, *rep = NULL, *mbx = NULL, *report2 = NULL, *audit = NULL;
+  CHECK_STATUS(soa_sim_new("contoso.com", &sim), SOA_STATUS_OK);
+  CHECK_STATUS(soa_sim_add_ad_user(sim, ALICE, &guid), SOA_STATUS_OK);
+  CHECK(strlen(guid) == 36);
+  CHECK_STATUS(soa_sim_sync_cycle(sim, &rep), SOA_STATUS_OK);
+  CHECK(strstr(rep, "\"created\":[\"alice@contoso.com\"]") != NULL);
+  CHECK_STATUS(soa_sim_assign_license(sim, "alice@contoso.com"), SOA_STATUS_OK);
+  /* Before the flip the cloud refuses the edit with the write-scope error. */
+  CHECK_STATUS(soa_sim_set_mailbox(sim, "alice", "{\"set\":{\"CustomAttribute1\":\"x\"}}"),
+               SOA_STATUS_OUT_OF_WRITE_SCOPE);
+  CHECK(last_error_contains("write scope"));
+  CHECK_STATUS(soa_sim_set_cloud_managed(sim, "alice", 1), SOA_STATUS_OK);
+  CHECK_STATUS(soa_sim_set_mailbox(sim, "alice", "{\"set\":{\"CustomAttribute1\":\"CC-200\"}}"),
+               SOA_STATUS_OK);
+  CHECK_STATUS(soa_sim_sync_cycle(sim, &report2), SOA_STATUS_OK);
+  CHECK(strstr(report2, "\"overwritten\":[]") != NULL);
+  CHECK_STATUS(soa_sim_get_mailbox(sim, "alice@contoso.com", &mbx), SOA_STATUS_OK);
+  CHECK(strstr(mbx, "\"CustomAttribute1\":\"CC-200\"") != NULL);
+  CHECK(strstr(mbx, "\"IsExchangeCloudManaged\":true") != NULL);
+  CHECK_STATUS(soa_sim_search_admin_audit_log(sim, "{\"parameter\":\"IsExchangeCloudManaged\"}", &audit),
+               SOA_STATUS_OK);
+  CHECK(strstr(audit, "\"caller\":\"admin@contoso.com\"") != NULL);
+  CHECK_STATUS(soa_sim_set_cloud_managed(sim, "alice", 2), SOA_STATUS_INVALID_INPUT);
+cleanup:
+  soa_string_free(guid);
+  soa_string_free(rep);
+  soa_string_free(report2);
+  soa_string_free(mbx);
+  soa_string_free(audit);
+  soa_sim_free(sim);
+  report("simulated organization: flip, cloud edit, audit", ok);
+}
+
+static void test_sim_rbac_and_pager(void) {
+  int ok = 1;
+  soa_sim *sim = NULL, *viewer = NULL, *stranger = NULL;
+  soa_mailbox_pager *pager = NULL, *denied = (soa_mailbox_pager *)0x1;
+  char *page1 = NULL, *page2 = NULL, *page3 = NULL, *summary = NULL;
+  CHECK_STATUS(soa_sim_generate(40, 7, &sim), SOA_STATUS_OK);
+  CHECK_STATUS(soa_sim_summary(sim, &summary), SOA_STATUS_OK);
+  CHECK(strstr(summary, "\"mailboxes\":") != NULL);
+  CHECK_STATUS(soa_sim_add_principal(sim, "viewer@contoso.com", "[\"View-Only Organization Management\"]"),
+               SOA_STATUS_OK);
+  CHECK_STATUS(soa_sim_as_principal(sim, "viewer@contoso.com", &viewer), SOA_STATUS_OK);
+  CHECK_STATUS(soa_sim_list_mailboxes(viewer, "{\"dir_synced\":true}", &pager), SOA_STATUS_OK);
+  CHECK_STATUS(soa_mailbox_pager_next(pager, 25, &page1), SOA_STATUS_OK);
+  CHECK(page1[0] == '[' && strstr(page1, "\"IsDirSynced\":true") != NULL);
+  CHECK(strstr(page1, "\"IsDirSynced\":false") == NULL);
+  CHECK_STATUS(soa_mailbox_pager_next(pager, 1000, &page2), SOA_STATUS_OK);
+  CHECK_STATUS(soa_mailbox_pager_next(pager, 1000, &page3), SOA_STATUS_OK);
+  CHECK(strcmp(page3, "[]") == 0);
+  CHECK_STATUS(soa_sim_set_cloud_managed(viewer, "anyone", 1), SOA_STATUS_ACCESS_DENIED);
+  CHECK_STATUS(soa_sim_as_principal(sim, "stranger@fabrikam.com", &stranger), SOA_STATUS_OK);
+  CHECK_STATUS(soa_sim_list_mailboxes(stranger, "{}", &denied), SOA_STATUS_ACCESS_DENIED);
+  CHECK(denied == (soa_mailbox_pager *)0x1);
+  CHECK_STATUS(soa_sim_list_mailboxes(sim, "[]", &denied), SOA_STATUS_INVALID_INPUT);
+cleanup:
+  soa_string_free(page1);
+  soa_string_free(page2);
+  soa_string_free(page3);
+  soa_string_free(summary);
+  soa_mailbox_pager_free(pager);
+  soa_sim_free(stranger);
+  soa_sim_free(viewer);
+  soa_sim_free(sim);
+  report("simulated organization: RBAC and lazy paging", ok);
+}
+
+static void test_sim_old_engine_and_snapshot(void) {
+  int ok = 1;
+  soa_sim *sim = NULL, *loaded = NULL, *bad = (soa_sim *)0x1;
+  char *guid = NULL, *rep = NULL, *errors = NULL, *now = NULL, *cycles = NULL, *mbx = NULL;
+  const char *path = "target/c-tests/sim-snapshot.json";
+  CHECK_STATUS(soa_sim_new("contoso.com", &sim), SOA_STATUS_OK);
+  CHECK_STATUS(soa_sim_add_ad_user(sim, ALICE, &guid), SOA_STATUS_OK);
+  CHECK_STATUS(soa_sim_advance(sim, 30, &cycles), SOA_STATUS_OK);
+  CHECK(strstr(cycles, "\"cycle\":\"sync\"") != NULL);
+  CHECK_STATUS(soa_sim_assign_license(sim, "alice"), SOA_STATUS_OK);
+  CHECK_STATUS(soa_sim_set_connect_sync_version(sim, "2.5.79.0"), SOA_STATUS_OK);
+  CHECK_STATUS(soa_sim_set_connect_sync_version(sim, "v2.5"), SOA_STATUS_INVALID_VERSION);
+  CHECK_STATUS(soa_sim_set_cloud_managed(sim, "alice", 1), SOA_STATUS_OK);
+  CHECK_STATUS(soa_sim_sync_cycle(sim, &rep), SOA_STATUS_OK);
+  CHECK_STATUS(soa_sim_sync_errors(sim, &errors), SOA_STATUS_OK);
+  CHECK(strstr(errors, "ExchangeManagedAttributesUpdateNotAllowed") != NULL);
+  CHECK_STATUS(soa_sim_now(sim, &now), SOA_STATUS_OK);
+  CHECK(strncmp(now, "2026-11-27T00:30:00", 19) == 0);
+  CHECK_STATUS(soa_sim_advance(sim, -1, &cycles), SOA_STATUS_INVALID_INPUT);
+  CHECK_STATUS(soa_sim_save(sim, path), SOA_STATUS_OK);
+  CHECK_STATUS(soa_sim_load(path, &loaded), SOA_STATUS_OK);
+  CHECK_STATUS(soa_sim_get_mailbox(loaded, "alice", &mbx), SOA_STATUS_OK);
+  CHECK(strstr(mbx, "\"IsExchangeCloudManaged\":true") != NULL);
+  CHECK_STATUS(soa_sim_load("/nonexistent/snapshot.json", &bad), SOA_STATUS_IO);
+  CHECK(bad == (soa_sim *)0x1);
+  CHECK_STATUS(soa_sim_get_mailbox(sim, "nobody@contoso.com", &mbx), SOA_STATUS_NOT_FOUND);
+  CHECK_STATUS(soa_sim_get_mailbox(NULL, "x", &mbx), SOA_STATUS_NULL_ARGUMENT);
+cleanup:
+  soa_string_free(guid);
+  soa_string_free(rep);
+  soa_string_free(errors);
+  soa_string_free(now);
+  soa_string_free(cycles);
+  soa_string_free(mbx);
+  soa_sim_free(loaded);
+  soa_sim_free(sim);
+  report("simulated organization: old Connect Sync, clock, snapshots", ok);
+}
+
 int main(void) {
   test_version();
   test_catalog_lookup();
@@ -367,6 +490,9 @@ int main(void) {
   test_null_arguments();
   test_invalid_utf8();
   test_panic_boundary();
+  test_sim_flip_and_edit();
+  test_sim_rbac_and_pager();
+  test_sim_old_engine_and_snapshot();
   printf("c: %d passed, %d failed\n", passed, failed);
   return failed == 0 ? 0 : 1;
 }

@@ -336,3 +336,25 @@ impl Attribute {
         }
     }
 }
+
+/// An attribute as the front ends show it: its canonical [`name`](Attribute::name) followed by
+/// every field of [`Attribute`]. The C ABI and the catalog's JSON use this shape, so no front end
+/// has to re-derive the canonical name.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct AttributeView<'a> {
+    /// [`Attribute::name`].
+    pub name: &'a str,
+    /// The attribute itself.
+    #[serde(flatten)]
+    pub attribute: &'a Attribute,
+}
+
+impl Attribute {
+    /// This attribute with its canonical name, for serialization.
+    pub fn view(&self) -> AttributeView<'_> {
+        AttributeView {
+            name: self.name(),
+            attribute: self,
+        }
+    }
+}

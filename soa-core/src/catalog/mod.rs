@@ -71,7 +71,7 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::sync::OnceLock;
 
-pub use attribute::{Attribute, AttributeClass, ValueKind, WritebackPhase};
+pub use attribute::{Attribute, AttributeClass, AttributeView, ValueKind, WritebackPhase};
 
 use crate::{Error, Result};
 
@@ -239,7 +239,8 @@ impl Catalog {
     ///
     /// Never: an attribute holds only strings, booleans and enums, which always serialize.
     pub fn to_json_pretty(&self) -> String {
-        serde_json::to_string_pretty(&self.rows).expect("attributes always serialize to JSON")
+        let views: Vec<AttributeView<'_>> = self.rows.iter().map(Attribute::view).collect();
+        serde_json::to_string_pretty(&views).expect("attributes always serialize to JSON")
     }
 }
 

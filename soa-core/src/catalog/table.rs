@@ -80,6 +80,14 @@ struct TableDoc {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RowDoc {
+    /// The canonical name that `Catalog::to_json_pretty` writes first; derived from the
+    /// names below, so a value read here is ignored.
+    #[serde(default, rename = "name")]
+    #[expect(
+        dead_code,
+        reason = "derived; accepted so that the JSON output reads back"
+    )]
+    canonical_name: Option<String>,
     #[serde(default)]
     range: Option<[u32; 2]>,
     #[serde(default)]

@@ -174,6 +174,57 @@ fn plan<'a>(
     Ok((updates, parameters))
 }
 
+/// One page of mailboxes, and where the next one starts.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct MailboxPage {
+    /// The mailboxes of this page, in a stable order.
+    pub mailboxes: Vec<Mailbox>,
+    /// The cursor to pass for the next page; `None` after the last page.
+    pub next: Option<String>,
+}
+
+impl SimulatedOrg {
+    /// One page of at most `size` mailboxes passing `filter`, after the cursor `after` (`None`
+    /// for the first page). Pages hold the organization's lock only while they are read, so a
+    /// long listing never blocks other callers for long. This is the simulation's own view: no
+    /// RBAC check (the `ExchangeOnline` listing checks before the first page).
+    pub fn mailbox_page(
+        &self,
+        filter: &MailboxFilter,
+        after: Option<&str>,
+        size: usize,
+    ) -> MailboxPage {
+        let s = self.read();
+        let range = match after {
+            None => s.cloud_users.range::<str, _>(..),
+            Some(k) => s
+                .cloud_users
+                .range::<str, _>((Bound::Excluded(k), Bound::Unbounded)),
+        };
+        let mut mailboxes = Vec::with_capacity(size.min(PAGE_SIZE));
+        let mut last = None;
+        let mut exhausted = true;
+        for (id, user) in range {
+            if mailboxes.len() >= size.max(1) {
+                exhausted = false;
+                break;
+            }
+            last = Some(id);
+            let Some(r) = &user.recipient else { continue };
+            if project::is_mailbox(&r.recipient_type)
+                && filter.matches_state(user.dir_synced(), r.cloud_managed, Some(&r.recipient_type))
+                && let Some(m) = project::mailbox(user)
+            {
+                mailboxes.push(m);
+            }
+        }
+        MailboxPage {
+            next: if exhausted { None } else { last.cloned() },
+            mailboxes,
+        }
+    }
+}
+
 impl SimulatedOrg {
     fn resolve_changes(&self, changes: &MailboxChanges) -> Result<Vec<(&Attribute, String, Op)>> {
         let catalog = self.catalog();
@@ -261,37 +312,12 @@ impl ExchangeOnline for SimulatedOrg {
             let filter = filter.clone();
             async move {
                 let after = cursor?;
-                let s = self.read();
-                let range = match &after {
-                    None => s.cloud_users.range::<String, _>(..),
-                    Some(k) => s
-                        .cloud_users
-                        .range::<String, _>((Bound::Excluded(k), Bound::Unbounded)),
-                };
-                let mut page = Vec::with_capacity(PAGE_SIZE);
-                let mut last = None;
-                for (id, user) in range {
-                    last = Some(id.clone());
-                    let Some(r) = &user.recipient else { continue };
-                    if project::is_mailbox(&r.recipient_type)
-                        && filter.matches_state(
-                            user.dir_synced(),
-                            r.cloud_managed,
-                            Some(&r.recipient_type),
-                        )
-                        && let Some(m) = project::mailbox(user)
-                    {
-                        page.push(Ok(m));
-                        if page.len() == PAGE_SIZE {
-                            break;
-                        }
-                    }
-                }
-                drop(s);
-                if page.is_empty() {
+                let page = self.mailbox_page(&filter, after.as_deref(), PAGE_SIZE);
+                if page.mailboxes.is_empty() {
                     return None;
                 }
-                Some((stream::iter(page), last.map(Some)))
+                let items: Vec<Result<Mailbox>> = page.mailboxes.into_iter().map(Ok).collect();
+                Some((stream::iter(items), page.next.map(Some)))
             }
         });
         Box::pin(pages.flatten())

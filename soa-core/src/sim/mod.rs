@@ -41,6 +41,7 @@ use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use chrono::{DateTime, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
 
+pub use exchange::MailboxPage;
 pub use state::{AdUser, Attrs, CloudSyncAgent, CloudUser, Recipient, Role, SyncError};
 pub use sync::{EXCHANGE_MANAGED_ERROR, SyncReport, WritebackReport};
 
@@ -200,6 +201,12 @@ impl SimulatedOrg {
             shared: Arc::clone(&self.shared),
             principal: principal.into(),
         }
+    }
+
+    /// Checks that this handle's principal holds a role granting `cmdlet -parameter`
+    /// ([`Error::AccessDenied`] otherwise).
+    pub fn authorize(&self, cmdlet: &str, parameter: &str) -> Result<()> {
+        rbac::check(&self.read(), self.principal(), cmdlet, parameter)
     }
 
     /// Adds (or replaces) a principal holding `roles` (role names, see [`SimulatedOrg::add_role`]).

@@ -1,0 +1,755 @@
+//! Static checks of the ExchangeSoa PowerShell module (`powershell/ExchangeSoa`), for machines
+//! without a PowerShell host.
+//!
+//! The manifest and the script module are parsed with tree-sitter-powershell: neither may hold a
+//! syntax error; the manifest's `FunctionsToExport` and the module's functions must agree; every
+//! exported function must use an approved verb (PowerShell 7's `Get-Verb`) and the `Soa` noun
+//! prefix, and declare `SupportsShouldProcess` when its verb changes state. The P/Invoke
+//! declarations of `SoaNative.cs` are checked against the exports of this crate. The checkers are
+//! also run on broken snippets, to prove they catch what they are meant to.
+
+use std::collections::BTreeSet;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use tree_sitter::{Node, Parser, Tree};
+
+/// The verbs `Get-Verb` lists in PowerShell 7, by group (Windows PowerShell 5.1 lacks `Build`
+/// and `Deploy`).
+const APPROVED_VERBS: &str = concat!(
+    // Common
+    "Add Clear Close Copy Enter Exit Find Format Get Hide Join Lock Move New Open Optimize Pop ",
+    "Push Redo Remove Rename Reset Resize Search Select Set Show Skip Split Step Switch Undo ",
+    "Unlock Watch ",
+    // Communications
+    "Connect Disconnect Read Receive Send Write ",
+    // Data
+    "Backup Checkpoint Compare Compress Convert ConvertFrom ConvertTo Dismount Edit Expand ",
+    "Export Group Import Initialize Limit Merge Mount Out Publish Restore Save Sync Unpublish ",
+    "Update ",
+    // Diagnostic
+    "Debug Measure Ping Repair Resolve Test Trace ",
+    // Lifecycle
+    "Approve Assert Build Complete Confirm Deny Deploy Disable Enable Install Invoke Register ",
+    "Request Restart Resume Start Stop Submit Suspend Uninstall Unregister Wait ",
+    // Security
+    "Block Grant Protect Revoke Unblock Unprotect ",
+    // Other
+    "Use",
+);
+
+fn approved_verbs() -> Vec<&'static str> {
+    APPROVED_VERBS.split_whitespace().collect()
+}
+
+/// Verbs whose commands change state and so must support `-WhatIf`/`-Confirm`
+/// (PSScriptAnalyzer's UseShouldProcessForStateChangingFunctions).
+const STATE_CHANGING_VERBS: &[&str] = &[
+    "New", "Set", "Remove", "Start", "Stop", "Restart", "Reset", "Update",
+];
+
+/// The noun prefix of every exported command.
+const NOUN_PREFIX: &str = "Soa";
+
+fn module_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("powershell/ExchangeSoa")
+}
+
+fn read_module_file(name: &str) -> String {
+    let path = module_dir().join(name);
+    fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()))
+}
+
+fn parse(source: &str) -> Tree {
+    let mut parser = Parser::new();
+    parser
+        .set_language(&tree_sitter_powershell::LANGUAGE.into())
+        .expect("the PowerShell grammar loads");
+    parser
+        .parse(source, None)
+        .expect("the parser returns a tree")
+}
+
+fn text<'s>(node: Node<'_>, source: &'s str) -> &'s str {
+    &source[node.byte_range()]
+}
+
+/// Every node of the tree, in document order.
+fn descendants(node: Node<'_>) -> Vec<Node<'_>> {
+    let mut out = vec![node];
+    let mut cursor = node.walk();
+    for child in node.children(&mut cursor) {
+        out.extend(descendants(child));
+    }
+    out
+}
+
+/// The direct children of `node` of a kind.
+fn children_of_kind<'t>(node: Node<'t>, kind: &str) -> Vec<Node<'t>> {
+    let mut cursor = node.walk();
+    node.children(&mut cursor)
+        .filter(|c| c.kind() == kind)
+        .collect()
+}
+
+/// The ERROR and MISSING nodes of a parse, as `line:column: what` (1-based).
+fn syntax_problems(source: &str) -> Vec<String> {
+    let tree = parse(source);
+    descendants(tree.root_node())
+        .into_iter()
+        .filter(|n| n.is_error() || n.is_missing())
+        .map(|n| {
+            let at = n.start_position();
+            let what = if n.is_missing() {
+                format!("missing {}", n.kind())
+            } else {
+                let snippet: String = text(n, source).chars().take(40).collect();
+                format!("syntax error near {snippet:?}")
+            };
+            format!("{}:{}: {what}", at.row + 1, at.column + 1)
+        })
+        .collect()
+}
+
+/// The text of a string literal without its quotes.
+fn unquote(literal: &str) -> String {
+    let trimmed = literal.trim();
+    for quote in ['\'', '"'] {
+        if let Some(inner) = trimmed
+            .strip_prefix(quote)
+            .and_then(|s| s.strip_suffix(quote))
+        {
+            return inner.to_owned();
+        }
+    }
+    trimmed.to_owned()
+}
+
+/// The string literals under `node`, unquoted.
+fn strings_under(node: Node<'_>, source: &str) -> Vec<String> {
+    descendants(node)
+        .into_iter()
+        .filter(|n| n.kind() == "string_literal")
+        .map(|n| unquote(text(n, source)))
+        .collect()
+}
+
+/// A function defined with `function Name { ... }`.
+#[derive(Debug)]
+struct FunctionDef {
+    name: String,
+    /// Has `[CmdletBinding()]` or a `[Parameter()]` attribute.
+    advanced: bool,
+    /// `[CmdletBinding(SupportsShouldProcess)]` (or `= $true`).
+    supports_should_process: bool,
+}
+
+fn attribute_name(attribute: Node<'_>, source: &str) -> Option<String> {
+    children_of_kind(attribute, "attribute_name")
+        .first()
+        .map(|n| text(*n, source).trim().to_owned())
+}
+
+fn is_attribute(attribute: Node<'_>, source: &str, name: &str) -> bool {
+    attribute_name(attribute, source).is_some_and(|n| {
+        n.eq_ignore_ascii_case(name) || n.eq_ignore_ascii_case(&format!("{name}Attribute"))
+    })
+}
+
+/// Whether a `[CmdletBinding(...)]` attribute turns SupportsShouldProcess on.
+fn declares_should_process(cmdlet_binding: Node<'_>, source: &str) -> bool {
+    descendants(cmdlet_binding)
+        .into_iter()
+        .filter(|n| n.kind() == "attribute_argument")
+        .any(|argument| {
+            let mut cursor = argument.walk();
+            let parts: Vec<Node<'_>> = argument.named_children(&mut cursor).collect();
+            match parts.as_slice() {
+                [name] => text(*name, source).eq_ignore_ascii_case("SupportsShouldProcess"),
+                [name, value] => {
+                    text(*name, source).eq_ignore_ascii_case("SupportsShouldProcess")
+                        && text(*value, source).trim().eq_ignore_ascii_case("$true")
+                }
+                _ => false,
+            }
+        })
+}
+
+fn functions(source: &str) -> Vec<FunctionDef> {
+    let tree = parse(source);
+    descendants(tree.root_node())
+        .into_iter()
+        .filter(|n| n.kind() == "function_statement")
+        .filter_map(|function| {
+            let name = children_of_kind(function, "function_name")
+                .first()
+                .map(|n| text(*n, source).trim().to_owned())?;
+            let attributes: Vec<Node<'_>> = children_of_kind(function, "script_block")
+                .into_iter()
+                .flat_map(|block| children_of_kind(block, "param_block"))
+                .flat_map(descendants)
+                .filter(|n| n.kind() == "attribute")
+                .collect();
+            let cmdlet_binding = attributes
+                .iter()
+                .find(|a| is_attribute(**a, source, "CmdletBinding"));
+            let advanced = cmdlet_binding.is_some()
+                || attributes
+                    .iter()
+                    .any(|a| is_attribute(*a, source, "Parameter"));
+            let supports_should_process =
+                cmdlet_binding.is_some_and(|a| declares_should_process(*a, source));
+            Some(FunctionDef {
+                name,
+                advanced,
+                supports_should_process,
+            })
+        })
+        .collect()
+}
+
+/// The entries of a hashtable literal: key and value node.
+fn hash_entries<'t>(hash: Node<'t>, source: &str) -> Vec<(String, Node<'t>)> {
+    children_of_kind(hash, "hash_literal_body")
+        .into_iter()
+        .flat_map(|body| children_of_kind(body, "hash_entry"))
+        .filter_map(|entry| {
+            let key = children_of_kind(entry, "key_expression")
+                .first()
+                .map(|k| unquote(text(*k, source)))?;
+            let mut cursor = entry.walk();
+            let value = entry
+                .named_children(&mut cursor)
+                .find(|c| c.kind() != "key_expression")?;
+            Some((key, value))
+        })
+        .collect()
+}
+
+fn first_hash(node: Node<'_>) -> Option<Node<'_>> {
+    descendants(node)
+        .into_iter()
+        .find(|n| n.kind() == "hash_literal_expression")
+}
+
+fn entry<'t>(hash: Node<'t>, source: &str, key: &str) -> Option<Node<'t>> {
+    hash_entries(hash, source)
+        .into_iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(key))
+        .map(|(_, v)| v)
+}
+
+/// A module manifest, parsed.
+struct Manifest {
+    source: String,
+    tree: Tree,
+}
+
+impl Manifest {
+    fn new(source: &str) -> Manifest {
+        Manifest {
+            source: source.to_owned(),
+            tree: parse(source),
+        }
+    }
+
+    /// The manifest's hashtable; `None` when it holds none.
+    fn root(&self) -> Option<Node<'_>> {
+        first_hash(self.tree.root_node())
+    }
+
+    /// The strings of a top-level key (`None` when the key is absent).
+    fn list(&self, key: &str) -> Option<Vec<String>> {
+        entry(self.root()?, &self.source, key).map(|v| strings_under(v, &self.source))
+    }
+
+    fn string(&self, key: &str) -> Option<String> {
+        self.list(key).and_then(|l| l.into_iter().next())
+    }
+
+    /// The strings of `PrivateData.PSData.<key>`.
+    fn ps_data(&self, key: &str) -> Option<Vec<String>> {
+        let private = entry(self.root()?, &self.source, "PrivateData").and_then(first_hash)?;
+        let ps_data = entry(private, &self.source, "PSData").and_then(first_hash)?;
+        entry(ps_data, &self.source, key).map(|v| strings_under(v, &self.source))
+    }
+}
+
+/// The names given to `Export-ModuleMember` in a script module.
+fn export_module_member(source: &str) -> Option<Vec<String>> {
+    let tree = parse(source);
+    let commands: Vec<Node<'_>> = descendants(tree.root_node())
+        .into_iter()
+        .filter(|n| n.kind() == "command")
+        .filter(|n| {
+            n.child_by_field_name("command_name")
+                .is_some_and(|c| text(c, source).eq_ignore_ascii_case("Export-ModuleMember"))
+        })
+        .collect();
+    if commands.is_empty() {
+        return None;
+    }
+    Some(
+        commands
+            .into_iter()
+            .flat_map(|c| strings_under(c, source))
+            .collect(),
+    )
+}
+
+fn verb_and_noun(name: &str) -> Option<(&str, &str)> {
+    name.split_once('-')
+}
+
+fn lower_set(names: &[String]) -> BTreeSet<String> {
+    names.iter().map(|n| n.to_ascii_lowercase()).collect()
+}
+
+/// Everything wrong with a module, as messages; empty when it passes.
+fn module_problems(script: &str, manifest_text: &str) -> Vec<String> {
+    let mut problems = Vec::new();
+    for p in syntax_problems(script) {
+        problems.push(format!("psm1 {p}"));
+    }
+    for p in syntax_problems(manifest_text) {
+        problems.push(format!("psd1 {p}"));
+    }
+    let defined = functions(script);
+    let manifest = Manifest::new(manifest_text);
+    if manifest.root().is_none() {
+        problems.push("the manifest is not a hashtable literal".to_owned());
+        return problems;
+    }
+    let Some(exported) = manifest.list("FunctionsToExport") else {
+        problems.push("the manifest has no FunctionsToExport".to_owned());
+        return problems;
+    };
+    let exported_lower = lower_set(&exported);
+
+    for name in &exported {
+        if name.contains('*') {
+            problems.push(format!("FunctionsToExport uses a wildcard: {name}"));
+        }
+        match defined.iter().find(|f| f.name.eq_ignore_ascii_case(name)) {
+            None => problems.push(format!(
+                "{name} is in FunctionsToExport but the psm1 defines no such function"
+            )),
+            Some(f) if !f.advanced => problems.push(format!(
+                "{name} is exported but is not an advanced function ([CmdletBinding()])"
+            )),
+            Some(_) => {}
+        }
+        match verb_and_noun(name) {
+            None => problems.push(format!("{name} is not Verb-Noun")),
+            Some((verb, noun)) => {
+                if !approved_verbs().contains(&verb) {
+                    problems.push(format!("{name} uses the unapproved verb {verb}"));
+                }
+                if !noun.starts_with(NOUN_PREFIX) || noun.len() == NOUN_PREFIX.len() {
+                    problems.push(format!(
+                        "{name}: the noun does not start with {NOUN_PREFIX}"
+                    ));
+                }
+            }
+        }
+    }
+    for f in &defined {
+        let Some((verb, noun)) = verb_and_noun(&f.name) else {
+            continue;
+        };
+        if f.advanced
+            && noun.starts_with(NOUN_PREFIX)
+            && !exported_lower.contains(&f.name.to_ascii_lowercase())
+        {
+            problems.push(format!(
+                "{} is an advanced function with the {NOUN_PREFIX} noun but is not in FunctionsToExport",
+                f.name
+            ));
+        }
+        let changes_state = STATE_CHANGING_VERBS
+            .iter()
+            .any(|v| v.eq_ignore_ascii_case(verb));
+        if changes_state && !f.supports_should_process {
+            problems.push(format!(
+                "{} changes state ({verb}) but does not declare [CmdletBinding(SupportsShouldProcess)]",
+                f.name
+            ));
+        }
+    }
+    if let Some(members) = export_module_member(script) {
+        if lower_set(&members) != exported_lower {
+            problems.push(format!(
+                "Export-ModuleMember in the psm1 ({members:?}) differs from FunctionsToExport ({exported:?})"
+            ));
+        }
+    }
+    for key in ["CmdletsToExport", "AliasesToExport", "VariablesToExport"] {
+        match manifest.list(key) {
+            Some(list) if list.is_empty() => {}
+            Some(list) => problems.push(format!("{key} should be @() but is {list:?}")),
+            None => problems.push(format!("the manifest has no {key} (it should be @())")),
+        }
+    }
+    problems
+}
+
+// --- the real module -----------------------------------------------------------------------------
+
+#[test]
+fn psm1_parses_without_errors() {
+    let problems = syntax_problems(&read_module_file("ExchangeSoa.psm1"));
+    assert!(problems.is_empty(), "ExchangeSoa.script: {problems:#?}");
+}
+
+#[test]
+fn psd1_parses_without_errors() {
+    let problems = syntax_problems(&read_module_file("ExchangeSoa.psd1"));
+    assert!(problems.is_empty(), "ExchangeSoa.psd1: {problems:#?}");
+}
+
+#[test]
+fn module_passes_every_check() {
+    let problems = module_problems(
+        &read_module_file("ExchangeSoa.psm1"),
+        &read_module_file("ExchangeSoa.psd1"),
+    );
+    assert!(problems.is_empty(), "{problems:#?}");
+}
+
+#[test]
+fn exports_are_the_expected_cmdlets() {
+    let manifest = Manifest::new(&read_module_file("ExchangeSoa.psd1"));
+    let exported = manifest
+        .list("FunctionsToExport")
+        .expect("FunctionsToExport");
+    for name in [
+        "Get-SoaAttribute",
+        "Get-SoaAuthority",
+        "Test-SoaEdit",
+        "Get-SoaRollbackLoss",
+        "Test-SoaProxyAddress",
+        "Test-SoaPrerequisite",
+        "Test-SoaMailbox",
+        "ConvertTo-SoaSyncVersion",
+        "Compare-SoaSyncVersion",
+    ] {
+        assert!(exported.iter().any(|e| e == name), "{name} is not exported");
+    }
+    let defined = functions(&read_module_file("ExchangeSoa.psm1"));
+    let private: Vec<&str> = defined
+        .iter()
+        .filter(|f| !exported.contains(&f.name))
+        .map(|f| f.name.as_str())
+        .collect();
+    assert!(
+        !private.is_empty(),
+        "the function finder found no private helper at all: {defined:?}"
+    );
+}
+
+#[test]
+fn manifest_fields() {
+    let manifest = Manifest::new(&read_module_file("ExchangeSoa.psd1"));
+    assert_eq!(
+        manifest.string("ModuleVersion").as_deref(),
+        Some(env!("CARGO_PKG_VERSION")),
+        "ModuleVersion follows the crate version"
+    );
+    assert_eq!(
+        manifest.string("RootModule").as_deref(),
+        Some("ExchangeSoa.psm1")
+    );
+    assert_eq!(manifest.string("PowerShellVersion").as_deref(), Some("7.2"));
+    assert_eq!(
+        manifest.list("CompatiblePSEditions"),
+        Some(vec!["Core".to_owned()])
+    );
+    let guid = manifest.string("GUID").expect("GUID");
+    assert_eq!(guid.len(), 36, "GUID {guid:?}");
+    for file in manifest.list("FormatsToProcess").unwrap_or_default() {
+        assert!(
+            module_dir().join(&file).is_file(),
+            "FormatsToProcess names {file}, which is not in the module folder"
+        );
+    }
+    let tags = manifest.ps_data("Tags").expect("PrivateData.PSData.Tags");
+    assert!(!tags.is_empty(), "no tags");
+    assert!(
+        tags.iter().all(|t| !t.contains(' ')),
+        "a tag holds a space: {tags:?}"
+    );
+    let uri = manifest
+        .ps_data("ProjectUri")
+        .expect("PrivateData.PSData.ProjectUri");
+    assert!(uri.iter().all(|u| u.starts_with("https://")), "{uri:?}");
+    let notes = manifest
+        .ps_data("ReleaseNotes")
+        .expect("PrivateData.PSData.ReleaseNotes");
+    assert!(notes.iter().any(|n| !n.is_empty()), "empty release notes");
+}
+
+#[test]
+fn format_views_name_types_the_module_emits() {
+    let script = read_module_file("ExchangeSoa.psm1");
+    let format = read_module_file("ExchangeSoa.format.ps1xml");
+    let mut views = 0;
+    for piece in format.split("<TypeName>").skip(1) {
+        let type_name = piece
+            .split("</TypeName>")
+            .next()
+            .expect("a closed TypeName");
+        views += 1;
+        assert!(
+            script.contains(&format!("PSTypeName = '{type_name}'"))
+                || script.contains(&format!("'{type_name}'")),
+            "the format file has a view for {type_name}, which the module never emits"
+        );
+    }
+    assert!(views > 0, "the format file has no view");
+}
+
+// --- the P/Invoke layer against the exports ------------------------------------------------------
+
+/// The functions this crate exports: `pub extern "C" fn NAME(` in src/.
+fn rust_exports() -> BTreeSet<String> {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut names = BTreeSet::new();
+    for entry in fs::read_dir(&src).expect("read src/") {
+        let path = entry.expect("a directory entry").path();
+        if path.extension().is_none_or(|e| e != "rs") {
+            continue;
+        }
+        let code = fs::read_to_string(&path).expect("read a source file");
+        for piece in code.split("pub extern \"C\" fn ").skip(1) {
+            let name: String = piece
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                .collect();
+            names.insert(name);
+        }
+    }
+    names
+}
+
+/// The functions `SoaNative.cs` declares in `class Native`: `static extern TYPE NAME(`.
+fn csharp_declarations() -> BTreeSet<String> {
+    let code = read_module_file("SoaNative.cs");
+    let native = code
+        .split("public static class Native")
+        .nth(1)
+        .and_then(|rest| rest.split("public static class NativeLoader").next())
+        .expect("SoaNative.cs has class Native followed by class NativeLoader");
+    native
+        .split("static extern ")
+        .skip(1)
+        .filter_map(|piece| {
+            let head = piece.split('(').next()?;
+            head.split_whitespace().last().map(str::to_owned)
+        })
+        .collect()
+}
+
+#[test]
+fn csharp_declares_every_export() {
+    let exports = rust_exports();
+    assert!(exports.len() > 10, "found only {exports:?}");
+    let declared = csharp_declarations();
+    let missing: Vec<_> = exports.difference(&declared).collect();
+    let stale: Vec<_> = declared.difference(&exports).collect();
+    assert!(
+        missing.is_empty(),
+        "exports not declared in SoaNative.cs: {missing:?}"
+    );
+    assert!(
+        stale.is_empty(),
+        "SoaNative.cs declares functions that are not exported: {stale:?}"
+    );
+}
+
+/// `Name = value,` pairs of the enum whose declaration line contains `header`.
+fn enum_values(code: &str, header: &str) -> Vec<(String, i64)> {
+    let body = code
+        .split(header)
+        .nth(1)
+        .and_then(|rest| rest.split('{').nth(1))
+        .and_then(|rest| rest.split('}').next())
+        .unwrap_or_else(|| panic!("no enum {header}"));
+    body.lines()
+        .map(str::trim)
+        .filter(|l| !l.starts_with("//") && !l.starts_with("///") && !l.starts_with('#'))
+        .filter_map(|l| {
+            let (name, value) = l.trim_end_matches(',').split_once('=')?;
+            Some((name.trim().to_owned(), value.trim().parse().ok()?))
+        })
+        .collect()
+}
+
+#[test]
+fn csharp_status_values_match_the_rust_enum() {
+    let rust = fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("src/status.rs"))
+        .expect("read src/status.rs");
+    let rust_values = enum_values(&rust, "pub enum soa_status");
+    let csharp_values = enum_values(&read_module_file("SoaNative.cs"), "public enum SoaStatus");
+    assert!(rust_values.len() > 5, "parsed {rust_values:?}");
+    assert_eq!(csharp_values, rust_values);
+}
+
+// --- the checkers catch what they should ---------------------------------------------------------
+
+const GOOD_PSD1: &str = "@{
+    RootModule = 'Test.script'
+    ModuleVersion = '0.1.0'
+    FunctionsToExport = @('Get-SoaThing')
+    CmdletsToExport = @()
+    AliasesToExport = @()
+    VariablesToExport = @()
+}";
+
+const GOOD_PSM1: &str = "function Get-SoaThing {
+    [CmdletBinding()]
+    param([Parameter(Mandatory, ValueFromPipeline)] [string] $Name)
+    process { $Name }
+}
+function helper {
+    param([string] $Text)
+    $Text
+}
+";
+
+#[test]
+fn a_good_snippet_passes() {
+    let problems = module_problems(GOOD_PSM1, GOOD_PSD1);
+    assert!(problems.is_empty(), "{problems:#?}");
+}
+
+#[test]
+fn syntax_errors_are_detected() {
+    let broken = [
+        // An unclosed function body.
+        "function Get-SoaThing {\n    [CmdletBinding()]\n    param([string] $Name)\n    process { $Name }\n",
+        // An unclosed param block.
+        "function Get-SoaThing {\n    [CmdletBinding()]\n    param([string] $Name\n    process { $Name }\n}\n",
+        // An unterminated string.
+        "function Get-SoaThing {\n    'unterminated\n}\n",
+        // An unclosed hashtable in a manifest.
+        "@{\n    RootModule = 'Test.psm1'\n    FunctionsToExport = @('Get-SoaThing'\n",
+        // An operator without its right-hand side.
+        "$x = 1 +\n",
+    ];
+    for snippet in broken {
+        assert!(
+            !syntax_problems(snippet).is_empty(),
+            "a syntax error went unnoticed in:\n{snippet}"
+        );
+    }
+    let problems = module_problems(broken[0], GOOD_PSD1);
+    assert!(
+        problems.iter().any(|p| p.starts_with("psm1 ")),
+        "module_problems ignores a broken script: {problems:#?}"
+    );
+    let problems = module_problems(GOOD_PSM1, broken[3]);
+    assert!(
+        problems.iter().any(|p| p.starts_with("psd1 ")),
+        "module_problems ignores a broken psd1: {problems:#?}"
+    );
+}
+
+fn assert_flags(script: &str, manifest_text: &str, expected: &str) {
+    let problems = module_problems(script, manifest_text);
+    assert!(
+        problems.iter().any(|p| p.contains(expected)),
+        "expected a problem containing {expected:?}, got {problems:#?}"
+    );
+}
+
+#[test]
+fn an_export_without_a_definition_is_flagged() {
+    let manifest_text =
+        GOOD_PSD1.replace("@('Get-SoaThing')", "@('Get-SoaThing', 'Get-SoaMissing')");
+    assert_flags(
+        GOOD_PSM1,
+        &manifest_text,
+        "Get-SoaMissing is in FunctionsToExport",
+    );
+}
+
+#[test]
+fn an_unexported_soa_function_is_flagged() {
+    let script = format!(
+        "{GOOD_PSM1}function Get-SoaHidden {{\n    [CmdletBinding()]\n    param()\n    'x'\n}}\n"
+    );
+    assert_flags(&script, GOOD_PSD1, "Get-SoaHidden is an advanced function");
+}
+
+#[test]
+fn an_unapproved_verb_is_flagged() {
+    let script = GOOD_PSM1.replace("Get-SoaThing", "Fetch-SoaThing");
+    let manifest_text = GOOD_PSD1.replace("Get-SoaThing", "Fetch-SoaThing");
+    assert_flags(&script, &manifest_text, "unapproved verb Fetch");
+}
+
+#[test]
+fn a_noun_without_the_prefix_is_flagged() {
+    let script = GOOD_PSM1.replace("Get-SoaThing", "Get-Thing");
+    let manifest_text = GOOD_PSD1.replace("Get-SoaThing", "Get-Thing");
+    assert_flags(&script, &manifest_text, "does not start with Soa");
+}
+
+#[test]
+fn a_state_changing_verb_needs_should_process() {
+    let script = GOOD_PSM1.replace("Get-SoaThing", "Set-SoaThing");
+    let manifest_text = GOOD_PSD1.replace("Get-SoaThing", "Set-SoaThing");
+    assert_flags(&script, &manifest_text, "Set-SoaThing changes state");
+
+    let off = script.replace(
+        "[CmdletBinding()]",
+        "[CmdletBinding(SupportsShouldProcess = $false)]",
+    );
+    assert_flags(&off, &manifest_text, "Set-SoaThing changes state");
+
+    for on in [
+        "[CmdletBinding(SupportsShouldProcess)]",
+        "[CmdletBinding(SupportsShouldProcess = $true, ConfirmImpact = 'High')]",
+        "[CmdletBinding(ConfirmImpact = 'High', SupportsShouldProcess)]",
+    ] {
+        let script = script.replace("[CmdletBinding()]", on);
+        let problems = module_problems(&script, &manifest_text);
+        assert!(problems.is_empty(), "{on}: {problems:#?}");
+    }
+}
+
+#[test]
+fn a_simple_function_export_is_flagged() {
+    let script = "function Get-SoaThing {\n    param([string] $Name)\n    $Name\n}\n";
+    assert_flags(script, GOOD_PSD1, "is not an advanced function");
+}
+
+#[test]
+fn wildcard_exports_and_non_empty_lists_are_flagged() {
+    let manifest_text = GOOD_PSD1.replace("AliasesToExport = @()", "AliasesToExport = '*'");
+    assert_flags(GOOD_PSM1, &manifest_text, "AliasesToExport should be @()");
+    let manifest_text = GOOD_PSD1.replace("@('Get-SoaThing')", "@('Get-SoaThing', 'Get-*')");
+    assert_flags(GOOD_PSM1, &manifest_text, "uses a wildcard");
+    let manifest_text = GOOD_PSD1.replace("    VariablesToExport = @()\n", "");
+    assert_flags(GOOD_PSM1, &manifest_text, "no VariablesToExport");
+}
+
+#[test]
+fn export_module_member_must_match_the_manifest() {
+    let script = format!("{GOOD_PSM1}Export-ModuleMember -Function @('Get-SoaThing', 'helper')\n");
+    assert_flags(&script, GOOD_PSD1, "Export-ModuleMember");
+    let script = format!("{GOOD_PSM1}Export-ModuleMember -Function 'Get-SoaThing'\n");
+    let problems = module_problems(&script, GOOD_PSD1);
+    assert!(problems.is_empty(), "{problems:#?}");
+}
+
+#[test]
+fn the_verb_list_is_powershell_7s() {
+    let verbs = approved_verbs();
+    assert_eq!(verbs.len(), 100);
+    let unique: BTreeSet<&str> = verbs.iter().copied().collect();
+    assert_eq!(unique.len(), verbs.len(), "a verb is listed twice");
+    for verb in STATE_CHANGING_VERBS {
+        assert!(verbs.contains(verb), "{verb}");
+    }
+}

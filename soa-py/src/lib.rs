@@ -1,0 +1,64 @@
+//! # `exchange_soa._native` — the Python binding of exchange-soa
+//!
+//! A thin conversion layer over [`soa_core`], in the layout of pydantic-core: this crate builds
+//! the extension module `exchange_soa._native`, and the pure-Python package
+//! `exchange_soa` (in `python/`) re-exports it with hand-written stubs (`_native.pyi`).
+//!
+//! Every function converts its Python arguments into core values, calls one core function and
+//! converts the result; no Exchange logic lives here. Core errors become the exceptions of
+//! `exchange_soa.errors` through the local newtype `errors::PySoaErr`. Calls that do real work (loading a
+//! catalog file, deciding an edit, computing a rollback loss, the preflight checks) release the
+//! GIL with `Python::detach`.
+//!
+//! The modules follow the core's: `catalog`, `authority`, `model` and `preflight`; `convert`
+//! holds the shared conversions and `errors` the exception mapping.
+
+mod authority;
+mod catalog;
+mod convert;
+mod errors;
+mod model;
+mod preflight;
+
+use pyo3::prelude::*;
+
+/// The package version in PEP 440 form (`0.1.0`, `0.2.0a1`).
+fn pep440_version() -> String {
+    env!("CARGO_PKG_VERSION")
+        .replace("-alpha.", "a")
+        .replace("-beta.", "b")
+        .replace("-rc.", "rc")
+}
+
+/// The extension module `exchange_soa._native`.
+#[pymodule]
+mod _native {
+    #[pymodule_export]
+    use crate::authority::{
+        PyEditDecision, PyLossEntry, PyMailboxState, PyRollbackLoss, decide_edit, master,
+        rollback_loss,
+    };
+    #[pymodule_export]
+    use crate::catalog::{PyAttribute, PyCatalog};
+    #[pymodule_export]
+    use crate::model::{
+        PyProxyAddress, PyProxyAddresses, PyRecipientType, PySmtpAddress, PySyncVersion,
+    };
+    #[pymodule_export]
+    use crate::preflight::{
+        PyFinding, PyPreflightReport, PyRequirements, check_caller, check_mailbox,
+        check_organization, check_sync, check_tenant,
+    };
+
+    use pyo3::prelude::*;
+
+    #[pymodule_init]
+    fn init(m: &Bound<'_, PyModule>) -> PyResult<()> {
+        m.add("__version__", super::pep440_version())?;
+        m.add(
+            "ELIGIBLE_RECIPIENT_TYPES",
+            crate::model::eligible_recipient_types(m.py())?,
+        )?;
+        Ok(())
+    }
+}
