@@ -22,11 +22,27 @@ const SEED: u64 = 42;
 const TIME_TARGET: Duration = Duration::from_secs(10);
 const MEMORY_TARGET_KIB: u64 = 2 * 1024 * 1024;
 
-/// Peak resident memory (`VmHWM`) in KiB, where `/proc/self/status` exists.
-fn peak_rss_kib() -> Option<u64> {
+/// A memory figure of `/proc/self/status` (`VmHWM`: peak resident, `VmRSS`: resident now) in
+/// KiB, where that file exists.
+fn status_kib(field: &str) -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let line = status
+        .lines()
+        .find(|l| l.strip_prefix(field).is_some_and(|r| r.starts_with(':')))?;
     line.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// `resident now / peak` in MiB, for the phase lines.
+fn memory() -> String {
+    #[allow(clippy::cast_precision_loss)]
+    let mib = |kib: Option<u64>| {
+        kib.map_or_else(|| "?".to_owned(), |k| format!("{:.0}", k as f64 / 1024.0))
+    };
+    format!(
+        "RSS {} MiB, peak {} MiB",
+        mib(status_kib("VmRSS")),
+        mib(status_kib("VmHWM"))
+    )
 }
 
 fn main() -> ExitCode {
@@ -52,12 +68,13 @@ fn main() -> ExitCode {
     let generate = start.elapsed();
     let summary = org.summary();
     println!(
-        "generate      {:>9.3} s  ({} AD users, {} cloud users, {} mailboxes, {} cloud-managed)",
+        "generate      {:>9.3} s  ({} AD users, {} cloud users, {} mailboxes, {} cloud-managed; {})",
         generate.as_secs_f64(),
         summary.ad_users,
         summary.cloud_users,
         summary.mailboxes,
-        summary.cloud_managed_mailboxes
+        summary.cloud_managed_mailboxes,
+        memory()
     );
 
     let start = Instant::now();
@@ -74,24 +91,26 @@ fn main() -> ExitCode {
     });
     let list = start.elapsed();
     println!(
-        "list_mailboxes{:>9.3} s  ({listed} mailboxes, {errors} errors)",
-        list.as_secs_f64()
+        "list_mailboxes{:>9.3} s  ({listed} mailboxes, {errors} errors; {})",
+        list.as_secs_f64(),
+        memory()
     );
 
     let start = Instant::now();
     let report = org.sync_cycle();
     let sync = start.elapsed();
     println!(
-        "sync_cycle    {:>9.3} s  ({} processed, {} updated, {} blocked)",
+        "sync_cycle    {:>9.3} s  ({} processed, {} updated, {} blocked; {})",
         sync.as_secs_f64(),
         report.processed,
         report.updated,
-        report.blocked.len()
+        report.blocked.len(),
+        memory()
     );
 
     let total = generate + list + sync;
     println!("total         {:>9.3} s", total.as_secs_f64());
-    let peak = peak_rss_kib();
+    let peak = status_kib("VmHWM");
     match peak {
         #[allow(clippy::cast_precision_loss)]
         Some(kib) => println!("peak RSS      {:>9.1} MiB (VmHWM)", kib as f64 / 1024.0),

@@ -570,6 +570,60 @@ pub fn rollback_loss(
     })
 }
 
+/// The Exchange-class values of a mailbox as `Get-Mailbox` shows them, keyed by Exchange Online
+/// property name: the cloud side of [`rollback_loss`]. Values the sync engine does not carry from
+/// AD (the recipient type, the mailbox GUID, derived properties without an LDAP name) are left
+/// out, and so are empty values.
+pub fn mailbox_exchange_values(
+    catalog: &Catalog,
+    mailbox: &Mailbox,
+) -> BTreeMap<String, AttributeValue> {
+    catalog
+        .iter()
+        .filter(|a| a.class == AttributeClass::Exchange && a.ldap_name.is_some())
+        .filter_map(|a| {
+            let property = a.exo_property.as_deref()?;
+            if matches!(property, "RecipientTypeDetails" | "ExchangeGuid") {
+                return None;
+            }
+            let value = mailbox.property(property)?;
+            (!value.is_empty()).then(|| (property.to_owned(), value))
+        })
+        .collect()
+}
+
+/// [`rollback_loss`] for a mailbox read from Exchange Online and a *complete* read of its AD
+/// account (any catalog names, typically the LDAP names of `Get-ADUser -Properties *`): an
+/// Exchange attribute missing from `ad` is taken as empty in AD, not as unknown.
+pub fn rollback_loss_for_mailbox(
+    catalog: &Catalog,
+    mailbox: &Mailbox,
+    ad: &BTreeMap<String, AttributeValue>,
+) -> Result<RollbackLoss> {
+    let present: std::collections::BTreeSet<&str> = ad
+        .keys()
+        .filter_map(|k| catalog.get(k))
+        .map(Attribute::name)
+        .collect();
+    let mut complete = ad.clone();
+    for a in catalog
+        .iter()
+        .filter(|a| a.class == AttributeClass::Exchange)
+    {
+        if let Some(ldap) = &a.ldap_name
+            && !present.contains(a.name())
+        {
+            complete.insert(ldap.clone(), AttributeValue::Null);
+        }
+    }
+    rollback_loss(
+        catalog,
+        &MailboxState::from_mailbox(mailbox),
+        &mailbox_exchange_values(catalog, mailbox),
+        &complete,
+    )
+}
+
 /// Attribute values keyed by the attribute's canonical name.
 type Resolved<'c, 'v> = BTreeMap<&'c str, (&'c Attribute, &'v AttributeValue)>;
 

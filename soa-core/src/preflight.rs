@@ -35,7 +35,7 @@ impl fmt::Display for Severity {
 }
 
 /// The stable identifier of a kind of finding. Codes are never renamed or reused.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum FindingCode {

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use chrono::TimeDelta;
-use soa_core::authority::{MailboxState, rollback_loss};
+use soa_core::authority::rollback_loss_for_mailbox;
 use soa_core::exo::{AuditQuery, ExchangeOnline, MailboxChanges};
 use soa_core::model::{AttributeValue, RecipientTypeDetails, SyncVersion};
 use soa_core::sim::{CloudSyncAgent, CycleReport, EXCHANGE_MANAGED_ERROR, NewAdUser, SimulatedOrg};
@@ -166,24 +166,8 @@ async fn rollback_overwrites_cloud_edits_exactly_as_the_loss_analysis_predicts()
 
     // Predict: the cloud's Exchange values against AD's.
     let mailbox = org.get_mailbox("alice").await.unwrap();
-    let cloud: BTreeMap<String, AttributeValue> = org
-        .catalog()
-        .iter()
-        .filter_map(|a| {
-            let p = a.exo_property.as_deref()?;
-            let v = mailbox.property(p)?;
-            (!v.is_empty()).then(|| (p.to_owned(), v))
-        })
-        .filter(|(p, _)| !matches!(p.as_str(), "RecipientTypeDetails" | "ExchangeGuid"))
-        .collect();
     let ad = org.ad_attributes("alice").unwrap();
-    let loss = rollback_loss(
-        org.catalog(),
-        &MailboxState::from_mailbox(&mailbox),
-        &cloud,
-        &ad,
-    )
-    .unwrap();
+    let loss = rollback_loss_for_mailbox(org.catalog(), &mailbox, &ad).unwrap();
     let mut predicted: Vec<String> = loss.entries.iter().map(|e| e.attribute.clone()).collect();
     predicted.sort();
     assert_eq!(

@@ -4,9 +4,12 @@
 //! The manifest and the script module are parsed with tree-sitter-powershell: neither may hold a
 //! syntax error; the manifest's `FunctionsToExport` and the module's functions must agree; every
 //! exported function must use an approved verb (PowerShell 7's `Get-Verb`) and the `Soa` noun
-//! prefix, and declare `SupportsShouldProcess` when its verb changes state. The P/Invoke
-//! declarations of `SoaNative.cs` are checked against the exports of this crate. The checkers are
-//! also run on broken snippets, to prove they catch what they are meant to.
+//! prefix, and declare `SupportsShouldProcess` when its verb changes state (and, for this module,
+//! when it changes the simulated organization whatever its verb). A function that supports
+//! `-WhatIf`/`-Confirm` must state its `ConfirmImpact`, call `$PSCmdlet.ShouldProcess`, and not
+//! declare `-WhatIf` or `-Confirm` itself. The P/Invoke declarations of `SoaNative.cs` are checked
+//! against the exports of this crate. The checkers are also run on broken snippets, to prove they
+//! catch what they are meant to.
 
 use std::collections::BTreeSet;
 use std::fs;
@@ -47,6 +50,12 @@ fn approved_verbs() -> Vec<&'static str> {
 const STATE_CHANGING_VERBS: &[&str] = &[
     "New", "Set", "Remove", "Start", "Stop", "Restart", "Reset", "Update",
 ];
+
+/// The values `ConfirmImpact` takes (`System.Management.Automation.ConfirmImpact`).
+const CONFIRM_IMPACTS: &[&str] = &["None", "Low", "Medium", "High"];
+
+/// The common parameters that `SupportsShouldProcess` adds; a function must not declare them.
+const SHOULD_PROCESS_PARAMETERS: &[&str] = &["WhatIf", "Confirm"];
 
 /// The noun prefix of every exported command.
 const NOUN_PREFIX: &str = "Soa";
@@ -134,6 +143,16 @@ fn strings_under(node: Node<'_>, source: &str) -> Vec<String> {
         .collect()
 }
 
+/// A parameter of a function's `param()` block.
+#[derive(Debug)]
+struct ParameterDef {
+    /// The name without `$`.
+    name: String,
+    /// The names of its attributes (`Parameter`, `PSTypeName`, `ValidateSet`, ...); type
+    /// constraints such as `[string]` are not attributes.
+    attributes: Vec<String>,
+}
+
 /// A function defined with `function Name { ... }`.
 #[derive(Debug)]
 struct FunctionDef {
@@ -142,6 +161,20 @@ struct FunctionDef {
     advanced: bool,
     /// `[CmdletBinding(SupportsShouldProcess)]` (or `= $true`).
     supports_should_process: bool,
+    /// `[CmdletBinding(ConfirmImpact = '...')]`, unquoted.
+    confirm_impact: Option<String>,
+    /// Calls `$PSCmdlet.ShouldProcess(` outside comments.
+    calls_should_process: bool,
+    /// The parameters of its `param()` block.
+    parameters: Vec<ParameterDef>,
+}
+
+impl FunctionDef {
+    fn parameter(&self, name: &str) -> Option<&ParameterDef> {
+        self.parameters
+            .iter()
+            .find(|p| p.name.eq_ignore_ascii_case(name))
+    }
 }
 
 fn attribute_name(attribute: Node<'_>, source: &str) -> Option<String> {
@@ -175,6 +208,57 @@ fn declares_should_process(cmdlet_binding: Node<'_>, source: &str) -> bool {
         })
 }
 
+/// The value of a named `[CmdletBinding(Name = value)]` argument, unquoted.
+fn binding_argument(cmdlet_binding: Node<'_>, source: &str, key: &str) -> Option<String> {
+    descendants(cmdlet_binding)
+        .into_iter()
+        .filter(|n| n.kind() == "attribute_argument")
+        .find_map(|argument| {
+            let mut cursor = argument.walk();
+            let parts: Vec<Node<'_>> = argument.named_children(&mut cursor).collect();
+            match parts.as_slice() {
+                [name, value] if text(*name, source).eq_ignore_ascii_case(key) => {
+                    Some(unquote(text(*value, source)))
+                }
+                _ => None,
+            }
+        })
+}
+
+/// The parameters declared in a `param_block`.
+fn parameters_of(param_block: Node<'_>, source: &str) -> Vec<ParameterDef> {
+    children_of_kind(param_block, "parameter_list")
+        .into_iter()
+        .flat_map(|list| children_of_kind(list, "script_parameter"))
+        .filter_map(|parameter| {
+            let name = children_of_kind(parameter, "variable")
+                .first()
+                .map(|v| text(*v, source).trim().trim_start_matches('$').to_owned())?;
+            let attributes = children_of_kind(parameter, "attribute_list")
+                .into_iter()
+                .flat_map(|list| children_of_kind(list, "attribute"))
+                .filter_map(|a| attribute_name(a, source))
+                .collect();
+            Some(ParameterDef { name, attributes })
+        })
+        .collect()
+}
+
+/// The source of `node` with its comments blanked out.
+fn code_without_comments(node: Node<'_>, source: &str) -> String {
+    let range = node.byte_range();
+    let mut code = source[range.clone()].to_owned();
+    for comment in descendants(node)
+        .into_iter()
+        .filter(|n| n.kind() == "comment")
+    {
+        let r = comment.byte_range();
+        let blank = " ".repeat(r.len());
+        code.replace_range(r.start - range.start..r.end - range.start, &blank);
+    }
+    code
+}
+
 fn functions(source: &str) -> Vec<FunctionDef> {
     let tree = parse(source);
     descendants(tree.root_node())
@@ -184,10 +268,13 @@ fn functions(source: &str) -> Vec<FunctionDef> {
             let name = children_of_kind(function, "function_name")
                 .first()
                 .map(|n| text(*n, source).trim().to_owned())?;
-            let attributes: Vec<Node<'_>> = children_of_kind(function, "script_block")
+            let param_blocks: Vec<Node<'_>> = children_of_kind(function, "script_block")
                 .into_iter()
                 .flat_map(|block| children_of_kind(block, "param_block"))
-                .flat_map(descendants)
+                .collect();
+            let attributes: Vec<Node<'_>> = param_blocks
+                .iter()
+                .flat_map(|b| descendants(*b))
                 .filter(|n| n.kind() == "attribute")
                 .collect();
             let cmdlet_binding = attributes
@@ -199,10 +286,22 @@ fn functions(source: &str) -> Vec<FunctionDef> {
                     .any(|a| is_attribute(*a, source, "Parameter"));
             let supports_should_process =
                 cmdlet_binding.is_some_and(|a| declares_should_process(*a, source));
+            let confirm_impact =
+                cmdlet_binding.and_then(|a| binding_argument(*a, source, "ConfirmImpact"));
+            let calls_should_process = code_without_comments(function, source)
+                .to_ascii_lowercase()
+                .contains("$pscmdlet.shouldprocess(");
+            let parameters = param_blocks
+                .iter()
+                .flat_map(|b| parameters_of(*b, source))
+                .collect();
             Some(FunctionDef {
                 name,
                 advanced,
                 supports_should_process,
+                confirm_impact,
+                calls_should_process,
+                parameters,
             })
         })
         .collect()
@@ -305,6 +404,46 @@ fn lower_set(names: &[String]) -> BTreeSet<String> {
     names.iter().map(|n| n.to_ascii_lowercase()).collect()
 }
 
+/// What is wrong with a function's `-WhatIf`/`-Confirm` support.
+fn should_process_problems(f: &FunctionDef) -> Vec<String> {
+    let mut problems = Vec::new();
+    for common in SHOULD_PROCESS_PARAMETERS {
+        if f.parameter(common).is_some() {
+            problems.push(format!(
+                "{} declares -{common} itself; SupportsShouldProcess provides it",
+                f.name
+            ));
+        }
+    }
+    if let Some(impact) = &f.confirm_impact {
+        if !CONFIRM_IMPACTS
+            .iter()
+            .any(|i| i.eq_ignore_ascii_case(impact))
+        {
+            problems.push(format!(
+                "{} has ConfirmImpact {impact:?}, not one of {CONFIRM_IMPACTS:?}",
+                f.name
+            ));
+        }
+    }
+    if !f.supports_should_process {
+        return problems;
+    }
+    if f.confirm_impact.is_none() {
+        problems.push(format!(
+            "{} supports ShouldProcess but does not state its ConfirmImpact",
+            f.name
+        ));
+    }
+    if !f.calls_should_process {
+        problems.push(format!(
+            "{} supports ShouldProcess but never calls $PSCmdlet.ShouldProcess, so -WhatIf does nothing",
+            f.name
+        ));
+    }
+    problems
+}
+
 /// Everything wrong with a module, as messages; empty when it passes.
 fn module_problems(script: &str, manifest_text: &str) -> Vec<String> {
     let mut problems = Vec::new();
@@ -376,6 +515,9 @@ fn module_problems(script: &str, manifest_text: &str) -> Vec<String> {
             ));
         }
     }
+    for f in &defined {
+        problems.extend(should_process_problems(f));
+    }
     if let Some(members) = export_module_member(script) {
         if lower_set(&members) != exported_lower {
             problems.push(format!(
@@ -432,6 +574,31 @@ fn exports_are_the_expected_cmdlets() {
         "Test-SoaMailbox",
         "ConvertTo-SoaSyncVersion",
         "Compare-SoaSyncVersion",
+        "New-SoaSimulatedOrg",
+        "Import-SoaSimulatedOrg",
+        "Export-SoaSimulatedOrg",
+        "Connect-SoaSimulatedOrg",
+        "Add-SoaSimulatedPrincipal",
+        "Get-SoaSimulatedRoleAssignment",
+        "Invoke-SoaSyncCycle",
+        "Invoke-SoaWritebackCycle",
+        "Step-SoaSimulatedClock",
+        "Get-SoaSimulatedMailbox",
+        "New-SoaSimulatedMailbox",
+        "Set-SoaSimulatedMailbox",
+        "Set-SoaCloudManaged",
+        "Get-SoaSimulatedUser",
+        "New-SoaSimulatedAdUser",
+        "Get-SoaSimulatedAdUser",
+        "Set-SoaSimulatedAdUser",
+        "Remove-SoaSimulatedAdUser",
+        "Add-SoaSimulatedLicense",
+        "Set-SoaSimulatedSyncEngine",
+        "Get-SoaSimulatedOrgConfig",
+        "Set-SoaSimulatedOrgConfig",
+        "Search-SoaSimulatedAuditLog",
+        "Get-SoaSimulatedSyncError",
+        "Get-SoaSimulatedOrgSummary",
     ] {
         assert!(exported.iter().any(|e| e == name), "{name} is not exported");
     }
@@ -445,6 +612,148 @@ fn exports_are_the_expected_cmdlets() {
         !private.is_empty(),
         "the function finder found no private helper at all: {defined:?}"
     );
+}
+
+/// Exported cmdlets that change the simulated organization (or write a file) although their verb
+/// is not one of [`STATE_CHANGING_VERBS`]: they must support `-WhatIf`/`-Confirm` too.
+const STATE_CHANGING_OTHER_VERBS: &[&str] = &[
+    "Export-SoaSimulatedOrg",
+    "Add-SoaSimulatedPrincipal",
+    "Invoke-SoaSyncCycle",
+    "Invoke-SoaWritebackCycle",
+    "Step-SoaSimulatedClock",
+    "Add-SoaSimulatedLicense",
+];
+
+/// Exported cmdlets whose effect is hard to undo: `ConfirmImpact = 'High'` and a `-Force`.
+const HIGH_IMPACT: &[&str] = &[
+    "Set-SoaCloudManaged",
+    "Remove-SoaSimulatedAdUser",
+    "Set-SoaSimulatedOrgConfig",
+];
+
+/// Verbs of commands that only read: they must not offer `-WhatIf`.
+const READ_ONLY_VERBS: &[&str] = &[
+    "Get",
+    "Test",
+    "Search",
+    "ConvertTo",
+    "Compare",
+    "Import",
+    "Connect",
+];
+
+fn exported_functions() -> Vec<FunctionDef> {
+    let manifest = Manifest::new(&read_module_file("ExchangeSoa.psd1"));
+    let exported = lower_set(
+        &manifest
+            .list("FunctionsToExport")
+            .expect("FunctionsToExport"),
+    );
+    functions(&read_module_file("ExchangeSoa.psm1"))
+        .into_iter()
+        .filter(|f| exported.contains(&f.name.to_ascii_lowercase()))
+        .collect()
+}
+
+fn exported_function(name: &str) -> FunctionDef {
+    exported_functions()
+        .into_iter()
+        .find(|f| f.name == name)
+        .unwrap_or_else(|| panic!("{name} is not an exported function"))
+}
+
+#[test]
+fn simulation_cmdlets_that_change_state_support_should_process() {
+    for name in STATE_CHANGING_OTHER_VERBS {
+        let f = exported_function(name);
+        assert!(
+            f.supports_should_process,
+            "{name} changes state but does not declare SupportsShouldProcess"
+        );
+    }
+    let changing: Vec<String> = exported_functions()
+        .into_iter()
+        .filter(|f| f.supports_should_process)
+        .map(|f| f.name)
+        .collect();
+    for name in [
+        "New-SoaSimulatedOrg",
+        "Set-SoaSimulatedMailbox",
+        "Set-SoaCloudManaged",
+        "New-SoaSimulatedAdUser",
+        "Set-SoaSimulatedAdUser",
+        "Remove-SoaSimulatedAdUser",
+        "New-SoaSimulatedMailbox",
+        "Set-SoaSimulatedSyncEngine",
+        "Set-SoaSimulatedOrgConfig",
+    ] {
+        assert!(changing.iter().any(|c| c == name), "{name}: {changing:?}");
+    }
+}
+
+#[test]
+fn high_impact_cmdlets_ask_for_confirmation() {
+    for name in HIGH_IMPACT {
+        let f = exported_function(name);
+        assert_eq!(
+            f.confirm_impact.as_deref(),
+            Some("High"),
+            "{name}: ConfirmImpact"
+        );
+        assert!(f.parameter("Force").is_some(), "{name} has no -Force");
+    }
+    let flip = exported_function("Set-SoaCloudManaged");
+    for parameter in ["Org", "Identity", "Enabled", "PassThru"] {
+        assert!(
+            flip.parameter(parameter).is_some(),
+            "Set-SoaCloudManaged has no -{parameter}: {:?}",
+            flip.parameters
+        );
+    }
+}
+
+#[test]
+fn read_only_cmdlets_do_not_offer_whatif() {
+    for f in exported_functions() {
+        let (verb, _) = verb_and_noun(&f.name).expect("Verb-Noun");
+        if READ_ONLY_VERBS.contains(&verb) {
+            assert!(
+                !f.supports_should_process,
+                "{} only reads but declares SupportsShouldProcess",
+                f.name
+            );
+        }
+    }
+}
+
+#[test]
+fn org_parameters_are_typed_and_present() {
+    let mut with_org = 0;
+    for f in exported_functions() {
+        let Some(org) = f.parameter("Org") else {
+            let takes_org = f.name.contains("Simulated")
+                || f.name.ends_with("SoaSyncCycle")
+                || f.name.ends_with("SoaWritebackCycle")
+                || f.name == "Set-SoaCloudManaged";
+            assert!(
+                !takes_org || f.name == "New-SoaSimulatedOrg" || f.name == "Import-SoaSimulatedOrg",
+                "{} works on a simulated organization but has no -Org",
+                f.name
+            );
+            continue;
+        };
+        with_org += 1;
+        assert!(
+            org.attributes
+                .iter()
+                .any(|a| a.eq_ignore_ascii_case("PSTypeName")),
+            "{}: -Org should be [PSTypeName('ExchangeSoa.SimulatedOrg')], has {:?}",
+            f.name,
+            org.attributes
+        );
+    }
+    assert!(with_org >= 20, "only {with_org} cmdlets take -Org");
 }
 
 #[test]
@@ -707,14 +1016,81 @@ fn a_state_changing_verb_needs_should_process() {
     );
     assert_flags(&off, &manifest_text, "Set-SoaThing changes state");
 
+    let script = script.replace(
+        "process { $Name }",
+        "process { if ($PSCmdlet.ShouldProcess($Name, 'Set')) { $Name } }",
+    );
     for on in [
-        "[CmdletBinding(SupportsShouldProcess)]",
+        "[CmdletBinding(SupportsShouldProcess, ConfirmImpact = 'Medium')]",
         "[CmdletBinding(SupportsShouldProcess = $true, ConfirmImpact = 'High')]",
-        "[CmdletBinding(ConfirmImpact = 'High', SupportsShouldProcess)]",
+        "[CmdletBinding(ConfirmImpact = 'Low', SupportsShouldProcess)]",
     ] {
         let script = script.replace("[CmdletBinding()]", on);
         let problems = module_problems(&script, &manifest_text);
         assert!(problems.is_empty(), "{on}: {problems:#?}");
+    }
+}
+
+/// A `Set-SoaThing` that supports ShouldProcess properly.
+const SET_PSM1: &str = "function Set-SoaThing {
+    [CmdletBinding(SupportsShouldProcess, ConfirmImpact = 'Medium')]
+    param(
+        [Parameter(Mandatory, ValueFromPipeline)]
+        [PSTypeName('Soa.Thing')]
+        [psobject] $Thing,
+        [switch] $Force
+    )
+    process {
+        if ($PSCmdlet.ShouldProcess($Thing, 'Set')) { $Thing }
+    }
+}
+";
+
+fn set_psd1() -> String {
+    GOOD_PSD1.replace("Get-SoaThing", "Set-SoaThing")
+}
+
+#[test]
+fn a_good_should_process_snippet_passes_and_is_read_right() {
+    let problems = module_problems(SET_PSM1, &set_psd1());
+    assert!(problems.is_empty(), "{problems:#?}");
+    let f = functions(SET_PSM1).pop().expect("one function");
+    assert!(f.supports_should_process && f.calls_should_process);
+    assert_eq!(f.confirm_impact.as_deref(), Some("Medium"));
+    let names: Vec<&str> = f.parameters.iter().map(|p| p.name.as_str()).collect();
+    assert_eq!(names, ["Thing", "Force"]);
+    assert_eq!(
+        f.parameter("thing").expect("Thing").attributes,
+        ["Parameter", "PSTypeName"]
+    );
+}
+
+#[test]
+fn should_process_without_confirm_impact_is_flagged() {
+    let script = SET_PSM1.replace(", ConfirmImpact = 'Medium'", "");
+    assert_flags(&script, &set_psd1(), "does not state its ConfirmImpact");
+}
+
+#[test]
+fn a_bad_confirm_impact_is_flagged() {
+    let script = SET_PSM1.replace("'Medium'", "'Severe'");
+    assert_flags(&script, &set_psd1(), "ConfirmImpact \"Severe\"");
+}
+
+#[test]
+fn should_process_without_a_call_is_flagged() {
+    let script = SET_PSM1.replace(
+        "if ($PSCmdlet.ShouldProcess($Thing, 'Set')) { $Thing }",
+        "# $PSCmdlet.ShouldProcess($Thing, 'Set') is not called here\n        $Thing",
+    );
+    assert_flags(&script, &set_psd1(), "never calls $PSCmdlet.ShouldProcess");
+}
+
+#[test]
+fn declaring_whatif_or_confirm_is_flagged() {
+    for common in SHOULD_PROCESS_PARAMETERS {
+        let script = SET_PSM1.replace("[switch] $Force", &format!("[switch] ${common}"));
+        assert_flags(&script, &set_psd1(), &format!("declares -{common} itself"));
     }
 }
 

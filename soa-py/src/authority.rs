@@ -11,8 +11,7 @@ use soa_core::model::{Mailbox, RecipientTypeDetails};
 
 use crate::catalog::{PyAttribute, PyCatalog};
 use crate::convert::{
-    from_json_or_dict, parse_name, repr_opt, repr_str, serde_name, to_python, value_from_py,
-    values_from_py,
+    from_json_or_dict, repr_opt, repr_str, serde_name, to_python, value_from_py, values_from_py,
 };
 use crate::errors::PySoaErr;
 use crate::model::PyRecipientType;
@@ -27,6 +26,14 @@ pub(crate) enum RecipientArg {
 impl RecipientArg {
     fn user_mailbox() -> Self {
         RecipientArg::Name("UserMailbox".to_owned())
+    }
+
+    /// The core's value (a name is parsed by the core).
+    pub(crate) fn into_core(self) -> PyResult<RecipientTypeDetails> {
+        match self {
+            RecipientArg::Object(rt) => Ok(rt.0),
+            RecipientArg::Name(name) => Ok(name.parse().map_err(PySoaErr)?),
+        }
     }
 }
 
@@ -58,11 +65,7 @@ impl PyMailboxState {
         cloud_managed: bool,
         recipient_type: Option<RecipientArg>,
     ) -> PyResult<Self> {
-        let recipient_type = match recipient_type {
-            None => None,
-            Some(RecipientArg::Object(rt)) => Some(rt.0),
-            Some(RecipientArg::Name(name)) => Some(name.parse().map_err(PySoaErr)?),
-        };
+        let recipient_type = recipient_type.map(RecipientArg::into_core).transpose()?;
         Ok(PyMailboxState(MailboxState {
             dir_synced,
             cloud_managed,
@@ -74,6 +77,7 @@ impl PyMailboxState {
     /// `Get-Mailbox | ConvertTo-Json`, or that object as a dict.
     #[staticmethod]
     fn from_mailbox_json(mailbox: &Bound<'_, PyAny>) -> PyResult<Self> {
+        // JSON text must hold one object: a list of mailboxes is refused, not read as one.
         let mailbox: Mailbox = from_json_or_dict(mailbox, "mailbox")?;
         Ok(PyMailboxState(MailboxState::from_mailbox(&mailbox)))
     }
@@ -131,7 +135,8 @@ impl PyMailboxState {
     }
 }
 
-fn py_bool(value: bool) -> &'static str {
+/// Python's spelling of a Boolean, for `__repr__` methods.
+pub(crate) fn py_bool(value: bool) -> &'static str {
     if value { "True" } else { "False" }
 }
 
@@ -146,7 +151,7 @@ pub(crate) fn master(
     catalog: &Bound<'_, PyCatalog>,
     state: &Bound<'_, PyMailboxState>,
     attribute: AttributeArg,
-) -> PyResult<String> {
+) -> PyResult<&'static str> {
     let state = &state.get().0;
     let authority = match attribute {
         AttributeArg::Object(a) => authority::master(state, &a.0),
@@ -154,7 +159,7 @@ pub(crate) fn master(
             authority::master(state, catalog.get().inner.lookup(&name).map_err(PySoaErr)?)
         }
     };
-    Ok(serde_name(&authority))
+    Ok(authority.as_str())
 }
 
 /// Decides whether an edit of `attribute` to `value`, made at `location`, will stick for a
@@ -175,7 +180,7 @@ pub(crate) fn decide_edit(
         AttributeArg::Name(name) => name,
     };
     let value = value_from_py(value, &format!("value for {attribute}"))?;
-    let location: EditLocation = parse_name(location, "edit location")?;
+    let location: EditLocation = location.parse().map_err(PySoaErr)?;
     let edit = ProposedEdit {
         attribute,
         value,
@@ -217,8 +222,8 @@ impl PyEditDecision {
 
     /// Where the attribute is mastered: `on_premises_ad`, `exchange_online` or `entra_id`.
     #[getter]
-    fn authority(&self) -> String {
-        serde_name(&self.0.authority)
+    fn authority(&self) -> &'static str {
+        self.0.authority.as_str()
     }
 
     /// The command that makes the edit at the authority, if one is known.
@@ -229,8 +234,8 @@ impl PyEditDecision {
 
     /// Whether AD will see the value: `direct`, `writeback`, `never` or `no_ad_object`.
     #[getter]
-    fn ad_visibility(&self) -> String {
-        serde_name(&self.0.ad_visibility)
+    fn ad_visibility(&self) -> &'static str {
+        self.0.ad_visibility.as_str()
     }
 
     /// Whether the attribute is in the writeback set.
@@ -255,8 +260,8 @@ impl PyEditDecision {
             "<EditDecision {}: allowed={}, authority={}, ad_visibility={}, tool={}>",
             repr_str(py, &self.0.attribute)?,
             py_bool(self.0.allowed),
-            serde_name(&self.0.authority),
-            serde_name(&self.0.ad_visibility),
+            self.0.authority.as_str(),
+            self.0.ad_visibility.as_str(),
             repr_opt(py, self.0.tool.as_deref())?
         ))
     }

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, SecondsFormat, TimeDelta, Utc};
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
@@ -30,20 +30,15 @@ pub(crate) fn serde_name<T: Serialize>(value: &T) -> String {
     }
 }
 
-/// Parses the serde name of a unit enum value; `what` names the argument in the error.
-pub(crate) fn parse_name<T: DeserializeOwned>(text: &str, what: &str) -> PyResult<T> {
-    serde_json::from_value(serde_json::Value::String(text.to_owned()))
-        .map_err(|e| invalid_input(format!("{what} {text:?}"), e.to_string()))
-}
-
-/// A value in the serde shape of `T`: JSON text (a `str`) or the same shape as Python objects
-/// (a `dict`). `what` names the argument in errors.
+/// An object in the serde shape of `T`: JSON text holding one object (a `str`; an array is
+/// refused, see [`soa_core::json::from_object_str`]) or the same shape as Python objects (a
+/// `dict`). `what` names the argument in errors.
 pub(crate) fn from_json_or_dict<T: DeserializeOwned>(
     obj: &Bound<'_, PyAny>,
     what: &str,
 ) -> PyResult<T> {
     if let Ok(text) = obj.cast::<PyString>() {
-        return Ok(soa_core::json::from_str(text.to_str()?, what).map_err(PySoaErr)?);
+        return Ok(soa_core::json::from_object_str(text.to_str()?, what).map_err(PySoaErr)?);
     }
     if obj.cast::<PyMapping>().is_ok() {
         return pythonize::depythonize(obj).map_err(|e| invalid_input(what, e.to_string()));
@@ -107,16 +102,7 @@ pub(crate) fn values_from_py(
     let mut out = BTreeMap::new();
     for item in mapping.items()?.iter() {
         let (key, value): (Bound<'_, PyAny>, Bound<'_, PyAny>) = item.extract()?;
-        let name = key
-            .cast::<PyString>()
-            .map_err(|_| {
-                PyTypeError::new_err(format!(
-                    "{what}: attribute names must be str, not {}",
-                    type_name(&key)
-                ))
-            })?
-            .to_str()?
-            .to_owned();
+        let name = attribute_name(&key, what)?;
         let value = value_from_py(&value, &format!("{what}[{name:?}]"))?;
         out.insert(name, value);
     }
@@ -148,6 +134,96 @@ pub(crate) fn instant_from_py(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<Da
     DateTime::parse_from_rfc3339(text.trim())
         .map(|t| t.with_timezone(&Utc))
         .map_err(|e| invalid_input(what, format!("{text:?} is not an RFC 3339 time: {e}")))
+}
+
+/// An instant as an aware `datetime` in UTC (microsecond precision, as `datetime` has).
+pub(crate) fn instant_to_py(py: Python<'_>, instant: DateTime<Utc>) -> PyResult<Bound<'_, PyAny>> {
+    static DATETIME: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+    // `+00:00` and six fractional digits: the form `fromisoformat` reads on Python 3.10.
+    let text = instant.to_rfc3339_opts(SecondsFormat::Micros, false);
+    DATETIME
+        .import(py, "datetime", "datetime")?
+        .call_method1("fromisoformat", (text,))
+}
+
+/// An optional instant as an aware `datetime` or `None`.
+pub(crate) fn opt_instant_to_py(
+    py: Python<'_>,
+    instant: Option<DateTime<Utc>>,
+) -> PyResult<Option<Bound<'_, PyAny>>> {
+    instant.map(|t| instant_to_py(py, t)).transpose()
+}
+
+/// A duration: a `datetime.timedelta`, or an `int` number of minutes.
+pub(crate) fn duration_from_py(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<TimeDelta> {
+    static TIMEDELTA: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+    let out_of_range = || invalid_input(what, format!("{obj} is out of range"));
+    if obj.is_instance_of::<PyInt>() && !obj.is_instance_of::<PyBool>() {
+        let minutes: i64 = obj.extract().map_err(|_| out_of_range())?;
+        return TimeDelta::try_minutes(minutes).ok_or_else(out_of_range);
+    }
+    if obj.is_instance(TIMEDELTA.import(obj.py(), "datetime", "timedelta")?)? {
+        let days: i64 = obj.getattr("days")?.extract()?;
+        let seconds: i64 = obj.getattr("seconds")?.extract()?;
+        let micros: i64 = obj.getattr("microseconds")?.extract()?;
+        return TimeDelta::try_days(days)
+            .and_then(|d| d.checked_add(&TimeDelta::try_seconds(seconds)?))
+            .and_then(|d| d.checked_add(&TimeDelta::microseconds(micros)))
+            .ok_or_else(out_of_range);
+    }
+    Err(PyTypeError::new_err(format!(
+        "{what} must be a datetime.timedelta or an int number of minutes, not {}",
+        type_name(obj)
+    )))
+}
+
+/// A list of strings: a `str` (one item) or a list or tuple of `str`.
+pub(crate) fn strings_from_py(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<Vec<String>> {
+    if let Ok(s) = obj.cast::<PyString>() {
+        return Ok(vec![s.to_str()?.to_owned()]);
+    }
+    match value_from_py(obj, what)? {
+        AttributeValue::List(items) => Ok(items),
+        _ => Err(PyTypeError::new_err(format!(
+            "{what} must be a str or a list of str, not {}",
+            type_name(obj)
+        ))),
+    }
+}
+
+/// String lists by attribute name, from a mapping of `str` to a `str` or a list of `str`.
+pub(crate) fn string_lists_from_py(
+    obj: &Bound<'_, PyAny>,
+    what: &str,
+) -> PyResult<BTreeMap<String, Vec<String>>> {
+    let mapping = obj.cast::<PyMapping>().map_err(|_| {
+        PyTypeError::new_err(format!(
+            "{what} must be a mapping of attribute names to lists of str, not {}",
+            type_name(obj)
+        ))
+    })?;
+    let mut out = BTreeMap::new();
+    for item in mapping.items()?.iter() {
+        let (key, value): (Bound<'_, PyAny>, Bound<'_, PyAny>) = item.extract()?;
+        let name = attribute_name(&key, what)?;
+        let items = strings_from_py(&value, &format!("{what}[{name:?}]"))?;
+        out.insert(name, items);
+    }
+    Ok(out)
+}
+
+/// A mapping key that must be an attribute name (`str`).
+fn attribute_name(key: &Bound<'_, PyAny>, what: &str) -> PyResult<String> {
+    Ok(key
+        .cast::<PyString>()
+        .map_err(|_| {
+            PyTypeError::new_err(format!(
+                "{what}: attribute names must be str, not {}",
+                type_name(key)
+            ))
+        })?
+        .to_str()?
+        .to_owned())
 }
 
 /// A `datetime.date` from `YYYY-MM-DD`.

@@ -132,10 +132,43 @@ fn to_pyerr(py: Python<'_>, err: &Error) -> PyErr {
         )),
         _ => class.call1((message,)),
     };
-    match instance {
+    match instance.and_then(|i| set_details(&i, err).map(|()| i)) {
         Ok(instance) => PyErr::from_value(instance),
         Err(e) => e,
     }
+}
+
+/// The fields of a refusal by Exchange Online, as attributes of the exception (`identity`,
+/// `cmdlet`, `parameter`, ...), so that callers need not parse the message.
+fn set_details(instance: &Bound<'_, PyAny>, err: &Error) -> PyResult<()> {
+    match err {
+        Error::NotFound { what, identity } => {
+            instance.setattr("what", *what)?;
+            instance.setattr("identity", identity)?;
+        }
+        Error::AccessDenied {
+            principal,
+            cmdlet,
+            parameter,
+        } => {
+            instance.setattr("principal", principal)?;
+            instance.setattr("cmdlet", cmdlet)?;
+            instance.setattr("parameter", parameter)?;
+        }
+        Error::OutOfWriteScope {
+            identity,
+            cmdlet,
+            parameter,
+            ..
+        } => {
+            instance.setattr("identity", identity)?;
+            instance.setattr("cmdlet", cmdlet)?;
+            instance.setattr("parameter", parameter)?;
+        }
+        Error::Exchange { cmdlet, .. } => instance.setattr("cmdlet", cmdlet)?,
+        _ => {}
+    }
+    Ok(())
 }
 
 /// An [`Error::InvalidInput`] as a Python exception, for input the binding itself rejects

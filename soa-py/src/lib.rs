@@ -7,18 +7,23 @@
 //! Every function converts its Python arguments into core values, calls one core function and
 //! converts the result; no Exchange logic lives here. Core errors become the exceptions of
 //! `exchange_soa.errors` through the local newtype `errors::PySoaErr`. Calls that do real work (loading a
-//! catalog file, deciding an edit, computing a rollback loss, the preflight checks) release the
-//! GIL with `Python::detach`.
+//! catalog file, deciding an edit, computing a rollback loss, the preflight checks, everything
+//! the simulated organization does) release the GIL with `Python::detach`; the async calls of
+//! the core's `ExchangeOnline` trait run on one shared current-thread runtime (`exo::block_on`).
 //!
-//! The modules follow the core's: `catalog`, `authority`, `model` and `preflight`; `convert`
-//! holds the shared conversions and `errors` the exception mapping.
+//! The modules follow the core's: `catalog`, `authority`, `model`, `preflight`, `exo` (the
+//! values of the `ExchangeOnline` trait and the runtime its async calls run on) and `sim` (the
+//! simulated organization); `convert` holds the shared conversions and `errors` the exception
+//! mapping.
 
 mod authority;
 mod catalog;
 mod convert;
 mod errors;
+mod exo;
 mod model;
 mod preflight;
+mod sim;
 
 use pyo3::prelude::*;
 
@@ -41,6 +46,10 @@ mod _native {
     #[pymodule_export]
     use crate::catalog::{PyAttribute, PyCatalog};
     #[pymodule_export]
+    use crate::exo::{
+        PyAuditRecord, PyMailbox, PyMailboxIterator, PyOrganizationConfig, PyRoleAssignment, PyUser,
+    };
+    #[pymodule_export]
     use crate::model::{
         PyProxyAddress, PyProxyAddresses, PyRecipientType, PySmtpAddress, PySyncVersion,
     };
@@ -48,6 +57,11 @@ mod _native {
     use crate::preflight::{
         PyFinding, PyPreflightReport, PyRequirements, check_caller, check_mailbox,
         check_organization, check_sync, check_tenant,
+    };
+    #[pymodule_export]
+    use crate::sim::{
+        PyCloudSyncAgent, PyOrgSummary, PySimulatedOrg, PySyncError, PySyncReport,
+        PyWritebackReport,
     };
 
     use pyo3::prelude::*;

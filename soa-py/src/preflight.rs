@@ -9,9 +9,7 @@ use soa_core::preflight::{
     TenantState,
 };
 
-use crate::convert::{
-    from_json_or_dict, instant_from_py, parse_name, repr_str, serde_name, to_python,
-};
+use crate::convert::{from_json_or_dict, instant_from_py, repr_str, serde_name, to_python};
 use crate::errors::PySoaErr;
 use crate::model::PySyncVersion;
 
@@ -23,7 +21,7 @@ pub(crate) enum VersionArg {
 }
 
 impl VersionArg {
-    fn version(self) -> PyResult<SyncVersion> {
+    pub(crate) fn version(self) -> PyResult<SyncVersion> {
         match self {
             VersionArg::Object(v) => Ok(v.0),
             VersionArg::Text(text) => Ok(SyncVersion::parse(&text).map_err(PySoaErr)?),
@@ -280,7 +278,7 @@ impl PyPreflightReport {
 
     /// The findings with a given code.
     fn with_code(&self, code: &str) -> PyResult<Vec<PyFinding>> {
-        let code: FindingCode = parse_name(code, "finding code")?;
+        let code: FindingCode = code.parse().map_err(PySoaErr)?;
         Ok(self.0.with_code(code).cloned().map(PyFinding).collect())
     }
 

@@ -3,9 +3,12 @@
 // mono (tests/lib/csharp.sh); PowerShell 7 compiles the same SoaNative.cs with Add-Type.
 //
 // Every export that SoaNative.cs declares is called at least once (the last test checks that by
-// reflection), through the facade and through the raw declarations, and the ABI is misused on
-// purpose: NULL handles and strings, invalid UTF-8, a NULL out-pointer, a forced panic, a
-// disposed handle.
+// reflection, and that each declaration binds to a symbol of the library), through the facade
+// and through the raw declarations, and the ABI is misused on purpose: NULL handles and strings,
+// invalid UTF-8, a NULL out-pointer, a forced panic, a disposed handle. The simulated
+// organization is driven through a whole transfer: provisioning on-premises, sync, license, the
+// write-scope refusal, the flip, a cloud edit that sync no longer overwrites, writeback, RBAC,
+// the audit log, paging, snapshots and an outdated sync engine.
 //
 // Prints one line per test and ends with exactly `csharp: N passed, N failed`; exits 1 on any
 // failure.
@@ -16,6 +19,7 @@ using System.IO;
 using System.Reflection;
 using System.Runtime.InteropServices;
 using System.Text;
+using System.Text.RegularExpressions;
 using System.Threading;
 
 namespace ExchangeSoa.Tests
@@ -41,6 +45,104 @@ namespace ExchangeSoa.Tests
 
         [DllImport(Native.LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
         public static extern SoaStatus soa_catalog_builtin(IntPtr outCatalog);
+
+        // The simulated organization, with IntPtr handles and byte[] strings.
+
+        [DllImport(Native.LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        public static extern SoaStatus soa_sim_new(byte[] tenant, out IntPtr sim);
+
+        [DllImport(Native.LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        public static extern SoaStatus soa_sim_generate(ulong size, ulong seed, IntPtr outSim);
+
+        [DllImport(Native.LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        public static extern SoaStatus soa_sim_load(byte[] path, out IntPtr sim);
+
+        [DllImport(Native.LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        public static extern SoaStatus soa_sim_save(IntPtr sim, byte[] path);
+
+        [DllImport(Native.LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        public static extern SoaStatus soa_sim_as_principal(IntPtr sim, byte[] principal, out IntPtr asPrincipal);
+
+        [DllImport(Native.LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        public static extern SoaStatus soa_sim_add_principal(IntPtr sim, byte[] principal, byte[] rolesJson);
+
+        [DllImport(Native.LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        public static extern SoaStatus soa_sim_summary(IntPtr sim, out IntPtr json);
+
+        [DllImport(Native.LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        public static extern SoaStatus soa_sim_summary(IntPtr sim, IntPtr outJson);
+
+        [DllImport(Native.LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        public static extern SoaStatus soa_sim_now(IntPtr sim, out IntPtr now);
+
+        [DllImport(Native.LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        public static extern SoaStatus soa_sim_advance(IntPtr sim, long minutes, out IntPtr json);
+
+        [DllImport(Native.LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        public static extern SoaStatus soa_sim_sync_cycle(IntPtr sim, out IntPtr json);
+
+        [DllImport(Native.LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        public static extern SoaStatus soa_sim_writeback_cycle(IntPtr sim, out IntPtr json);
+
+        [DllImport(Native.LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        public static extern SoaStatus soa_sim_sync_errors(IntPtr sim, out IntPtr json);
+
+        [DllImport(Native.LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        public static extern SoaStatus soa_sim_set_connect_sync_version(IntPtr sim, byte[] version);
+
+        [DllImport(Native.LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        public static extern SoaStatus soa_sim_set_cloud_sync_agent(IntPtr sim, byte[] agentJson);
+
+        [DllImport(Native.LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        public static extern SoaStatus soa_sim_add_ad_user(IntPtr sim, byte[] userJson, out IntPtr guid);
+
+        [DllImport(Native.LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        public static extern SoaStatus soa_sim_ad_attributes(IntPtr sim, byte[] identity, out IntPtr json);
+
+        [DllImport(Native.LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        public static extern SoaStatus soa_sim_set_ad_attributes(IntPtr sim, byte[] identity, byte[] changesJson);
+
+        [DllImport(Native.LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        public static extern SoaStatus soa_sim_remove_ad_user(IntPtr sim, byte[] identity);
+
+        [DllImport(Native.LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        public static extern SoaStatus soa_sim_assign_license(IntPtr sim, byte[] identity);
+
+        [DllImport(Native.LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        public static extern SoaStatus soa_sim_add_cloud_mailbox(IntPtr sim, byte[] userPrincipalName, byte[] recipientType, out IntPtr id);
+
+        [DllImport(Native.LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        public static extern SoaStatus soa_sim_get_mailbox(IntPtr sim, byte[] identity, out IntPtr json);
+
+        [DllImport(Native.LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        public static extern SoaStatus soa_sim_get_user(IntPtr sim, byte[] identity, out IntPtr json);
+
+        [DllImport(Native.LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        public static extern SoaStatus soa_sim_set_mailbox(IntPtr sim, byte[] identity, byte[] changesJson);
+
+        [DllImport(Native.LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        public static extern SoaStatus soa_sim_set_cloud_managed(IntPtr sim, byte[] identity, int value);
+
+        [DllImport(Native.LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        public static extern SoaStatus soa_sim_get_organization_config(IntPtr sim, out IntPtr json);
+
+        [DllImport(Native.LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        public static extern SoaStatus soa_sim_set_cloud_managed_by_default(IntPtr sim, int enabled);
+
+        [DllImport(Native.LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        public static extern SoaStatus soa_sim_role_assignments(IntPtr sim, byte[] cmdlet, byte[] parameter, out IntPtr json);
+
+        [DllImport(Native.LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        public static extern SoaStatus soa_sim_search_admin_audit_log(IntPtr sim, byte[] queryJson, out IntPtr json);
+
+        [DllImport(Native.LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        public static extern SoaStatus soa_sim_list_mailboxes(IntPtr sim, byte[] filterJson, out IntPtr pager);
+
+        [DllImport(Native.LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        public static extern SoaStatus soa_mailbox_pager_next(IntPtr pager, uint pageSize, out IntPtr json);
+
+        [DllImport(Native.LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        public static extern SoaStatus soa_mailbox_pager_next(IntPtr pager, uint pageSize, IntPtr outJson);
     }
 
     internal sealed class TestFailure : Exception
@@ -104,6 +206,26 @@ namespace ExchangeSoa.Tests
             Run("free functions ignore NULL", TestFreeNull);
             Run("UTF-8 helper decodes what it is given", TestUtf8Helper);
             Run("NativeLoader: no resolver where NativeLibrary is missing", TestNativeLoader);
+            Run("sim: a new organization is empty, at the epoch", TestSimNew);
+            Run("sim: flip scenario from provisioning to a cloud edit that sync keeps", TestSimFlipScenario);
+            Run("sim: writeback copies cloud values to AD", TestSimWriteback);
+            Run("sim: audit log and role assignments", TestSimAuditAndRoles);
+            Run("sim: RBAC denies an unknown principal (SOA_STATUS_ACCESS_DENIED)", TestSimRbacDenied);
+            Run("sim: a principal with a read-only role", TestSimReadOnlyPrincipal);
+            Run("sim: pager reads pages until [] and counts match the summary", TestSimPager);
+            Run("sim: pager filters match the summary's counts", TestSimPagerFilters);
+            Run("sim: pager outlives its organization handle; dispose twice", TestSimPagerLifetime);
+            Run("sim: snapshot save/load round trip", TestSimSnapshot);
+            Run("sim: snapshot errors (missing file, bad JSON, bad folder)", TestSimSnapshotErrors);
+            Run("sim: old Connect Sync gives sync export errors", TestSimOldConnectSync);
+            Run("sim: clock advance runs the cycles that fall due", TestSimAdvance);
+            Run("sim: cloud-only mailbox, tenant default, removal", TestSimCloudOnlyAndRemoval);
+            Run("sim: bad input is refused with the right status", TestSimBadInput);
+            Run("sim: handles on one organization are shared by threads", TestSimThreads);
+            Run("misuse: NULL sim handle gives SOA_STATUS_NULL_ARGUMENT everywhere", TestSimNullHandle);
+            Run("misuse: NULL strings on the sim functions", TestSimNullStrings);
+            Run("misuse: invalid UTF-8 on the sim functions", TestSimInvalidUtf8);
+            Run("misuse: NULL out-pointers and invalid SafeHandles on the sim functions", TestSimNullOutAndInvalidHandles);
             Run("every declared export was called", TestEveryExportCalled);
 
             Console.WriteLine("csharp: {0} passed, {1} failed", passed, failed);
@@ -822,9 +944,815 @@ namespace ExchangeSoa.Tests
             Equal("2.5.190.0", Api.ParseSyncVersion("2.5.190.0"), "a call after UseLibrary");
         }
 
+        // --- simulated organization ------------------------------------------------------------
+
+        private const string AliceJson =
+            "{\"user_principal_name\":\"alice@contoso.com\",\"attributes\":{\"displayName\":\"Alice\",\"extensionAttribute1\":\"Sales\"},"
+            + "\"remote_mailbox\":\"RemoteUserMailbox\"}";
+
+        private const string AgentJson =
+            "{\"version\":\"1.1.1107.0\",\"writeback_enabled\":true,\"mail_writeback\":true,\"capacity\":600000}";
+
+        private const string SetCloudValue = "{\"set\":{\"CustomAttribute1\":\"Cloud\"}}";
+
+        // The integer value of "key": in a flat JSON object.
+        private static long JsonInt(string json, string key)
+        {
+            Match m = Regex.Match(json, "\"" + Regex.Escape(key) + "\":(-?[0-9]+)");
+            True(m.Success, "no integer \"" + key + "\" in " + json);
+            return long.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        // An organization with alice provisioned on-premises, synced and licensed: a dir-synced
+        // user mailbox whose Exchange attributes are mastered in AD.
+        private static SoaSimHandle SyncedOrg()
+        {
+            SoaSimHandle sim = Api.NewSim("contoso.com");
+            Api.AddAdUser(sim, AliceJson);
+            Api.SyncCycle(sim);
+            Api.AssignLicense(sim, "alice@contoso.com");
+            return sim;
+        }
+
+        // SyncedOrg with alice flipped to cloud management and CustomAttribute1 edited in the cloud.
+        private static SoaSimHandle FlippedOrg()
+        {
+            SoaSimHandle sim = SyncedOrg();
+            Api.SetCloudManaged(sim, "alice@contoso.com", true);
+            Api.SetMailbox(sim, "alice@contoso.com", SetCloudValue);
+            return sim;
+        }
+
+        // Reads a whole listing through a pager; checks the page sizes and returns the mailboxes'
+        // JSON objects' ExternalDirectoryObjectIds, in order.
+        private static List<string> ReadListing(SoaSimHandle sim, string filterJson, uint pageSize)
+        {
+            List<string> ids = new List<string>();
+            uint effective = Math.Max(pageSize, 1u);
+            using (SoaMailboxPagerHandle pager = Api.ListMailboxes(sim, filterJson))
+            {
+                for (int pages = 0; ; pages++)
+                {
+                    True(pages < 100000, "the pager never ends");
+                    string page = Api.NextMailboxPage(pager, pageSize);
+                    True(page.StartsWith("[", StringComparison.Ordinal) && page.EndsWith("]", StringComparison.Ordinal),
+                        "a page is not a JSON array: " + page);
+                    if (page == "[]")
+                    {
+                        Equal("[]", Api.NextMailboxPage(pager, pageSize), "the page after the last");
+                        return ids;
+                    }
+                    MatchCollection found = Regex.Matches(page, "\"ExternalDirectoryObjectId\":\"([^\"]+)\"");
+                    True(found.Count >= 1 && found.Count <= effective,
+                        "a page holds " + found.Count + " mailboxes for a page size of " + pageSize);
+                    Equal(found.Count, Count(page, "\"RecipientTypeDetails\":"), "mailboxes in a page");
+                    foreach (Match m in found)
+                    {
+                        ids.Add(m.Groups[1].Value);
+                    }
+                }
+            }
+        }
+
+        private static void TestSimNew()
+        {
+            using (SoaSimHandle sim = Api.NewSim("contoso.com"))
+            {
+                Use("soa_sim_new");
+                True(!sim.IsInvalid && !sim.IsClosed, "the new handle is invalid");
+                Equal("{\"ad_users\":0,\"cloud_users\":0,\"mailboxes\":0,\"dir_synced_mailboxes\":0,\"cloud_managed_mailboxes\":0,"
+                    + "\"identity_only_users\":0,\"sync_errors\":0}", Api.SimSummary(sim), "summary of an empty organization");
+                Use("soa_sim_summary");
+                Equal("2026-11-27T00:00:00+00:00", Api.SimNow(sim), "the clock starts at the epoch");
+                Use("soa_sim_now");
+                Equal("{\"Name\":\"contoso.com\",\"BlockExchangeProvisioningFromOnPremEnabled\":false}",
+                    Api.GetOrganizationConfig(sim), "Get-OrganizationConfig");
+                Use("soa_sim_get_organization_config");
+                Equal("[]", Api.SyncErrors(sim), "no sync errors");
+                Use("soa_sim_sync_errors");
+                Equal("[]", Api.SearchAdminAuditLog(sim, "{}"), "an empty audit log");
+                Use("soa_sim_search_admin_audit_log");
+            }
+            using (SoaSimHandle sim = Api.NewSim("jürgen-€.example"))
+            {
+                Contains(Api.GetOrganizationConfig(sim), "\"Name\":\"jürgen-€.example\"", "a non-ASCII tenant round-trips");
+            }
+        }
+
+        private static void TestSimFlipScenario()
+        {
+            using (SoaSimHandle sim = Api.NewSim("contoso.com"))
+            {
+                // Provisioned on-premises: New-ADUser + New-RemoteMailbox.
+                string guid = Api.AddAdUser(sim, AliceJson);
+                Use("soa_sim_add_ad_user");
+                Guid parsed;
+                True(Guid.TryParse(guid, out parsed), "add_ad_user returns an objectGUID: " + guid);
+                string ad = Api.AdAttributes(sim, "alice@contoso.com");
+                Use("soa_sim_ad_attributes");
+                Contains(ad, "\"msExchRecipientTypeDetails\":\"RemoteUserMailbox\"", "New-RemoteMailbox sets the recipient type");
+                Contains(ad, "\"proxyAddresses\":[\"SMTP:alice@contoso.com\"", "New-RemoteMailbox sets the primary address");
+                Contains(ad, "\"extensionAttribute1\":\"Sales\"", "AD attributes are keyed by LDAP name");
+                Equal(ad, Api.AdAttributes(sim, guid), "the account found by objectGUID");
+                Throws(SoaStatus.NotFound, () => Api.GetUser(sim, "alice@contoso.com"), "Get-User before the first sync");
+                Use("soa_sim_get_user");
+
+                // Sync: the user arrives as a mail user; a license makes it a mailbox.
+                string report = Api.SyncCycle(sim);
+                Use("soa_sim_sync_cycle");
+                Contains(report, "\"created\":[\"alice@contoso.com\"]", "the sync report lists the new user");
+                string user = Api.GetUser(sim, "alice@contoso.com");
+                Contains(user, "\"IsDirSynced\":true", "Get-User");
+                Contains(user, "\"DisplayName\":\"Alice\"", "Get-User");
+                Throws(SoaStatus.NotFound, () => Api.GetMailbox(sim, "alice@contoso.com"), "Get-Mailbox of an unlicensed mail user");
+                Api.AssignLicense(sim, "alice@contoso.com");
+                Use("soa_sim_assign_license");
+                string mailbox = Api.GetMailbox(sim, "alice@contoso.com");
+                Use("soa_sim_get_mailbox");
+                Contains(mailbox, "\"RecipientTypeDetails\":\"UserMailbox\"", "licensed");
+                Contains(mailbox, "\"IsDirSynced\":true", "dir-synced");
+                Contains(mailbox, "\"IsExchangeCloudManaged\":false", "not yet cloud-managed");
+                Contains(mailbox, "\"CustomAttribute1\":\"Sales\"", "the AD value synced");
+
+                // Before the flip Exchange Online refuses the edit: the write-scope error.
+                SoaException refused = Throws(SoaStatus.OutOfWriteScope,
+                    () => Api.SetMailbox(sim, "alice@contoso.com", SetCloudValue), "a cloud edit before the flip");
+                Use("soa_sim_set_mailbox");
+                Contains(refused.Message, "write scope", "the service's message");
+                Contains(Api.GetMailbox(sim, "alice@contoso.com"), "\"CustomAttribute1\":\"Sales\"", "a refused edit changes nothing");
+
+                // The flip, then the cloud edit.
+                Api.SetCloudManaged(sim, "alice@contoso.com", true);
+                Use("soa_sim_set_cloud_managed");
+                Contains(Api.GetMailbox(sim, "alice@contoso.com"), "\"IsExchangeCloudManaged\":true", "flipped");
+                Api.SetCloudManaged(sim, "alice@contoso.com", true);
+                Api.SetMailbox(sim, "alice@contoso.com",
+                    "{\"set\":{\"CustomAttribute1\":\"Cloud\"},\"add\":{\"EmailAddresses\":[\"smtp:al@contoso.com\"]}}");
+                Equal(1L, JsonInt(Api.SimSummary(sim), "cloud_managed_mailboxes"), "cloud-managed mailboxes");
+
+                // An on-premises edit and a sync cycle: the cloud value stays.
+                Api.SetAdAttributes(sim, "alice@contoso.com", "{\"extensionAttribute1\":\"AD edit\",\"displayName\":\"Alice Smith\"}");
+                Use("soa_sim_set_ad_attributes");
+                Contains(Api.AdAttributes(sim, "alice@contoso.com"), "\"extensionAttribute1\":\"AD edit\"", "the AD edit");
+                report = Api.SyncCycle(sim);
+                Contains(report, "\"blocked\":[\"alice@contoso.com\"]", "the on-premises Exchange change is not exported");
+                Contains(report, "\"overwritten\":[]", "nothing overwritten");
+                mailbox = Api.GetMailbox(sim, "alice@contoso.com");
+                Contains(mailbox, "\"CustomAttribute1\":\"Cloud\"", "sync keeps the cloud value");
+                Contains(mailbox, "\"smtp:al@contoso.com\"", "sync keeps the added address");
+                Contains(Api.GetUser(sim, "alice@contoso.com"), "\"DisplayName\":\"Alice Smith\"", "identity attributes still sync");
+
+                // Rollback: the next sync overwrites the cloud edit with AD's value.
+                Api.SetCloudManaged(sim, "alice@contoso.com", false);
+                report = Api.SyncCycle(sim);
+                Contains(report, "[\"alice@contoso.com\",\"CustomAttribute1\"]", "the overwritten value is reported");
+                Contains(Api.GetMailbox(sim, "alice@contoso.com"), "\"CustomAttribute1\":\"AD edit\"", "AD wins after a rollback");
+            }
+        }
+
+        private static void TestSimWriteback()
+        {
+            using (SoaSimHandle sim = FlippedOrg())
+            {
+                string report = Api.WritebackCycle(sim);
+                Use("soa_sim_writeback_cycle");
+                Contains(report, "\"ran\":false", "no Cloud Sync agent, no writeback");
+                True(report.IndexOf("\"reason\":\"", StringComparison.Ordinal) >= 0, "the reason is given: " + report);
+                Api.SetCloudSyncAgent(sim, AgentJson);
+                Use("soa_sim_set_cloud_sync_agent");
+                report = Api.WritebackCycle(sim);
+                Contains(report, "\"ran\":true", "writeback with an agent");
+                Contains(report, "[\"alice@contoso.com\",\"extensionAttribute1\"]", "the written value is reported");
+                Contains(Api.AdAttributes(sim, "alice@contoso.com"), "\"extensionAttribute1\":\"Cloud\"", "the cloud value reached AD");
+                Api.SetCloudSyncAgent(sim, null);
+                Contains(Api.WritebackCycle(sim), "\"ran\":false", "the agent was removed");
+                Api.SetCloudSyncAgent(sim, AgentJson.Replace("1.1.1107.0", "1.1.1000.0"));
+                Contains(Api.WritebackCycle(sim), "\"ran\":false", "an agent too old for writeback");
+                Throws(SoaStatus.InvalidJson, () => Api.SetCloudSyncAgent(sim, "{\"version\":\"1.1.1107.0\"}"), "an incomplete agent");
+                Throws(SoaStatus.InvalidJson, () => Api.SetCloudSyncAgent(sim, AgentJson.Replace("1.1.1107.0", "latest")), "a bad agent version");
+            }
+        }
+
+        private static void TestSimAuditAndRoles()
+        {
+            using (SoaSimHandle sim = FlippedOrg())
+            {
+                string flips = Api.SearchAdminAuditLog(sim, "{\"parameter\":\"isexchangecloudmanaged\"}");
+                Equal(1, Count(flips, "\"cmdlet\":"), "one record of the flip: " + flips);
+                Contains(flips, "\"object\":\"alice@contoso.com\"", "the flipped mailbox");
+                Contains(flips, "\"caller\":\"admin@contoso.com\"", "who flipped it");
+                Contains(flips, "\"old_values\":{\"IsExchangeCloudManaged\":false}", "the old value");
+                Equal(2, Count(Api.SearchAdminAuditLog(sim, "{}"), "\"cmdlet\":"), "the flip and the edit");
+                Equal("[]", Api.SearchAdminAuditLog(sim, "{\"caller\":\"nobody@contoso.com\"}"), "another caller");
+                Equal("[]", Api.SearchAdminAuditLog(sim, "{\"start\":\"2030-01-01T00:00:00Z\"}"), "a later start");
+                Throws(SoaStatus.InvalidJson, () => Api.SearchAdminAuditLog(sim, "{\"start\":\"yesterday\"}"), "a bad time");
+
+                string grants = Api.RoleAssignments(sim, "Set-Mailbox", "IsExchangeCloudManaged");
+                Use("soa_sim_role_assignments");
+                Contains(grants, "{\"role\":\"Exchange Administrator\",\"assignee\":\"admin@contoso.com\"}", "the default administrator");
+                Api.AddPrincipal(sim, "helpdesk@contoso.com", "[\"Recipient Management\"]");
+                Use("soa_sim_add_principal");
+                Contains(Api.RoleAssignments(sim, "Set-Mailbox", "CustomAttribute1"),
+                    "{\"role\":\"Recipient Management\",\"assignee\":\"helpdesk@contoso.com\"}", "the added principal");
+                True(Api.RoleAssignments(sim, "Set-OrganizationConfig", "ExchangeAttributesCloudManagedByDefault")
+                    .IndexOf("helpdesk", StringComparison.Ordinal) < 0, "Recipient Management does not grant Set-OrganizationConfig");
+                Throws(SoaStatus.InvalidJson, () => Api.AddPrincipal(sim, "x@contoso.com", "\"Recipient Management\""), "roles not in an array");
+            }
+        }
+
+        private static void TestSimRbacDenied()
+        {
+            using (SoaSimHandle sim = FlippedOrg())
+            using (SoaSimHandle nobody = Api.SimAsPrincipal(sim, "nobody@contoso.com"))
+            {
+                Use("soa_sim_as_principal");
+                SoaException e = Throws(SoaStatus.AccessDenied, () => Api.GetMailbox(nobody, "alice@contoso.com"), "Get-Mailbox");
+                Contains(e.Message, "nobody@contoso.com", "the message names the principal");
+                Throws(SoaStatus.AccessDenied, () => Api.SetCloudManaged(nobody, "alice@contoso.com", false), "Set-Mailbox -IsExchangeCloudManaged");
+                Throws(SoaStatus.AccessDenied, () => Api.SetMailbox(nobody, "alice@contoso.com", SetCloudValue), "Set-Mailbox");
+                Throws(SoaStatus.AccessDenied, () => Api.GetUser(nobody, "alice@contoso.com"), "Get-User");
+                Throws(SoaStatus.AccessDenied, () => Api.ListMailboxes(nobody, "{}"), "listing mailboxes");
+                Throws(SoaStatus.AccessDenied, () => Api.GetOrganizationConfig(nobody), "Get-OrganizationConfig");
+                Throws(SoaStatus.AccessDenied, () => Api.SetCloudManagedByDefault(nobody, true), "Set-OrganizationConfig");
+                Throws(SoaStatus.AccessDenied, () => Api.SearchAdminAuditLog(nobody, "{}"), "Search-AdminAuditLog");
+                Throws(SoaStatus.AccessDenied, () => Api.RoleAssignments(nobody, "Set-Mailbox", "Identity"), "role assignments");
+                // One organization behind both handles; the denied calls changed nothing.
+                Equal(Api.SimSummary(sim), Api.SimSummary(nobody), "the handles share the organization");
+                Contains(Api.GetMailbox(sim, "alice@contoso.com"), "\"IsExchangeCloudManaged\":true", "still cloud-managed");
+                Equal(2, Count(Api.SearchAdminAuditLog(sim, "{}"), "\"cmdlet\":"), "denied calls are not audited as changes");
+            }
+            // The organization lives while any handle does.
+            SoaSimHandle survivor;
+            using (SoaSimHandle sim = SyncedOrg())
+            {
+                survivor = Api.SimAsPrincipal(sim, "admin@contoso.com");
+            }
+            using (survivor)
+            {
+                Contains(Api.GetMailbox(survivor, "alice@contoso.com"), "\"UserPrincipalName\":\"alice@contoso.com\"", "after the first handle is gone");
+            }
+        }
+
+        private static void TestSimReadOnlyPrincipal()
+        {
+            using (SoaSimHandle sim = SyncedOrg())
+            {
+                Api.AddPrincipal(sim, "auditor@contoso.com", "[\"View-Only Organization Management\"]");
+                using (SoaSimHandle auditor = Api.SimAsPrincipal(sim, "auditor@contoso.com"))
+                {
+                    Contains(Api.GetMailbox(auditor, "alice@contoso.com"), "\"Alias\":\"alice\"", "a read-only role reads");
+                    Equal("[]", Api.SearchAdminAuditLog(auditor, "{}"), "a read-only role searches the audit log");
+                    Throws(SoaStatus.AccessDenied, () => Api.SetCloudManaged(auditor, "alice@contoso.com", true), "a read-only role flips");
+                    Api.AddPrincipal(sim, "auditor@contoso.com", "[\"Organization Management\"]");
+                    Api.SetCloudManaged(auditor, "alice@contoso.com", true);
+                    Contains(Api.SearchAdminAuditLog(sim, "{\"caller\":\"AUDITOR@contoso.com\"}"), "\"object\":\"alice@contoso.com\"",
+                        "the replaced principal's roles apply at once, and the audit names the caller");
+                }
+            }
+        }
+
+        private static void TestSimPager()
+        {
+            using (SoaSimHandle sim = Api.GenerateSim(300, 42))
+            {
+                Use("soa_sim_generate");
+                string summary = Api.SimSummary(sim);
+                long mailboxes = JsonInt(summary, "mailboxes");
+                True(mailboxes >= 100, "a generated organization of 300 has " + mailboxes + " mailboxes");
+                List<string> ids = ReadListing(sim, "{}", 7);
+                Use("soa_sim_list_mailboxes");
+                Use("soa_mailbox_pager_next");
+                Equal(mailboxes, (long)ids.Count, "mailboxes listed");
+                Equal(ids.Count, new HashSet<string>(ids).Count, "no mailbox is listed twice");
+                List<string> big = ReadListing(sim, "{}", 100000);
+                Equal(string.Join(",", ids.ToArray()), string.Join(",", big.ToArray()), "the order does not depend on the page size");
+                using (SoaSimHandle same = Api.GenerateSim(300, 42))
+                {
+                    Equal(summary, Api.SimSummary(same), "the same seed gives the same organization");
+                }
+            }
+        }
+
+        private static void TestSimPagerFilters()
+        {
+            using (SoaSimHandle sim = Api.GenerateSim(200, 7))
+            {
+                string summary = Api.SimSummary(sim);
+                Equal(JsonInt(summary, "dir_synced_mailboxes"), (long)ReadListing(sim, "{\"dir_synced\":true}", 50).Count, "dir-synced");
+                Equal(JsonInt(summary, "cloud_managed_mailboxes"),
+                    (long)ReadListing(sim, "{\"dir_synced\":true,\"cloud_managed\":true}", 50).Count, "cloud-managed");
+                Equal(JsonInt(summary, "mailboxes") - JsonInt(summary, "dir_synced_mailboxes"),
+                    (long)ReadListing(sim, "{\"dir_synced\":false}", 50).Count, "cloud-only");
+                int shared = 0;
+                using (SoaMailboxPagerHandle pager = Api.ListMailboxes(sim, "{}"))
+                {
+                    string page;
+                    while ((page = Api.NextMailboxPage(pager, 1000)) != "[]")
+                    {
+                        shared += Count(page, "\"RecipientTypeDetails\":\"SharedMailbox\"");
+                    }
+                }
+                Equal(shared, ReadListing(sim, "{\"recipient_types\":[\"SharedMailbox\"]}", 3).Count, "shared mailboxes");
+                Equal(ReadListing(sim, "{}", 1).Count, ReadListing(sim, "{}", 0).Count, "a page size of 0 counts as 1");
+                Throws(SoaStatus.InvalidJson, () => Api.ListMailboxes(sim, "{\"dir_synced\":\"perhaps\"}"), "a bad filter");
+                Throws(SoaStatus.InvalidInput, () => Api.ListMailboxes(sim, "[]"), "a filter that is not one object");
+            }
+        }
+
+        private static void TestSimPagerLifetime()
+        {
+            SoaMailboxPagerHandle pager;
+            using (SoaSimHandle sim = SyncedOrg())
+            {
+                pager = Api.ListMailboxes(sim, "{}");
+            }
+            Contains(Api.NextMailboxPage(pager, 10), "\"UserPrincipalName\":\"alice@contoso.com\"", "a page after the organization handle is gone");
+            Equal("[]", Api.NextMailboxPage(pager, 10), "the end");
+            pager.Dispose();
+            pager.Dispose();
+            True(pager.IsClosed, "the pager is closed");
+            try
+            {
+                Api.NextMailboxPage(pager, 10);
+                throw new TestFailure("a disposed pager was used");
+            }
+            catch (ObjectDisposedException)
+            {
+            }
+            // Pagers and organizations left to the finalizer are released too.
+            using (SoaSimHandle sim = SyncedOrg())
+            {
+                for (int i = 0; i < 50; i++)
+                {
+                    Api.ListMailboxes(sim, "{}");
+                    Api.SimAsPrincipal(sim, "x" + i + "@contoso.com");
+                }
+            }
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+        }
+
+        private static void TestSimSnapshot()
+        {
+            string dir = Path.Combine(Path.GetTempPath(), "soa-csharp-sim-" + Guid.NewGuid().ToString("N"));
+            Directory.CreateDirectory(dir);
+            try
+            {
+                string path = Path.Combine(dir, "snapshot Jürgen.json");
+                using (SoaSimHandle sim = FlippedOrg())
+                {
+                    Api.SetCloudSyncAgent(sim, AgentJson);
+                    Api.Advance(sim, 45);
+                    Api.SaveSim(sim, path);
+                    Use("soa_sim_save");
+                    True(File.Exists(path), "the snapshot file exists");
+                    Equal(1, Directory.GetFiles(dir).Length, "no temporary file is left behind");
+                    using (SoaSimHandle loaded = Api.LoadSim(path))
+                    {
+                        Use("soa_sim_load");
+                        Equal(Api.SimSummary(sim), Api.SimSummary(loaded), "summary");
+                        Equal(Api.SimNow(sim), Api.SimNow(loaded), "clock");
+                        Equal(Api.GetMailbox(sim, "alice@contoso.com"), Api.GetMailbox(loaded, "alice@contoso.com"), "mailbox");
+                        Equal(Api.AdAttributes(sim, "alice@contoso.com"), Api.AdAttributes(loaded, "alice@contoso.com"), "AD account");
+                        Equal(Api.SearchAdminAuditLog(sim, "{}"), Api.SearchAdminAuditLog(loaded, "{}"), "audit log");
+                        Equal(Api.WritebackCycle(sim), Api.WritebackCycle(loaded), "the Cloud Sync agent came along");
+                        // The loaded organization is a copy, not a view.
+                        Api.SetMailbox(loaded, "alice@contoso.com", "{\"set\":{\"CustomAttribute2\":\"only in the copy\"}}");
+                        True(Api.GetMailbox(sim, "alice@contoso.com").IndexOf("only in the copy", StringComparison.Ordinal) < 0,
+                            "an edit of the loaded copy reached the original");
+                    }
+                    // Saving again replaces the file.
+                    Api.SaveSim(sim, path);
+                    Equal(1, Directory.GetFiles(dir).Length, "one snapshot file");
+                }
+            }
+            finally
+            {
+                Directory.Delete(dir, true);
+            }
+        }
+
+        private static void TestSimSnapshotErrors()
+        {
+            string dir = Path.Combine(Path.GetTempPath(), "soa-csharp-sim-" + Guid.NewGuid().ToString("N"));
+            string missing = Path.Combine(dir, "missing.json");
+            SoaException e = Throws(SoaStatus.Io, () => Api.LoadSim(missing), "a missing snapshot");
+            Contains(e.Message, "missing.json", "the message names the file");
+            using (SoaSimHandle sim = Api.NewSim("contoso.com"))
+            {
+                Throws(SoaStatus.Io, () => Api.SaveSim(sim, missing), "a snapshot into a missing folder");
+            }
+            Directory.CreateDirectory(dir);
+            try
+            {
+                string bad = Path.Combine(dir, "bad.json");
+                File.WriteAllText(bad, "{\"format\":", new UTF8Encoding(false));
+                e = Throws(SoaStatus.InvalidJson, () => Api.LoadSim(bad), "a truncated snapshot");
+                Contains(e.Message, "bad.json", "the message names the file");
+                File.WriteAllText(bad, "{}", new UTF8Encoding(false));
+                Throws(SoaStatus.InvalidJson, () => Api.LoadSim(bad), "an empty object");
+            }
+            finally
+            {
+                Directory.Delete(dir, true);
+            }
+        }
+
+        private static void TestSimOldConnectSync()
+        {
+            using (SoaSimHandle sim = FlippedOrg())
+            {
+                Api.SetConnectSyncVersion(sim, "2.5.79.0");
+                Use("soa_sim_set_connect_sync_version");
+                string report = Api.SyncCycle(sim);
+                Contains(report, "\"code\":\"ExchangeManagedAttributesUpdateNotAllowed\"", "the export error of an old engine");
+                string errors = Api.SyncErrors(sim);
+                Equal(1, Count(errors, "\"code\":"), "one sync error: " + errors);
+                Contains(errors, "\"object\":\"alice@contoso.com\"", "the cloud-managed user fails");
+                Equal(1L, JsonInt(Api.SimSummary(sim), "sync_errors"), "summary");
+                Api.SetConnectSyncVersion(sim, " 2.5.190.0 ");
+                Contains(Api.SyncCycle(sim), "\"errors\":[]", "an upgraded engine");
+                Equal("[]", Api.SyncErrors(sim), "the errors are gone");
+                SoaException e = Throws(SoaStatus.InvalidVersion, () => Api.SetConnectSyncVersion(sim, "latest"), "a bad version");
+                Contains(e.Message, "latest", "the message names the input");
+            }
+        }
+
+        private static void TestSimAdvance()
+        {
+            using (SoaSimHandle sim = Api.NewSim("contoso.com"))
+            {
+                string reports = Api.Advance(sim, 90);
+                Use("soa_sim_advance");
+                Equal(3, Count(reports, "\"cycle\":\"sync\""), "sync cycles at 30, 60 and 90 minutes");
+                Equal(4, Count(reports, "\"cycle\":\"writeback\""), "writeback cycles at 20, 40, 60 and 80 minutes");
+                Equal("2026-11-27T01:30:00+00:00", Api.SimNow(sim), "the clock moved");
+                Equal("[]", Api.Advance(sim, 0), "no time, no cycle");
+                Equal("[]", Api.Advance(sim, 5), "no cycle due within 5 minutes");
+                SoaException e = Throws(SoaStatus.InvalidInput, () => Api.Advance(sim, -1), "a negative advance");
+                Contains(e.Message, "-1", "the message names the value");
+                Equal("2026-11-27T01:35:00+00:00", Api.SimNow(sim), "a refused advance does not move the clock");
+            }
+        }
+
+        private static void TestSimCloudOnlyAndRemoval()
+        {
+            using (SoaSimHandle sim = FlippedOrg())
+            {
+                string id = Api.AddCloudMailbox(sim, "shared@contoso.com", "SharedMailbox");
+                Use("soa_sim_add_cloud_mailbox");
+                string shared = Api.GetMailbox(sim, id);
+                Contains(shared, "\"RecipientTypeDetails\":\"SharedMailbox\"", "found by ExternalDirectoryObjectId");
+                Contains(shared, "\"IsDirSynced\":false", "cloud-only");
+                Api.SetMailbox(sim, "shared@contoso.com", "{\"set\":{\"CustomAttribute2\":\"x\"}}");
+                Throws(SoaStatus.ExchangeRefused, () => Api.SetCloudManaged(sim, "shared@contoso.com", true), "flipping a cloud-only mailbox");
+                Throws(SoaStatus.InvalidInput, () => Api.AddCloudMailbox(sim, "shared@contoso.com", "SharedMailbox"), "a UPN in use");
+                Throws(SoaStatus.InvalidRecipientType, () => Api.AddCloudMailbox(sim, "room@contoso.com", ""), "an empty recipient type");
+
+                // The tenant default: a user provisioned on-premises gets no Exchange Online recipient.
+                Api.SetCloudManagedByDefault(sim, true);
+                Use("soa_sim_set_cloud_managed_by_default");
+                Contains(Api.GetOrganizationConfig(sim), "\"BlockExchangeProvisioningFromOnPremEnabled\":true", "the default is on");
+                Api.AddAdUser(sim, AliceJson.Replace("alice", "bob"));
+                Contains(Api.SyncCycle(sim), "\"identity_only\":[\"bob@contoso.com\"]", "identity-only user");
+                Throws(SoaStatus.ExchangeRefused, () => Api.AssignLicense(sim, "bob@contoso.com"), "a license for an identity-only user");
+                Api.SetCloudManagedByDefault(sim, false);
+                Contains(Api.GetOrganizationConfig(sim), "\"BlockExchangeProvisioningFromOnPremEnabled\":false", "the default is off");
+
+                // Removing the AD account deletes the cloud user, cloud-managed or not.
+                Api.RemoveAdUser(sim, "alice@contoso.com");
+                Use("soa_sim_remove_ad_user");
+                Contains(Api.SyncCycle(sim), "\"deleted\":[\"alice@contoso.com\"]", "the cloud user goes at the next sync");
+                Throws(SoaStatus.NotFound, () => Api.GetMailbox(sim, "alice@contoso.com"), "the mailbox is gone");
+                Throws(SoaStatus.NotFound, () => Api.RemoveAdUser(sim, "alice@contoso.com"), "removing twice");
+                Throws(SoaStatus.NotFound, () => Api.AdAttributes(sim, "alice@contoso.com"), "the AD account is gone");
+                Throws(SoaStatus.NotFound, () => Api.AssignLicense(sim, "nobody@contoso.com"), "a license for nobody");
+            }
+        }
+
+        private static void TestSimBadInput()
+        {
+            using (SoaSimHandle sim = SyncedOrg())
+            {
+                Throws(SoaStatus.InvalidInput, () => Api.AddAdUser(sim, "{\"user_principal_name\":\"no-at-sign\"}"), "a UPN without @");
+                Throws(SoaStatus.InvalidInput, () => Api.AddAdUser(sim, AliceJson), "a UPN in use");
+                Throws(SoaStatus.InvalidJson, () => Api.AddAdUser(sim, "{\"user_principal_name\":"), "truncated JSON");
+                Throws(SoaStatus.InvalidInput, () => Api.AddAdUser(sim, "[]"), "an array, not one object");
+                SoaException e = Throws(SoaStatus.UnknownAttribute,
+                    () => Api.AddAdUser(sim, "{\"user_principal_name\":\"c@contoso.com\",\"attributes\":{\"noSuchAttribute\":\"x\"}}"),
+                    "an unknown attribute");
+                Contains(e.Message, "noSuchAttribute", "the message names the attribute");
+                Throws(SoaStatus.UnknownAttribute, () => Api.SetAdAttributes(sim, "alice@contoso.com", "{\"noSuchAttribute\":\"x\"}"), "an unknown attribute");
+                Throws(SoaStatus.NotFound, () => Api.SetAdAttributes(sim, "nobody@contoso.com", "{\"extensionAttribute1\":\"x\"}"), "an unknown account");
+                Throws(SoaStatus.InvalidJson, () => Api.SetMailbox(sim, "alice@contoso.com", "{\"set\":[]}"), "changes of the wrong shape");
+                Throws(SoaStatus.NotFound, () => Api.SetMailbox(sim, "nobody@contoso.com", "{\"set\":{\"CustomAttribute1\":\"x\"}}"), "an unknown mailbox");
+                Throws(SoaStatus.NotFound, () => Api.SetCloudManaged(sim, "nobody@contoso.com", true), "flipping an unknown mailbox");
+                Equal(SoaStatus.InvalidInput, Native.soa_sim_set_cloud_managed(sim, "alice@contoso.com", 2), "a flag of 2");
+                Contains(Api.LastError(), "2 is not 0 or 1", "the message names the value");
+                Equal(SoaStatus.InvalidInput, Native.soa_sim_set_cloud_managed_by_default(sim, -1), "a flag of -1");
+                Contains(Api.GetMailbox(sim, "alice@contoso.com"), "\"IsExchangeCloudManaged\":false", "refused calls changed nothing");
+            }
+        }
+
+        private static void TestSimThreads()
+        {
+            using (SoaSimHandle sim = FlippedOrg())
+            {
+                const int threads = 4;
+                string[] errors = new string[threads];
+                Thread[] workers = new Thread[threads];
+                for (int t = 0; t < threads; t++)
+                {
+                    int index = t;
+                    workers[t] = new Thread(() =>
+                    {
+                        try
+                        {
+                            using (SoaSimHandle mine = Api.SimAsPrincipal(sim, "admin@contoso.com"))
+                            {
+                                for (int i = 0; i < 50; i++)
+                                {
+                                    string value = "t" + index + "-" + i;
+                                    Api.SetMailbox(mine, "alice@contoso.com", "{\"set\":{\"CustomAttribute" + (index + 2) + "\":\"" + value + "\"}}");
+                                    if (Api.GetMailbox(mine, "alice@contoso.com").IndexOf(value, StringComparison.Ordinal) < 0)
+                                    {
+                                        errors[index] = "a write was lost: " + value;
+                                        return;
+                                    }
+                                    try
+                                    {
+                                        Api.GetMailbox(mine, "missing" + index);
+                                        errors[index] = "an unknown mailbox was found";
+                                        return;
+                                    }
+                                    catch (SoaException e)
+                                    {
+                                        if (e.Message.IndexOf("missing" + index, StringComparison.Ordinal) < 0)
+                                        {
+                                            errors[index] = "another thread's error message: " + e.Message;
+                                            return;
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                        catch (Exception e)
+                        {
+                            errors[index] = e.ToString();
+                        }
+                    });
+                    workers[t].Start();
+                }
+                foreach (Thread worker in workers)
+                {
+                    worker.Join();
+                }
+                foreach (string error in errors)
+                {
+                    True(error == null, error);
+                }
+                Equal(2 + threads * 50, Count(Api.SearchAdminAuditLog(sim, "{}"), "\"cmdlet\":"), "every write was audited");
+            }
+        }
+
+        // --- simulated organization: misuse ----------------------------------------------------
+
+        private static void TestSimNullHandle()
+        {
+            IntPtr o;
+            byte[] id = Utf8z("alice@contoso.com");
+            byte[] obj = Utf8z("{}");
+            Dictionary<string, Func<SoaStatus>> calls = new Dictionary<string, Func<SoaStatus>>();
+            calls["soa_sim_save"] = () => Raw.soa_sim_save(IntPtr.Zero, Utf8z("x.json"));
+            calls["soa_sim_as_principal"] = () => Raw.soa_sim_as_principal(IntPtr.Zero, id, out o);
+            calls["soa_sim_add_principal"] = () => Raw.soa_sim_add_principal(IntPtr.Zero, id, Utf8z("[]"));
+            calls["soa_sim_summary"] = () => Raw.soa_sim_summary(IntPtr.Zero, out o);
+            calls["soa_sim_now"] = () => Raw.soa_sim_now(IntPtr.Zero, out o);
+            calls["soa_sim_advance"] = () => Raw.soa_sim_advance(IntPtr.Zero, 1, out o);
+            calls["soa_sim_sync_cycle"] = () => Raw.soa_sim_sync_cycle(IntPtr.Zero, out o);
+            calls["soa_sim_writeback_cycle"] = () => Raw.soa_sim_writeback_cycle(IntPtr.Zero, out o);
+            calls["soa_sim_sync_errors"] = () => Raw.soa_sim_sync_errors(IntPtr.Zero, out o);
+            calls["soa_sim_set_connect_sync_version"] = () => Raw.soa_sim_set_connect_sync_version(IntPtr.Zero, Utf8z("2.5.190.0"));
+            calls["soa_sim_set_cloud_sync_agent"] = () => Raw.soa_sim_set_cloud_sync_agent(IntPtr.Zero, null);
+            calls["soa_sim_add_ad_user"] = () => Raw.soa_sim_add_ad_user(IntPtr.Zero, Utf8z(AliceJson), out o);
+            calls["soa_sim_ad_attributes"] = () => Raw.soa_sim_ad_attributes(IntPtr.Zero, id, out o);
+            calls["soa_sim_set_ad_attributes"] = () => Raw.soa_sim_set_ad_attributes(IntPtr.Zero, id, obj);
+            calls["soa_sim_remove_ad_user"] = () => Raw.soa_sim_remove_ad_user(IntPtr.Zero, id);
+            calls["soa_sim_assign_license"] = () => Raw.soa_sim_assign_license(IntPtr.Zero, id);
+            calls["soa_sim_add_cloud_mailbox"] = () => Raw.soa_sim_add_cloud_mailbox(IntPtr.Zero, id, Utf8z("UserMailbox"), out o);
+            calls["soa_sim_get_mailbox"] = () => Raw.soa_sim_get_mailbox(IntPtr.Zero, id, out o);
+            calls["soa_sim_get_user"] = () => Raw.soa_sim_get_user(IntPtr.Zero, id, out o);
+            calls["soa_sim_set_mailbox"] = () => Raw.soa_sim_set_mailbox(IntPtr.Zero, id, obj);
+            calls["soa_sim_set_cloud_managed"] = () => Raw.soa_sim_set_cloud_managed(IntPtr.Zero, id, 1);
+            calls["soa_sim_get_organization_config"] = () => Raw.soa_sim_get_organization_config(IntPtr.Zero, out o);
+            calls["soa_sim_set_cloud_managed_by_default"] = () => Raw.soa_sim_set_cloud_managed_by_default(IntPtr.Zero, 1);
+            calls["soa_sim_role_assignments"] = () => Raw.soa_sim_role_assignments(IntPtr.Zero, Utf8z("Set-Mailbox"), Utf8z("Identity"), out o);
+            calls["soa_sim_search_admin_audit_log"] = () => Raw.soa_sim_search_admin_audit_log(IntPtr.Zero, obj, out o);
+            calls["soa_sim_list_mailboxes"] = () => Raw.soa_sim_list_mailboxes(IntPtr.Zero, obj, out o);
+            foreach (KeyValuePair<string, Func<SoaStatus>> call in calls)
+            {
+                o = IntPtr.Zero;
+                Equal(SoaStatus.NullArgument, call.Value(), call.Key + "(NULL)");
+                Contains(Api.LastError(), "`sim`", call.Key + ": the message names the parameter");
+                Equal(IntPtr.Zero, o, call.Key + ": no output on failure");
+            }
+            Equal(SoaStatus.NullArgument, Raw.soa_mailbox_pager_next(IntPtr.Zero, 10, out o), "soa_mailbox_pager_next(NULL)");
+            Contains(Api.LastError(), "`pager`", "the message names the parameter");
+            try
+            {
+                Api.GetMailbox(null, "alice@contoso.com");
+                throw new TestFailure("Api.GetMailbox(null) did not throw");
+            }
+            catch (ArgumentNullException)
+            {
+            }
+            try
+            {
+                Api.NextMailboxPage(null, 1);
+                throw new TestFailure("Api.NextMailboxPage(null) did not throw");
+            }
+            catch (ArgumentNullException)
+            {
+            }
+        }
+
+        private static void TestSimNullStrings()
+        {
+            IntPtr o = IntPtr.Zero;
+            Equal(SoaStatus.NullArgument, Native.soa_sim_new(null, out o), "soa_sim_new(tenant NULL)");
+            Contains(Api.LastError(), "`tenant`", "the message names the parameter");
+            Equal(IntPtr.Zero, o, "no handle on failure");
+            Equal(SoaStatus.NullArgument, Native.soa_sim_load(null, out o), "soa_sim_load(path NULL)");
+            Contains(Api.LastError(), "`path`", "the message names the parameter");
+            using (SoaSimHandle sim = SyncedOrg())
+            {
+                Dictionary<string, Func<SoaStatus>> calls = new Dictionary<string, Func<SoaStatus>>();
+                string alice = "alice@contoso.com";
+                calls["path"] = () => Native.soa_sim_save(sim, null);
+                calls["principal"] = () => Native.soa_sim_as_principal(sim, null, out o);
+                calls["roles_json"] = () => Native.soa_sim_add_principal(sim, alice, null);
+                calls["version"] = () => Native.soa_sim_set_connect_sync_version(sim, null);
+                calls["user_json"] = () => Native.soa_sim_add_ad_user(sim, null, out o);
+                calls["identity"] = () => Native.soa_sim_ad_attributes(sim, null, out o);
+                calls["changes_json"] = () => Native.soa_sim_set_ad_attributes(sim, alice, null);
+                calls["user_principal_name"] = () => Native.soa_sim_add_cloud_mailbox(sim, null, "UserMailbox", out o);
+                calls["recipient_type"] = () => Native.soa_sim_add_cloud_mailbox(sim, "new@contoso.com", null, out o);
+                calls["cmdlet"] = () => Native.soa_sim_role_assignments(sim, null, "Identity", out o);
+                calls["parameter"] = () => Native.soa_sim_role_assignments(sim, "Set-Mailbox", null, out o);
+                calls["query_json"] = () => Native.soa_sim_search_admin_audit_log(sim, null, out o);
+                calls["filter_json"] = () => Native.soa_sim_list_mailboxes(sim, null, out o);
+                foreach (KeyValuePair<string, Func<SoaStatus>> call in calls)
+                {
+                    o = IntPtr.Zero;
+                    Equal(SoaStatus.NullArgument, call.Value(), "`" + call.Key + "` NULL");
+                    Contains(Api.LastError(), "`" + call.Key + "`", "the message names the parameter");
+                    Equal(IntPtr.Zero, o, call.Key + ": no output on failure");
+                }
+                // Every identity parameter.
+                List<Func<SoaStatus>> identities = new List<Func<SoaStatus>>
+                {
+                    () => Native.soa_sim_remove_ad_user(sim, null),
+                    () => Native.soa_sim_assign_license(sim, null),
+                    () => Native.soa_sim_get_mailbox(sim, null, out o),
+                    () => Native.soa_sim_get_user(sim, null, out o),
+                    () => Native.soa_sim_set_mailbox(sim, null, "{}"),
+                    () => Native.soa_sim_set_cloud_managed(sim, null, 1),
+                    () => Native.soa_sim_set_ad_attributes(sim, null, "{}"),
+                };
+                foreach (Func<SoaStatus> call in identities)
+                {
+                    Equal(SoaStatus.NullArgument, call(), "identity NULL");
+                    Contains(Api.LastError(), "`identity`", "the message names the parameter");
+                }
+                Equal(SoaStatus.NullArgument, Native.soa_sim_set_mailbox(sim, alice, null), "set_mailbox(changes NULL)");
+                // NULL agent_json is allowed: it removes the agent.
+                Equal(SoaStatus.Ok, Native.soa_sim_set_cloud_sync_agent(sim, null), "soa_sim_set_cloud_sync_agent(NULL)");
+                Equal(null, Api.LastError(), "no error after a success");
+                Throws(SoaStatus.NullArgument, () => Api.GetMailbox(sim, null), "Api.GetMailbox(identity null)");
+                Throws(SoaStatus.NullArgument, () => Api.NewSim(null), "Api.NewSim(null)");
+            }
+        }
+
+        private static void TestSimInvalidUtf8()
+        {
+            IntPtr o = IntPtr.Zero;
+            byte[] lone = new byte[] { 0xFF, 0xFE, 0 };
+            byte[] tail = new byte[] { (byte)'a', (byte)'l', (byte)'i', 0xC3, 0x28, 0 };
+            Equal(SoaStatus.InvalidUtf8, Raw.soa_sim_new(lone, out o), "soa_sim_new(invalid UTF-8)");
+            string message = Api.LastError();
+            Contains(message, "`tenant`", "the message names the parameter");
+            Contains(message, "offset 0", "the message gives the offset");
+            Equal(IntPtr.Zero, o, "no handle on failure");
+            Equal(SoaStatus.InvalidUtf8, Raw.soa_sim_load(lone, out o), "soa_sim_load(invalid UTF-8)");
+            using (SoaSimHandle sim = SyncedOrg())
+            {
+                IntPtr h = sim.DangerousGetHandle();
+                Equal(SoaStatus.InvalidUtf8, Raw.soa_sim_get_mailbox(h, tail, out o), "soa_sim_get_mailbox(invalid UTF-8)");
+                message = Api.LastError();
+                Contains(message, "`identity`", "the message names the parameter");
+                Contains(message, "offset 3", "the message gives the offset");
+                Dictionary<string, Func<SoaStatus>> calls = new Dictionary<string, Func<SoaStatus>>();
+                byte[] alice = Utf8z("alice@contoso.com");
+                calls["path"] = () => Raw.soa_sim_save(h, lone);
+                calls["principal"] = () => Raw.soa_sim_as_principal(h, lone, out o);
+                calls["roles_json"] = () => Raw.soa_sim_add_principal(h, alice, lone);
+                calls["version"] = () => Raw.soa_sim_set_connect_sync_version(h, lone);
+                calls["agent_json"] = () => Raw.soa_sim_set_cloud_sync_agent(h, lone);
+                calls["user_json"] = () => Raw.soa_sim_add_ad_user(h, lone, out o);
+                calls["identity"] = () => Raw.soa_sim_ad_attributes(h, tail, out o);
+                calls["changes_json"] = () => Raw.soa_sim_set_ad_attributes(h, alice, lone);
+                calls["recipient_type"] = () => Raw.soa_sim_add_cloud_mailbox(h, Utf8z("new@contoso.com"), lone, out o);
+                calls["cmdlet"] = () => Raw.soa_sim_role_assignments(h, lone, Utf8z("Identity"), out o);
+                calls["query_json"] = () => Raw.soa_sim_search_admin_audit_log(h, lone, out o);
+                calls["filter_json"] = () => Raw.soa_sim_list_mailboxes(h, lone, out o);
+                foreach (KeyValuePair<string, Func<SoaStatus>> call in calls)
+                {
+                    o = IntPtr.Zero;
+                    Equal(SoaStatus.InvalidUtf8, call.Value(), "`" + call.Key + "` invalid UTF-8");
+                    Contains(Api.LastError(), "`" + call.Key + "`", "the message names the parameter");
+                    Equal(IntPtr.Zero, o, call.Key + ": no output on failure");
+                }
+                List<Func<SoaStatus>> identities = new List<Func<SoaStatus>>
+                {
+                    () => Raw.soa_sim_remove_ad_user(h, tail),
+                    () => Raw.soa_sim_assign_license(h, tail),
+                    () => Raw.soa_sim_get_user(h, tail, out o),
+                    () => Raw.soa_sim_set_mailbox(h, tail, Utf8z("{}")),
+                    () => Raw.soa_sim_set_cloud_managed(h, tail, 1),
+                };
+                foreach (Func<SoaStatus> call in identities)
+                {
+                    Equal(SoaStatus.InvalidUtf8, call(), "identity invalid UTF-8");
+                    Contains(Api.LastError(), "`identity`", "the message names the parameter");
+                }
+                Equal(SoaStatus.InvalidUtf8, Raw.soa_sim_set_mailbox(h, alice, lone), "set_mailbox(changes invalid UTF-8)");
+                Contains(Api.GetMailbox(sim, "alice@contoso.com"), "\"CustomAttribute1\":\"Sales\"", "nothing changed");
+            }
+        }
+
+        private static void TestSimNullOutAndInvalidHandles()
+        {
+            Equal(SoaStatus.NullArgument, Raw.soa_sim_generate(10, 1, IntPtr.Zero), "soa_sim_generate(out NULL)");
+            Contains(Api.LastError(), "`out`", "the message names the parameter");
+            using (SoaSimHandle sim = SyncedOrg())
+            {
+                Equal(SoaStatus.NullArgument, Raw.soa_sim_summary(sim.DangerousGetHandle(), IntPtr.Zero), "soa_sim_summary(out NULL)");
+                Contains(Api.LastError(), "`out_json`", "the message names the parameter");
+                using (SoaMailboxPagerHandle pager = Api.ListMailboxes(sim, "{}"))
+                {
+                    Equal(SoaStatus.NullArgument, Raw.soa_mailbox_pager_next(pager.DangerousGetHandle(), 10, IntPtr.Zero),
+                        "soa_mailbox_pager_next(out NULL)");
+                    Contains(Api.LastError(), "`out_json`", "the message names the parameter");
+                    Contains(Api.NextMailboxPage(pager, 10), "alice@contoso.com", "the failed call did not consume a page");
+                }
+            }
+            using (SoaSimHandle invalid = new SoaSimHandle())
+            {
+                True(invalid.IsInvalid, "a new SoaSimHandle should be invalid");
+                IntPtr json = IntPtr.Zero;
+                Equal(SoaStatus.NullArgument, Native.soa_sim_summary(invalid, out json), "soa_sim_summary(invalid handle)");
+                Equal(IntPtr.Zero, json, "no output on failure");
+                Throws(SoaStatus.NullArgument, () => Api.SyncCycle(invalid), "Api.SyncCycle(invalid handle)");
+            }
+            using (SoaMailboxPagerHandle invalid = new SoaMailboxPagerHandle())
+            {
+                True(invalid.IsInvalid, "a new SoaMailboxPagerHandle should be invalid");
+                Throws(SoaStatus.NullArgument, () => Api.NextMailboxPage(invalid, 1), "Api.NextMailboxPage(invalid handle)");
+            }
+            SoaSimHandle disposed = Api.NewSim("contoso.com");
+            disposed.Dispose();
+            disposed.Dispose();
+            try
+            {
+                Api.SimSummary(disposed);
+                throw new TestFailure("a disposed organization handle was used");
+            }
+            catch (ObjectDisposedException)
+            {
+            }
+            // The free functions ignore NULL, and release handles made by hand.
+            Native.soa_sim_free(IntPtr.Zero);
+            Use("soa_sim_free");
+            Native.soa_mailbox_pager_free(IntPtr.Zero);
+            Use("soa_mailbox_pager_free");
+            IntPtr raw;
+            Equal(SoaStatus.Ok, Native.soa_sim_new("contoso.com", out raw), "soa_sim_new");
+            True(raw != IntPtr.Zero, "a handle was returned");
+            IntPtr rawPager = IntPtr.Zero;
+            using (SoaSimHandle owned = new SoaSimHandle(raw))
+            {
+                Equal(SoaStatus.Ok, Native.soa_sim_list_mailboxes(owned, "{}", out rawPager), "soa_sim_list_mailboxes");
+            }
+            IntPtr page;
+            Equal(SoaStatus.Ok, Raw.soa_mailbox_pager_next(rawPager, 5, out page), "soa_mailbox_pager_next");
+            Equal("[]", Api.TakeString(page), "an empty organization lists nothing");
+            Native.soa_mailbox_pager_free(rawPager);
+        }
+
         private static void TestEveryExportCalled()
         {
             List<string> missing = new List<string>();
+            List<string> unbound = new List<string>();
             int declared = 0;
             foreach (MethodInfo method in typeof(Native).GetMethods(BindingFlags.Public | BindingFlags.Static))
             {
@@ -837,9 +1765,26 @@ namespace ExchangeSoa.Tests
                 {
                     missing.Add(method.Name);
                 }
+                // Binds the declaration now: throws EntryPointNotFoundException when the library
+                // has no such symbol.
+                try
+                {
+                    Marshal.Prelink(method);
+                }
+                catch (EntryPointNotFoundException)
+                {
+                    unbound.Add(method.Name);
+                }
             }
-            Equal(23, declared, "exports declared in SoaNative.cs");
+            True(declared > 0, "SoaNative.cs declares no export");
+            True(unbound.Count == 0, "declared but not exported by the library: " + string.Join(", ", unbound.ToArray()));
             True(missing.Count == 0, "declared but never called: " + string.Join(", ", missing.ToArray()));
+            // Every Called name is a declaration (a typo in Use() would hide a missing call).
+            foreach (string name in Called)
+            {
+                True(typeof(Native).GetMethod(name, BindingFlags.Public | BindingFlags.Static) != null,
+                    "Use(\"" + name + "\") names no declaration of SoaNative.cs");
+            }
         }
     }
 }

@@ -238,7 +238,7 @@ def test_wrong_python_types(catalog: soa.Catalog, cloud_managed: soa.MailboxStat
 
 
 def test_bad_location_and_attribute(catalog: soa.Catalog, cloud_managed: soa.MailboxState) -> None:
-    with pytest.raises(soa.InvalidInputError, match="edit location \"exchange\""):
+    with pytest.raises(soa.InvalidInputError, match="edit location: \"exchange\" is not one of"):
         soa.decide_edit(catalog, cloud_managed, "CustomAttribute1", "x", "exchange")  # type: ignore[arg-type]
     with pytest.raises(soa.UnknownAttributeError):
         soa.decide_edit(catalog, cloud_managed, "CustomAttribute16", "x", "exchange_online")

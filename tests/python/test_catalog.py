@@ -12,6 +12,7 @@ import pytest
 import exchange_soa as soa
 
 SERDE_KEYS = {
+    "name",
     "ldap_name",
     "exo_property",
     "parameter",
@@ -151,6 +152,8 @@ def test_attribute_equality_and_hash(catalog: soa.Catalog) -> None:
 def test_attribute_to_dict_is_the_serde_shape(catalog: soa.Catalog) -> None:
     d = catalog["extensionAttribute3"].to_dict()
     assert set(d) == SERDE_KEYS
+    assert next(iter(d)) == "name"
+    assert d["name"] == "CustomAttribute3"
     assert d["class"] == "exchange"
     assert d["value_kind"] == "string"
     assert d["ldap_name"] == "extensionAttribute3"

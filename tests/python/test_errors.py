@@ -89,7 +89,29 @@ RAISERS: list[tuple[type[Exception], Callable[[], object], str]] = [
         "the_moon",
     ),
     (soa.InvalidJsonError, lambda: soa.Catalog.builtin().with_override_json("{", "mine.json"), "mine.json"),
+    (soa.NotFoundError, lambda: soa.SimulatedOrg().get_mailbox("nobody@contoso.com"), "nobody@contoso.com"),
+    (
+        soa.AccessDeniedError,
+        lambda: soa.SimulatedOrg().as_principal("eve@contoso.com").get_organization_config(),
+        "eve@contoso.com",
+    ),
+    (soa.OutOfWriteScopeError, lambda: _edit_before_the_flip(), "out of the current user's write scope"),
+    (soa.ExchangeError, lambda: _flip_a_cloud_only_mailbox(), "bob@contoso.com is not synchronized"),
 ]
+
+
+def _edit_before_the_flip() -> None:
+    org = soa.SimulatedOrg()
+    org.add_ad_user("alice@contoso.com", remote_mailbox="RemoteUserMailbox")
+    org.sync_cycle()
+    org.assign_license("alice@contoso.com")
+    org.set_mailbox("alice@contoso.com", {"CustomAttribute1": "x"})
+
+
+def _flip_a_cloud_only_mailbox() -> None:
+    org = soa.SimulatedOrg()
+    org.add_cloud_mailbox("bob@contoso.com")
+    org.set_cloud_managed("bob@contoso.com", True)
 
 
 @pytest.mark.parametrize(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import doctest
 import importlib.metadata
 import pathlib
 
@@ -38,3 +39,9 @@ def test_package_is_typed() -> None:
 def test_classes_live_in_the_native_module() -> None:
     for cls in (soa.Catalog, soa.Attribute, soa.MailboxState, soa.SyncVersion, soa.Finding):
         assert cls.__module__ == "exchange_soa._native"
+
+
+def test_docstring_examples_run() -> None:
+    failures, tried = doctest.testmod(soa, verbose=False, report=True)
+    assert tried > 0
+    assert failures == 0

@@ -269,7 +269,12 @@ def test_check_organization() -> None:
     with pytest.raises(soa.InvalidInputError, match="preflight"):
         soa.check_organization({"sync": {"connect_sync_version": "two"}})
     with pytest.raises(soa.InvalidJsonError):
+        soa.check_organization('{"sync": ')
+    # JSON text must hold one object: an array is refused before it is parsed.
+    with pytest.raises(soa.InvalidInputError, match="array"):
         soa.check_organization("[")
+    with pytest.raises(soa.InvalidInputError, match="expected a JSON object"):
+        soa.check_organization("42")
 
 
 def test_requirements() -> None:

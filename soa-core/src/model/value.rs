@@ -78,17 +78,28 @@ impl AttributeValue {
     /// - Multi-valued attributes compare as sets.
     /// - Proxy addresses compare as sets in which the address is case-insensitive but the
     ///   prefix's case is significant, because `SMTP:` (primary) and `smtp:` (secondary) differ.
-    /// - Booleans compare by meaning (`true` equals `"True"`).
+    /// - Booleans compare by meaning (`true` equals `"True"`, and an unset Boolean is `false`).
     pub fn equivalent(&self, other: &AttributeValue, kind: ValueKind) -> bool {
+        if kind == ValueKind::Boolean {
+            // An unset Boolean attribute means false (AD stores no `FALSE` for
+            // msExchHideFromAddressLists on most accounts).
+            let meaning = |v: &AttributeValue| {
+                if v.is_empty() {
+                    Some(false)
+                } else {
+                    v.as_bool()
+                }
+            };
+            return match (meaning(self), meaning(other)) {
+                (Some(a), Some(b)) => a == b,
+                _ => self == other,
+            };
+        }
         if self.is_empty() || other.is_empty() {
             return self.is_empty() && other.is_empty();
         }
         match kind {
-            ValueKind::Boolean => match (self.as_bool(), other.as_bool()) {
-                (Some(a), Some(b)) => a == b,
-                _ => self == other,
-            },
-            ValueKind::Integer => self.to_strings() == other.to_strings(),
+            ValueKind::Integer | ValueKind::Boolean => self.to_strings() == other.to_strings(),
             ValueKind::Guid => {
                 normalized_set(self, normalize_guid) == normalized_set(other, normalize_guid)
             }
@@ -217,6 +228,12 @@ mod tests {
         assert!(a.equivalent(&b, ValueKind::ProxyAddresses));
         let demoted = list(&["smtp:alice@contoso.com", "SMTP:a@contoso.com"]);
         assert!(!a.equivalent(&demoted, ValueKind::ProxyAddresses));
+    }
+
+    #[test]
+    fn unset_booleans_mean_false() {
+        assert!(AttributeValue::Null.equivalent(&AttributeValue::Bool(false), ValueKind::Boolean));
+        assert!(!AttributeValue::Null.equivalent(&AttributeValue::Bool(true), ValueKind::Boolean));
     }
 
     #[test]

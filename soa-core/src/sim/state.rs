@@ -79,8 +79,10 @@ pub struct Recipient {
     pub attributes: Attrs,
 }
 
-/// The Entra Cloud Sync provisioning agent, which runs Exchange attribute writeback.
+/// The Entra Cloud Sync provisioning agent, which runs Exchange attribute writeback. Fields left
+/// out of its JSON take the defaults of [`CloudSyncAgent::default`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct CloudSyncAgent {
     /// The agent's version.
     pub version: SyncVersion,

@@ -28,8 +28,10 @@ pub struct SyncReport {
     /// Cloud Exchange values replaced by AD values, as `(UPN, attribute)`: what a rollback
     /// loses. Values that were empty in the cloud are not listed.
     pub overwritten: Vec<(String, String)>,
-    /// Cloud-managed users whose on-premises Exchange attribute changes were not exported
-    /// (the connector's `blockExchangeAttributesOnPremisesSync`), as UPNs.
+    /// Cloud-managed users whose AD Exchange values differ from the cloud's and were therefore
+    /// not exported (the connector's `blockExchangeAttributesOnPremisesSync`), as UPNs. The
+    /// difference may come from an on-premises edit that sync now drops, or from a cloud edit
+    /// that is not (or not yet) written back: either way AD and the cloud disagree.
     pub blocked: Vec<String>,
     /// Users provisioned on-premises while the tenant default was on: created identity-only,
     /// without an Exchange Online recipient (UPNs).
@@ -291,19 +293,24 @@ fn sync_exchange(
     changed
 }
 
-/// Whether AD holds Exchange values that differ from a cloud-managed mailbox's (changes the
-/// sync engine now drops).
+/// Whether AD's Exchange values differ from a cloud-managed mailbox's (on-premises edits the
+/// sync engine now drops, or cloud values AD does not have).
 fn differs_on_premises(ad: &AdUser, r: &Recipient, catalog: &Catalog) -> bool {
-    ad.attributes.iter().any(|(name, value)| {
+    let differs = |name: &Arc<str>| {
         !is_derived(name)
             && catalog.get(name).is_some_and(|a| {
                 a.class == AttributeClass::Exchange
-                    && !value.equivalent(
-                        r.attributes.get(name).unwrap_or(&AttributeValue::Null),
-                        a.value_kind,
-                    )
+                    && !ad
+                        .attributes
+                        .get(name)
+                        .unwrap_or(&AttributeValue::Null)
+                        .equivalent(
+                            r.attributes.get(name).unwrap_or(&AttributeValue::Null),
+                            a.value_kind,
+                        )
             })
-    })
+    };
+    ad.attributes.keys().any(differs) || r.attributes.keys().any(differs)
 }
 
 /// Assigns a license: see [`super::SimulatedOrg::assign_license`].

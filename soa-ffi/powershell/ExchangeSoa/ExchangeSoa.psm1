@@ -5,7 +5,10 @@ ExchangeSoa: source of authority of Exchange attributes in hybrid Exchange, for 
 The module is a thin front end over the exchange-soa native library (soa_ffi), reached through
 the P/Invoke declarations of SoaNative.cs. Every decision (who masters an attribute, whether an
 edit sticks, what a rollback loses, which prerequisites block) is made by the library; the
-cmdlets only turn parameters into the library's JSON and its JSON into objects.
+cmdlets only turn parameters into the library's JSON and its JSON into objects. The same holds for
+the simulated hybrid organization (the *-SoaSimulated* cmdlets, Invoke-SoaSyncCycle, ...): the
+library runs AD, the sync engines, Exchange Online, RBAC and the audit log; an organization object
+only carries the native handle to it.
 
 Layout, all in one folder:
     ExchangeSoa.psd1 / ExchangeSoa.psm1 / ExchangeSoa.format.ps1xml / SoaNative.cs
@@ -113,16 +116,23 @@ function Get-NativeException {
 }
 
 # An ErrorRecord for a caught error: a SoaException gets its status name as the error id and a
-# category from its status; any other error is passed on as it is.
+# category from its status (300 ObjectNotFound, 301 PermissionDenied, 302/303 InvalidOperation, bad
+# input InvalidArgument); a disposed handle is an InvalidOperation; any other error is passed on as
+# it is.
 function ConvertTo-NativeErrorRecord {
     param(
         [System.Management.Automation.ErrorRecord] $ErrorRecord,
         [object] $TargetObject,
-        [System.Management.Automation.ErrorCategory] $UnknownAttributeCategory = 'InvalidArgument'
+        [System.Management.Automation.ErrorCategory] $UnknownAttributeCategory = 'InvalidArgument',
+        [System.Management.Automation.ErrorCategory] $IoCategory = 'ReadError'
     )
 
     $soa = Get-NativeException -Exception $ErrorRecord.Exception
     if ($null -eq $soa) {
+        $base = $ErrorRecord.Exception.GetBaseException()
+        if ($base -is [System.ObjectDisposedException]) {
+            return [System.Management.Automation.ErrorRecord]::new($base, 'HandleDisposed', 'InvalidOperation', $TargetObject)
+        }
         return $ErrorRecord
     }
     $category = switch ([int]$soa.Status) {
@@ -130,11 +140,15 @@ function ConvertTo-NativeErrorRecord {
         2 { 'InvalidArgument' }
         104 { $UnknownAttributeCategory }
         105 { 'InvalidData' }
-        200 { 'ReadError' }
+        200 { $IoCategory }
         300 { 'ObjectNotFound' }
         301 { 'PermissionDenied' }
         302 { 'InvalidOperation' }
         303 { 'InvalidOperation' }
+        310 { 'LimitsExceeded' }
+        311 { 'ConnectionError' }
+        312 { 'AuthenticationError' }
+        313 { 'ProtocolError' }
         default {
             if ($soa.IsInvalidInput) { 'InvalidArgument' } else { 'NotSpecified' }
         }
@@ -181,25 +195,12 @@ function ConvertTo-StateJson {
     return ConvertTo-CompactJson -InputObject $state
 }
 
-# The attribute's canonical name, as the library defines it (Attribute::name in soa-core): the
-# Exchange property, else the LDAP name, else the parameter, else the Graph name.
-function Get-CanonicalName {
-    param([object] $Attribute)
-
-    foreach ($candidate in @($Attribute.exo_property, $Attribute.ldap_name, $Attribute.parameter, $Attribute.graph_name)) {
-        if (-not [string]::IsNullOrEmpty($candidate)) {
-            return [string]$candidate
-        }
-    }
-    return $null
-}
-
 function ConvertTo-AttributeObject {
     param([object] $Attribute)
 
     [pscustomobject]@{
         PSTypeName     = 'ExchangeSoa.Attribute'
-        Name           = Get-CanonicalName -Attribute $Attribute
+        Name           = $Attribute.name
         Class          = $Attribute.class
         ValueKind      = $Attribute.value_kind
         LdapName       = $Attribute.ldap_name
@@ -363,7 +364,7 @@ function Get-SoaAttribute {
                     }
                     $pattern = [System.Management.Automation.WildcardPattern]::new($item, 'IgnoreCase')
                     foreach ($attribute in $all) {
-                        $names = @($attribute.ldap_name, $attribute.exo_property, $attribute.parameter, $attribute.graph_name)
+                        $names = @($attribute.name, $attribute.ldap_name, $attribute.exo_property, $attribute.parameter, $attribute.graph_name)
                         $matched = @($names | Where-Object { $null -ne $_ -and $pattern.IsMatch($_) })
                         if ($matched.Count -gt 0) {
                             ConvertTo-AttributeObject -Attribute $attribute
@@ -440,7 +441,7 @@ function Get-SoaAuthority {
                 $authority = [ExchangeSoa.Api]::Master($catalog, $state, $name) | ConvertFrom-Json
                 [pscustomobject]@{
                     PSTypeName    = 'ExchangeSoa.Authority'
-                    Attribute     = Get-CanonicalName -Attribute $row
+                    Attribute     = $row.name
                     Class         = $row.class
                     Authority     = $authority
                     DirSynced     = $DirSynced
@@ -1121,6 +1122,1485 @@ function Compare-SoaSyncVersion {
     }
 }
 
+# --- simulated organization: private helpers -----------------------------------------------------
+
+# The object that every -Org parameter takes ([PSTypeName('ExchangeSoa.SimulatedOrg')]), made by
+# New-SoaSimulatedOrg, Import-SoaSimulatedOrg or Connect-SoaSimulatedOrg around a native handle.
+function ConvertTo-SimulatedOrgObject {
+    param([object] $Handle, [AllowNull()] [object] $Tenant, [AllowNull()] [object] $Principal)
+
+    [pscustomobject]@{
+        PSTypeName = 'ExchangeSoa.SimulatedOrg'
+        Tenant     = $Tenant
+        Principal  = $Principal
+        Handle     = $Handle
+    }
+}
+
+# The tenant of an organization the module did not name itself (a generated or loaded one), from
+# Get-OrganizationConfig; $null when the caller may not read it.
+function Get-SimulatedTenant {
+    param([object] $Handle)
+
+    try {
+        return ([ExchangeSoa.Api]::GetOrganizationConfig($Handle) | ConvertFrom-Json).Name
+    }
+    catch {
+        return $null
+    }
+}
+
+# A full file-system path for a path given to a cmdlet, relative to PowerShell's current location
+# (not the process's), taken literally.
+function Resolve-LiteralFilePath {
+    param([System.Management.Automation.PSCmdlet] $Cmdlet, [string] $Path)
+
+    return $Cmdlet.GetUnresolvedProviderPathFromPSPath($Path)
+}
+
+# Inserts a type name so that the format file and -is checks recognise an object.
+function Add-ObjectTypeName {
+    param([object] $InputObject, [string] $TypeName)
+
+    $InputObject.PSObject.TypeNames.Insert(0, $TypeName)
+    return $InputObject
+}
+
+# The properties of a JSON object (as ConvertFrom-Json gives it) as an ordered dictionary.
+function ConvertTo-OrderedDictionary {
+    param([object] $InputObject)
+
+    $dictionary = [ordered]@{}
+    if ($null -ne $InputObject) {
+        foreach ($property in $InputObject.PSObject.Properties) {
+            $dictionary[$property.Name] = $property.Value
+        }
+    }
+    return $dictionary
+}
+
+# One mailbox of the library's JSON (the Get-Mailbox | ConvertTo-Json shape) as an object with the
+# Get-Mailbox property names, which the other cmdlets accept from the pipeline.
+function ConvertTo-SimulatedMailboxObject {
+    param([object] $Mailbox)
+
+    return Add-ObjectTypeName -InputObject $Mailbox -TypeName 'ExchangeSoa.SimulatedMailbox'
+}
+
+function ConvertTo-SyncErrorObject {
+    param([object] $SyncError)
+
+    [pscustomobject]@{
+        PSTypeName = 'ExchangeSoa.SyncError'
+        Object     = $SyncError.object
+        Code       = $SyncError.code
+        Message    = $SyncError.message
+        Time       = $SyncError.time
+    }
+}
+
+# A SyncReport or a WritebackReport (or a CycleReport, which is either with a "cycle" tag).
+function ConvertTo-CycleReportObject {
+    param([object] $Report, [string] $Cycle)
+
+    if ([string]::IsNullOrEmpty($Cycle)) {
+        $Cycle = $Report.cycle
+    }
+    if ($Cycle -eq 'writeback') {
+        $written = @(foreach ($pair in @($Report.written)) {
+                [pscustomobject]@{
+                    PSTypeName        = 'ExchangeSoa.WrittenBackValue'
+                    UserPrincipalName = $pair[0]
+                    LdapName          = $pair[1]
+                }
+            })
+        return [pscustomobject]@{
+            PSTypeName = 'ExchangeSoa.WritebackReport'
+            Cycle      = 'Writeback'
+            Time       = $Report.time
+            Ran        = [bool]$Report.ran
+            Reason     = $Report.reason
+            Written    = $written
+        }
+    }
+    # Each pair of the report is (UPN, attribute).
+    $overwritten = @(foreach ($pair in @($Report.overwritten)) {
+            [pscustomobject]@{
+                PSTypeName        = 'ExchangeSoa.OverwrittenValue'
+                UserPrincipalName = $pair[0]
+                Attribute         = $pair[1]
+            }
+        })
+    $errors = @(foreach ($syncError in @($Report.errors)) {
+            ConvertTo-SyncErrorObject -SyncError $syncError
+        })
+    return [pscustomobject]@{
+        PSTypeName   = 'ExchangeSoa.SyncReport'
+        Cycle        = 'Sync'
+        Time         = $Report.time
+        Processed    = $Report.processed
+        Created      = [string[]]@($Report.created)
+        Deleted      = [string[]]@($Report.deleted)
+        Updated      = $Report.updated
+        Overwritten  = $overwritten
+        Blocked      = [string[]]@($Report.blocked)
+        IdentityOnly = [string[]]@($Report.identity_only)
+        Errors       = $errors
+    }
+}
+
+# An AD account's attributes (keyed by LDAP name) as one object: Identity first, then the
+# attributes as properties, as Get-ADUser -Properties shows them.
+function ConvertTo-SimulatedAdUserObject {
+    param([string] $Identity, [string] $ObjectGuid, [string] $AttributesJson)
+
+    $user = [ordered]@{ Identity = $Identity }
+    if (-not [string]::IsNullOrEmpty($ObjectGuid)) {
+        $user['ObjectGuid'] = $ObjectGuid
+    }
+    $attributes = ConvertFrom-Json -InputObject $AttributesJson
+    foreach ($property in $attributes.PSObject.Properties) {
+        $user[$property.Name] = $property.Value
+    }
+    return Add-ObjectTypeName -InputObject ([pscustomobject]$user) -TypeName 'ExchangeSoa.SimulatedAdUser'
+}
+
+# Attribute values keyed by attribute name (a hashtable) as a JSON object, with the values of
+# multi-valued changes (Add, Remove) as arrays of strings.
+function ConvertTo-ChangeMap {
+    param([System.Collections.IDictionary] $Values, [switch] $AsStringLists)
+
+    $map = [ordered]@{}
+    if ($null -eq $Values) {
+        return $map
+    }
+    foreach ($key in $Values.Keys) {
+        $value = $Values[$key]
+        if ($AsStringLists) {
+            $map[[string]$key] = [string[]]@(foreach ($item in @($value)) { if ($null -ne $item) { [string]$item } })
+        }
+        else {
+            $map[[string]$key] = $value
+        }
+    }
+    return $map
+}
+
+# Runs the usual -Force rule of a ConfirmImpact='High' cmdlet: -Force without -Confirm turns the
+# prompt off for this call.
+function Test-ForceWithoutConfirm {
+    param([System.Collections.IDictionary] $BoundParameters)
+
+    return ($BoundParameters['Force'] -and -not $BoundParameters.ContainsKey('Confirm'))
+}
+
+# --- simulated organization: cmdlets -------------------------------------------------------------
+
+function New-SoaSimulatedOrg {
+    <#
+    .SYNOPSIS
+    Creates a simulated hybrid organization.
+
+    .DESCRIPTION
+    Makes an in-memory hybrid organization (on-premises AD, Entra Connect Sync, Cloud Sync
+    writeback, Exchange Online with RBAC and an admin audit log, on a virtual clock) to rehearse a
+    transfer of the source of authority without a tenant. With -Tenant the organization is empty
+    (Entra Connect Sync 2.5.190.0, no Cloud Sync agent, the tenant default off, the clock at
+    2026-11-27T00:00:00Z); with -Size and -Seed it is generated, about -Size mailboxes, the same
+    seed giving the same organization. Exchange Online calls act as the tenant's administrator;
+    Connect-SoaSimulatedOrg gives an object acting as someone else.
+
+    Pass the object to the -Org parameter of the other *-SoaSimulated* cmdlets. It holds a native
+    handle, released when the object is collected (or with $org.Handle.Dispose()).
+
+    .EXAMPLE
+    $org = New-SoaSimulatedOrg contoso.com
+
+    .EXAMPLE
+    $org = New-SoaSimulatedOrg -Size 5000 -Seed 42
+    #>
+    [CmdletBinding(DefaultParameterSetName = 'Empty', SupportsShouldProcess, ConfirmImpact = 'Low')]
+    [OutputType('ExchangeSoa.SimulatedOrg')]
+    param(
+        [Parameter(ParameterSetName = 'Empty', Position = 0)]
+        [ValidateNotNullOrEmpty()]
+        [string] $Tenant = 'contoso.com',
+
+        [Parameter(ParameterSetName = 'Generated', Mandatory)]
+        [ValidateRange('NonNegative')]
+        [long] $Size,
+
+        [Parameter(ParameterSetName = 'Generated')]
+        [uint64] $Seed = 0
+    )
+
+    $target = if ($PSCmdlet.ParameterSetName -eq 'Generated') { "$Size mailboxes, seed $Seed" } else { $Tenant }
+    if (-not $PSCmdlet.ShouldProcess($target, 'Create a simulated organization')) {
+        return
+    }
+    try {
+        if ($PSCmdlet.ParameterSetName -eq 'Generated') {
+            $handle = [ExchangeSoa.Api]::GenerateSim([uint64]$Size, $Seed)
+            $name = Get-SimulatedTenant -Handle $handle
+        }
+        else {
+            $handle = [ExchangeSoa.Api]::NewSim($Tenant)
+            $name = $Tenant
+        }
+        ConvertTo-SimulatedOrgObject -Handle $handle -Tenant $name -Principal $null
+    }
+    catch {
+        $PSCmdlet.WriteError((ConvertTo-NativeErrorRecord -ErrorRecord $_ -TargetObject $target))
+    }
+}
+
+function Import-SoaSimulatedOrg {
+    <#
+    .SYNOPSIS
+    Loads a simulated organization from a snapshot file.
+
+    .DESCRIPTION
+    Reads a snapshot written by Export-SoaSimulatedOrg and writes a new organization object; the
+    loaded organization is independent of the one that was saved. The path is taken literally.
+
+    .EXAMPLE
+    $org = Import-SoaSimulatedOrg ./before-wave-1.json
+    #>
+    [CmdletBinding()]
+    [OutputType('ExchangeSoa.SimulatedOrg')]
+    param(
+        [Parameter(Mandatory, Position = 0, ValueFromPipeline, ValueFromPipelineByPropertyName)]
+        [Alias('LiteralPath', 'PSPath')]
+        [ValidateNotNullOrEmpty()]
+        [string[]] $Path
+    )
+
+    process {
+        foreach ($item in $Path) {
+            try {
+                $fullPath = Resolve-LiteralFilePath -Cmdlet $PSCmdlet -Path $item
+                $handle = [ExchangeSoa.Api]::LoadSim($fullPath)
+                ConvertTo-SimulatedOrgObject -Handle $handle -Tenant (Get-SimulatedTenant -Handle $handle) -Principal $null
+            }
+            catch {
+                $PSCmdlet.WriteError((ConvertTo-NativeErrorRecord -ErrorRecord $_ -TargetObject $item))
+            }
+        }
+    }
+}
+
+function Export-SoaSimulatedOrg {
+    <#
+    .SYNOPSIS
+    Saves a snapshot of a simulated organization to a file.
+
+    .DESCRIPTION
+    Writes the whole organization (directory, sync engines, mailboxes, roles, audit log, clock) as
+    JSON, atomically: an interrupted save never leaves a half-written file. The path is taken
+    literally; an existing file is replaced.
+
+    .EXAMPLE
+    $org | Export-SoaSimulatedOrg -Path ./before-wave-1.json
+    #>
+    [CmdletBinding(SupportsShouldProcess, ConfirmImpact = 'Medium')]
+    param(
+        [Parameter(Mandatory, ValueFromPipeline)]
+        [PSTypeName('ExchangeSoa.SimulatedOrg')]
+        [psobject] $Org,
+
+        [Parameter(Mandatory, Position = 0)]
+        [Alias('LiteralPath')]
+        [ValidateNotNullOrEmpty()]
+        [string] $Path
+    )
+
+    process {
+        try {
+            $fullPath = Resolve-LiteralFilePath -Cmdlet $PSCmdlet -Path $Path
+            if ($PSCmdlet.ShouldProcess($fullPath, 'Save a snapshot of the simulated organization')) {
+                [ExchangeSoa.Api]::SaveSim($Org.Handle, $fullPath)
+            }
+        }
+        catch {
+            $PSCmdlet.WriteError((ConvertTo-NativeErrorRecord -ErrorRecord $_ -TargetObject $Path -IoCategory 'WriteError'))
+        }
+    }
+}
+
+function Connect-SoaSimulatedOrg {
+    <#
+    .SYNOPSIS
+    Gets an object on the same simulated organization that acts as another principal.
+
+    .DESCRIPTION
+    Exchange Online calls made through the new object act as -Principal, with the roles that
+    principal holds (none, for a principal the organization does not know: every call is then
+    denied). The organization itself is shared: changes made through either object are seen by
+    both. Give roles with Add-SoaSimulatedPrincipal.
+
+    .EXAMPLE
+    $helpdesk = Connect-SoaSimulatedOrg -Org $org -Principal helpdesk@contoso.com
+    #>
+    [CmdletBinding()]
+    [OutputType('ExchangeSoa.SimulatedOrg')]
+    param(
+        [Parameter(Mandatory, ValueFromPipeline)]
+        [PSTypeName('ExchangeSoa.SimulatedOrg')]
+        [psobject] $Org,
+
+        [Parameter(Mandatory, Position = 0)]
+        [ValidateNotNullOrEmpty()]
+        [string] $Principal
+    )
+
+    process {
+        try {
+            $handle = [ExchangeSoa.Api]::SimAsPrincipal($Org.Handle, $Principal)
+            ConvertTo-SimulatedOrgObject -Handle $handle -Tenant $Org.Tenant -Principal $Principal
+        }
+        catch {
+            $PSCmdlet.WriteError((ConvertTo-NativeErrorRecord -ErrorRecord $_ -TargetObject $Principal))
+        }
+    }
+}
+
+function Add-SoaSimulatedPrincipal {
+    <#
+    .SYNOPSIS
+    Adds a principal to a simulated organization, or replaces its roles.
+
+    .DESCRIPTION
+    The principal holds exactly the roles given. Built-in roles: Exchange Administrator, Global
+    Administrator, Organization Management, Recipient Management (Get-*, Set-Mailbox,
+    Search-AdminAuditLog) and View-Only Organization Management (Get-*, Search-AdminAuditLog).
+
+    .EXAMPLE
+    Add-SoaSimulatedPrincipal -Org $org -Principal helpdesk@contoso.com -Role 'Recipient Management'
+    #>
+    [CmdletBinding(SupportsShouldProcess, ConfirmImpact = 'Medium')]
+    param(
+        [Parameter(Mandatory)]
+        [PSTypeName('ExchangeSoa.SimulatedOrg')]
+        [psobject] $Org,
+
+        [Parameter(Mandatory, Position = 0, ValueFromPipelineByPropertyName)]
+        [ValidateNotNullOrEmpty()]
+        [string] $Principal,
+
+        [Parameter(Mandatory, Position = 1, ValueFromPipelineByPropertyName)]
+        [AllowEmptyCollection()]
+        [string[]] $Role
+    )
+
+    process {
+        $roles = [string[]]@($Role | Where-Object { -not [string]::IsNullOrWhiteSpace($_) })
+        if (-not $PSCmdlet.ShouldProcess($Principal, "Grant the roles: $($roles -join ', ')")) {
+            return
+        }
+        try {
+            [ExchangeSoa.Api]::AddPrincipal($Org.Handle, $Principal, (ConvertTo-Json -InputObject $roles -Compress))
+        }
+        catch {
+            $PSCmdlet.WriteError((ConvertTo-NativeErrorRecord -ErrorRecord $_ -TargetObject $Principal))
+        }
+    }
+}
+
+function Get-SoaSimulatedRoleAssignment {
+    <#
+    .SYNOPSIS
+    Gets the role assignments that grant a cmdlet parameter in a simulated organization.
+
+    .DESCRIPTION
+    Writes who holds a role granting 'Cmdlet -Parameter', as Get-ManagementRole -Cmdlet
+    -CmdletParameters joined with Get-ManagementRoleAssignment would.
+
+    .EXAMPLE
+    Get-SoaSimulatedRoleAssignment -Org $org -Cmdlet Set-Mailbox -Parameter IsExchangeCloudManaged
+    #>
+    [CmdletBinding()]
+    [OutputType('ExchangeSoa.RoleAssignment')]
+    param(
+        [Parameter(Mandatory)]
+        [PSTypeName('ExchangeSoa.SimulatedOrg')]
+        [psobject] $Org,
+
+        [Parameter(Position = 0)]
+        [ValidateNotNullOrEmpty()]
+        [string] $Cmdlet = 'Set-Mailbox',
+
+        [Parameter(Position = 1)]
+        [ValidateNotNullOrEmpty()]
+        [string] $Parameter = 'IsExchangeCloudManaged'
+    )
+
+    try {
+        $assignments = @([ExchangeSoa.Api]::RoleAssignments($Org.Handle, $Cmdlet, $Parameter) | ConvertFrom-Json)
+        foreach ($assignment in $assignments) {
+            [pscustomobject]@{
+                PSTypeName = 'ExchangeSoa.RoleAssignment'
+                Role       = $assignment.role
+                Assignee   = $assignment.assignee
+                Cmdlet     = $Cmdlet
+                Parameter  = $Parameter
+            }
+        }
+    }
+    catch {
+        $PSCmdlet.WriteError((ConvertTo-NativeErrorRecord -ErrorRecord $_ -TargetObject "$Cmdlet -$Parameter"))
+    }
+}
+
+function Invoke-SoaSyncCycle {
+    <#
+    .SYNOPSIS
+    Runs one Entra Connect Sync cycle in a simulated organization.
+
+    .DESCRIPTION
+    Like Start-ADSyncSyncCycle -PolicyType Delta: carries identity attributes from AD always, and
+    Exchange attributes only for mailboxes that are not cloud-managed (which is how a rollback
+    overwrites cloud edits). Writes the cycle's report; a warning names export errors, such as
+    those of a Connect Sync build older than 2.5.190.0 for cloud-managed users.
+
+    .EXAMPLE
+    $org | Invoke-SoaSyncCycle | Select-Object -ExpandProperty Overwritten
+    #>
+    [CmdletBinding(SupportsShouldProcess, ConfirmImpact = 'Medium')]
+    [OutputType('ExchangeSoa.SyncReport')]
+    param(
+        [Parameter(Mandatory, ValueFromPipeline)]
+        [PSTypeName('ExchangeSoa.SimulatedOrg')]
+        [psobject] $Org
+    )
+
+    process {
+        if (-not $PSCmdlet.ShouldProcess($Org.Tenant, 'Run an Entra Connect Sync cycle')) {
+            return
+        }
+        try {
+            $report = ConvertTo-CycleReportObject -Report ([ExchangeSoa.Api]::SyncCycle($Org.Handle) | ConvertFrom-Json) -Cycle 'sync'
+        }
+        catch {
+            $PSCmdlet.WriteError((ConvertTo-NativeErrorRecord -ErrorRecord $_ -TargetObject $Org.Tenant))
+            return
+        }
+        if ($report.Errors.Count -gt 0) {
+            Write-Warning -Message ("The sync cycle had $($report.Errors.Count) export error(s) " +
+                "($((@($report.Errors.Code) | Sort-Object -Unique) -join ', ')); see the report's Errors or Get-SoaSimulatedSyncError.")
+        }
+        $report
+    }
+}
+
+function Invoke-SoaWritebackCycle {
+    <#
+    .SYNOPSIS
+    Runs one Cloud Sync writeback cycle in a simulated organization.
+
+    .DESCRIPTION
+    Copies the writeback attribute set of cloud-managed mailboxes to AD, as the Entra Cloud Sync
+    "EXO to AD attribute sync" job does. The report says whether it ran, and why not (no agent,
+    an agent older than 1.1.1107.0, writeback disabled, beyond capacity).
+
+    .EXAMPLE
+    $org | Invoke-SoaWritebackCycle
+    #>
+    [CmdletBinding(SupportsShouldProcess, ConfirmImpact = 'Medium')]
+    [OutputType('ExchangeSoa.WritebackReport')]
+    param(
+        [Parameter(Mandatory, ValueFromPipeline)]
+        [PSTypeName('ExchangeSoa.SimulatedOrg')]
+        [psobject] $Org
+    )
+
+    process {
+        if (-not $PSCmdlet.ShouldProcess($Org.Tenant, 'Run a Cloud Sync writeback cycle')) {
+            return
+        }
+        try {
+            $report = ConvertTo-CycleReportObject -Report ([ExchangeSoa.Api]::WritebackCycle($Org.Handle) | ConvertFrom-Json) -Cycle 'writeback'
+        }
+        catch {
+            $PSCmdlet.WriteError((ConvertTo-NativeErrorRecord -ErrorRecord $_ -TargetObject $Org.Tenant))
+            return
+        }
+        if (-not $report.Ran) {
+            Write-Verbose -Message "Writeback did not run: $($report.Reason)"
+        }
+        $report
+    }
+}
+
+function Step-SoaSimulatedClock {
+    <#
+    .SYNOPSIS
+    Moves the virtual clock of a simulated organization forward.
+
+    .DESCRIPTION
+    Advances the clock by -Minutes and runs, in time order, the sync cycles (every 30 minutes)
+    and writeback cycles (every 20 minutes, when a Cloud Sync agent can write back) that fall due,
+    writing one report per cycle. The clock never moves backward.
+
+    .EXAMPLE
+    $org | Step-SoaSimulatedClock -Minutes (24 * 60) | Where-Object { $_.Errors }
+    #>
+    [CmdletBinding(SupportsShouldProcess, ConfirmImpact = 'Medium')]
+    [OutputType('ExchangeSoa.SyncReport', 'ExchangeSoa.WritebackReport')]
+    param(
+        [Parameter(Mandatory, ValueFromPipeline)]
+        [PSTypeName('ExchangeSoa.SimulatedOrg')]
+        [psobject] $Org,
+
+        [Parameter(Mandatory, Position = 0)]
+        [ValidateRange('NonNegative')]
+        [long] $Minutes
+    )
+
+    process {
+        if (-not $PSCmdlet.ShouldProcess($Org.Tenant, "Move the clock forward by $Minutes minute(s) and run the cycles that fall due")) {
+            return
+        }
+        try {
+            $reports = @([ExchangeSoa.Api]::Advance($Org.Handle, $Minutes) | ConvertFrom-Json)
+        }
+        catch {
+            $PSCmdlet.WriteError((ConvertTo-NativeErrorRecord -ErrorRecord $_ -TargetObject $Minutes))
+            return
+        }
+        foreach ($report in $reports) {
+            ConvertTo-CycleReportObject -Report $report
+        }
+    }
+}
+
+function Get-SoaSimulatedMailbox {
+    <#
+    .SYNOPSIS
+    Gets mailboxes of a simulated organization, as Get-Mailbox does.
+
+    .DESCRIPTION
+    With -Identity (UPN, SMTP address, alias, ExternalDirectoryObjectId or ExchangeGuid), writes
+    those mailboxes. Without it, lists the mailboxes that pass the filters, reading them page by
+    page and writing each page to the pipeline as it arrives, so the first mailboxes are available
+    at once and Select-Object -First stops the listing early. Objects carry the Get-Mailbox
+    property names (IsDirSynced, IsExchangeCloudManaged, CustomAttribute1, ...), so they can be
+    piped to Test-SoaMailbox, Get-SoaAuthority, Set-SoaSimulatedMailbox and Set-SoaCloudManaged.
+
+    .PARAMETER DirSynced
+    Only dir-synced mailboxes; -DirSynced:$false for cloud-only ones.
+
+    .PARAMETER CloudManaged
+    Only cloud-managed mailboxes; -CloudManaged:$false for those still mastered on-premises.
+
+    .PARAMETER RecipientType
+    Only these RecipientTypeDetails values.
+
+    .PARAMETER PageSize
+    Mailboxes per page read from the library (default 1000).
+
+    .EXAMPLE
+    Get-SoaSimulatedMailbox -Org $org -DirSynced -CloudManaged:$false -RecipientType UserMailbox | Test-SoaMailbox
+    #>
+    [CmdletBinding(DefaultParameterSetName = 'List')]
+    [OutputType('ExchangeSoa.SimulatedMailbox')]
+    param(
+        [Parameter(Mandatory)]
+        [PSTypeName('ExchangeSoa.SimulatedOrg')]
+        [psobject] $Org,
+
+        [Parameter(ParameterSetName = 'Identity', Mandatory, Position = 0, ValueFromPipeline, ValueFromPipelineByPropertyName)]
+        [Alias('UserPrincipalName', 'PrimarySmtpAddress')]
+        [ValidateNotNullOrEmpty()]
+        [string[]] $Identity,
+
+        [Parameter(ParameterSetName = 'List')]
+        [switch] $DirSynced,
+
+        [Parameter(ParameterSetName = 'List')]
+        [switch] $CloudManaged,
+
+        [Parameter(ParameterSetName = 'List')]
+        [Alias('RecipientTypeDetails')]
+        [ValidateNotNullOrEmpty()]
+        [string[]] $RecipientType,
+
+        [Parameter(ParameterSetName = 'List')]
+        [ValidateRange(1, 100000)]
+        [int] $PageSize = 1000
+    )
+
+    process {
+        if ($PSCmdlet.ParameterSetName -eq 'Identity') {
+            foreach ($item in $Identity) {
+                try {
+                    $mailbox = [ExchangeSoa.Api]::GetMailbox($Org.Handle, $item) | ConvertFrom-Json
+                }
+                catch {
+                    $PSCmdlet.WriteError((ConvertTo-NativeErrorRecord -ErrorRecord $_ -TargetObject $item))
+                    continue
+                }
+                ConvertTo-SimulatedMailboxObject -Mailbox $mailbox
+            }
+            return
+        }
+
+        $filter = [ordered]@{}
+        if ($PSBoundParameters.ContainsKey('DirSynced')) {
+            $filter['dir_synced'] = [bool]$DirSynced
+        }
+        if ($PSBoundParameters.ContainsKey('CloudManaged')) {
+            $filter['cloud_managed'] = [bool]$CloudManaged
+        }
+        if ($PSBoundParameters.ContainsKey('RecipientType')) {
+            $filter['recipient_types'] = [string[]]@($RecipientType)
+        }
+        try {
+            $pager = [ExchangeSoa.Api]::ListMailboxes($Org.Handle, (ConvertTo-CompactJson -InputObject $filter))
+        }
+        catch {
+            $PSCmdlet.WriteError((ConvertTo-NativeErrorRecord -ErrorRecord $_ -TargetObject $filter))
+            return
+        }
+        # The pager is released however the listing ends, including when a downstream command
+        # (Select-Object -First) stops the pipeline.
+        try {
+            $pageNumber = 0
+            while ($true) {
+                try {
+                    $page = [ExchangeSoa.Api]::NextMailboxPage($pager, [uint32]$PageSize)
+                }
+                catch {
+                    $PSCmdlet.WriteError((ConvertTo-NativeErrorRecord -ErrorRecord $_ -TargetObject $filter))
+                    break
+                }
+                if ($page -eq '[]') {
+                    break
+                }
+                $pageNumber++
+                $mailboxes = @(ConvertFrom-Json -InputObject $page)
+                Write-Verbose -Message "Page $($pageNumber): $($mailboxes.Count) mailbox(es)"
+                foreach ($mailbox in $mailboxes) {
+                    ConvertTo-SimulatedMailboxObject -Mailbox $mailbox
+                }
+            }
+        }
+        finally {
+            $pager.Dispose()
+        }
+    }
+}
+
+function New-SoaSimulatedMailbox {
+    <#
+    .SYNOPSIS
+    Creates a cloud-only mailbox in a simulated organization, as New-Mailbox does.
+
+    .DESCRIPTION
+    The mailbox is not dir-synced: its Exchange attributes are mastered in Exchange Online from the
+    start. Writes the new mailbox.
+
+    .EXAMPLE
+    New-SoaSimulatedMailbox -Org $org -UserPrincipalName shared@contoso.com -RecipientType SharedMailbox
+    #>
+    [CmdletBinding(SupportsShouldProcess, ConfirmImpact = 'Low')]
+    [OutputType('ExchangeSoa.SimulatedMailbox')]
+    param(
+        [Parameter(Mandatory)]
+        [PSTypeName('ExchangeSoa.SimulatedOrg')]
+        [psobject] $Org,
+
+        [Parameter(Mandatory, Position = 0, ValueFromPipeline, ValueFromPipelineByPropertyName)]
+        [ValidateNotNullOrEmpty()]
+        [string] $UserPrincipalName,
+
+        [Parameter(Position = 1, ValueFromPipelineByPropertyName)]
+        [Alias('RecipientTypeDetails')]
+        [ValidateNotNullOrEmpty()]
+        [string] $RecipientType = 'UserMailbox'
+    )
+
+    process {
+        if (-not $PSCmdlet.ShouldProcess($UserPrincipalName, "Create a cloud-only $RecipientType")) {
+            return
+        }
+        try {
+            $id = [ExchangeSoa.Api]::AddCloudMailbox($Org.Handle, $UserPrincipalName, $RecipientType)
+            $mailbox = [ExchangeSoa.Api]::GetMailbox($Org.Handle, $id) | ConvertFrom-Json
+        }
+        catch {
+            $PSCmdlet.WriteError((ConvertTo-NativeErrorRecord -ErrorRecord $_ -TargetObject $UserPrincipalName))
+            return
+        }
+        ConvertTo-SimulatedMailboxObject -Mailbox $mailbox
+    }
+}
+
+function Set-SoaSimulatedMailbox {
+    <#
+    .SYNOPSIS
+    Changes attributes of a mailbox in a simulated organization, as Set-Mailbox does.
+
+    .DESCRIPTION
+    One Set-Mailbox call with the attributes in -Set (replace; $null clears), -Add and -Remove
+    (multi-valued attributes, as -EmailAddresses @{Add=...; Remove=...}). Keys are any catalog name
+    (CustomAttribute1, extensionAttribute1, EmailAddresses, ...). While the mailbox's Exchange
+    attributes are mastered on-premises (dir-synced, not cloud-managed) Exchange Online refuses
+    with the write-scope error (InvalidOperation); a refused call changes nothing.
+
+    .EXAMPLE
+    Get-SoaSimulatedMailbox -Org $org alice | Set-SoaSimulatedMailbox -Org $org -Set @{ CustomAttribute1 = 'Sales' } -Add @{ EmailAddresses = 'smtp:al@contoso.com' }
+    #>
+    [CmdletBinding(SupportsShouldProcess, ConfirmImpact = 'Medium')]
+    [OutputType('ExchangeSoa.SimulatedMailbox')]
+    param(
+        [Parameter(Mandatory)]
+        [PSTypeName('ExchangeSoa.SimulatedOrg')]
+        [psobject] $Org,
+
+        [Parameter(Mandatory, Position = 0, ValueFromPipeline, ValueFromPipelineByPropertyName)]
+        [Alias('UserPrincipalName', 'PrimarySmtpAddress')]
+        [ValidateNotNullOrEmpty()]
+        [string] $Identity,
+
+        [Parameter()]
+        [System.Collections.IDictionary] $Set,
+
+        [Parameter()]
+        [System.Collections.IDictionary] $Add,
+
+        [Parameter()]
+        [System.Collections.IDictionary] $Remove,
+
+        [Parameter()]
+        [switch] $PassThru
+    )
+
+    process {
+        $changes = [ordered]@{
+            set    = ConvertTo-ChangeMap -Values $Set
+            add    = ConvertTo-ChangeMap -Values $Add -AsStringLists
+            remove = ConvertTo-ChangeMap -Values $Remove -AsStringLists
+        }
+        $names = @($changes['set'].Keys) + @($changes['add'].Keys | ForEach-Object { "$_ (add)" }) +
+            @($changes['remove'].Keys | ForEach-Object { "$_ (remove)" })
+        if ($names.Count -eq 0) {
+            Write-Warning -Message "Set-SoaSimulatedMailbox: nothing to change on '$Identity'; give -Set, -Add or -Remove."
+            return
+        }
+        if (-not $PSCmdlet.ShouldProcess($Identity, "Set-Mailbox: $($names -join ', ')")) {
+            return
+        }
+        try {
+            [ExchangeSoa.Api]::SetMailbox($Org.Handle, $Identity, (ConvertTo-CompactJson -InputObject $changes))
+            if ($PassThru) {
+                $mailbox = [ExchangeSoa.Api]::GetMailbox($Org.Handle, $Identity) | ConvertFrom-Json
+            }
+        }
+        catch {
+            $PSCmdlet.WriteError((ConvertTo-NativeErrorRecord -ErrorRecord $_ -TargetObject $Identity))
+            return
+        }
+        if ($PassThru) {
+            ConvertTo-SimulatedMailboxObject -Mailbox $mailbox
+        }
+    }
+}
+
+function Set-SoaCloudManaged {
+    <#
+    .SYNOPSIS
+    Moves the source of authority of a mailbox's Exchange attributes (IsExchangeCloudManaged).
+
+    .DESCRIPTION
+    Set-Mailbox -IsExchangeCloudManaged in a call of its own. With -Enabled $true the mailbox's
+    Exchange attributes become mastered in Exchange Online: cloud edits are allowed and on-premises
+    edits stop syncing. With -Enabled $false (a rollback) the next sync cycle overwrites the cloud
+    values with AD's; check what would be lost with Get-SoaRollbackLoss first. Asks for
+    confirmation unless -Force or -Confirm:$false is given.
+
+    .EXAMPLE
+    Get-SoaSimulatedMailbox -Org $org -DirSynced -CloudManaged:$false | Set-SoaCloudManaged -Org $org -Enabled $true -WhatIf
+    #>
+    [CmdletBinding(SupportsShouldProcess, ConfirmImpact = 'High')]
+    [OutputType('ExchangeSoa.SimulatedMailbox')]
+    param(
+        [Parameter(Mandatory)]
+        [PSTypeName('ExchangeSoa.SimulatedOrg')]
+        [psobject] $Org,
+
+        [Parameter(Mandatory, Position = 0, ValueFromPipeline, ValueFromPipelineByPropertyName)]
+        [Alias('UserPrincipalName', 'PrimarySmtpAddress')]
+        [ValidateNotNullOrEmpty()]
+        [string] $Identity,
+
+        [Parameter(Mandatory)]
+        [bool] $Enabled,
+
+        [Parameter()]
+        [switch] $Force,
+
+        [Parameter()]
+        [switch] $PassThru
+    )
+
+    begin {
+        if (Test-ForceWithoutConfirm -BoundParameters $PSBoundParameters) {
+            $ConfirmPreference = 'None'
+        }
+        $action = if ($Enabled) {
+            'Set IsExchangeCloudManaged to True (Exchange attributes become mastered in Exchange Online)'
+        }
+        else {
+            'Set IsExchangeCloudManaged to False (the next sync overwrites cloud values with AD values)'
+        }
+    }
+
+    process {
+        if (-not $PSCmdlet.ShouldProcess($Identity, $action)) {
+            return
+        }
+        try {
+            [ExchangeSoa.Api]::SetCloudManaged($Org.Handle, $Identity, $Enabled)
+            if ($PassThru) {
+                $mailbox = [ExchangeSoa.Api]::GetMailbox($Org.Handle, $Identity) | ConvertFrom-Json
+            }
+        }
+        catch {
+            $PSCmdlet.WriteError((ConvertTo-NativeErrorRecord -ErrorRecord $_ -TargetObject $Identity))
+            return
+        }
+        if ($PassThru) {
+            ConvertTo-SimulatedMailboxObject -Mailbox $mailbox
+        }
+    }
+}
+
+function Get-SoaSimulatedUser {
+    <#
+    .SYNOPSIS
+    Gets users of a simulated organization, as Get-User does.
+
+    .DESCRIPTION
+    Writes the user's identity attributes (DisplayName, Title, Department, ...), which stay
+    mastered in AD for a dir-synced user whatever IsExchangeCloudManaged says, and its
+    RecipientTypeDetails (MailUser before a license, User when it has no Exchange recipient).
+
+    .EXAMPLE
+    Get-SoaSimulatedUser -Org $org alice@contoso.com
+    #>
+    [CmdletBinding()]
+    [OutputType('ExchangeSoa.SimulatedUser')]
+    param(
+        [Parameter(Mandatory)]
+        [PSTypeName('ExchangeSoa.SimulatedOrg')]
+        [psobject] $Org,
+
+        [Parameter(Mandatory, Position = 0, ValueFromPipeline, ValueFromPipelineByPropertyName)]
+        [Alias('UserPrincipalName')]
+        [ValidateNotNullOrEmpty()]
+        [string[]] $Identity
+    )
+
+    process {
+        foreach ($item in $Identity) {
+            try {
+                $user = [ExchangeSoa.Api]::GetUser($Org.Handle, $item) | ConvertFrom-Json
+            }
+            catch {
+                $PSCmdlet.WriteError((ConvertTo-NativeErrorRecord -ErrorRecord $_ -TargetObject $item))
+                continue
+            }
+            Add-ObjectTypeName -InputObject $user -TypeName 'ExchangeSoa.SimulatedUser'
+        }
+    }
+}
+
+function New-SoaSimulatedAdUser {
+    <#
+    .SYNOPSIS
+    Creates an on-premises AD account in a simulated organization.
+
+    .DESCRIPTION
+    As New-ADUser, and with -RemoteMailbox as New-RemoteMailbox too (which sets
+    msExchRecipientTypeDetails, mailNickname, proxyAddresses and mail unless given). The account
+    reaches the cloud at the next sync cycle. Writes the account, with its objectGUID.
+
+    .PARAMETER Attribute
+    Attributes by any catalog name (displayName, extensionAttribute1, proxyAddresses, ...).
+
+    .PARAMETER RemoteMailbox
+    The Exchange recipient to provision on-premises: RemoteUserMailbox, RemoteSharedMailbox, ...
+
+    .EXAMPLE
+    New-SoaSimulatedAdUser -Org $org alice@contoso.com -Attribute @{ displayName = 'Alice'; extensionAttribute1 = 'Sales' } -RemoteMailbox RemoteUserMailbox
+    #>
+    [CmdletBinding(SupportsShouldProcess, ConfirmImpact = 'Low')]
+    [OutputType('ExchangeSoa.SimulatedAdUser')]
+    param(
+        [Parameter(Mandatory)]
+        [PSTypeName('ExchangeSoa.SimulatedOrg')]
+        [psobject] $Org,
+
+        [Parameter(Mandatory, Position = 0, ValueFromPipeline, ValueFromPipelineByPropertyName)]
+        [ValidateNotNullOrEmpty()]
+        [string] $UserPrincipalName,
+
+        [Parameter(ValueFromPipelineByPropertyName)]
+        [string] $SamAccountName,
+
+        [Parameter(ValueFromPipelineByPropertyName)]
+        [Alias('OtherAttributes')]
+        [System.Collections.IDictionary] $Attribute,
+
+        [Parameter(ValueFromPipelineByPropertyName)]
+        [string] $RemoteMailbox
+    )
+
+    process {
+        $user = [ordered]@{
+            user_principal_name = $UserPrincipalName
+            attributes          = ConvertTo-ChangeMap -Values $Attribute
+        }
+        if (-not [string]::IsNullOrEmpty($SamAccountName)) {
+            $user['sam_account_name'] = $SamAccountName
+        }
+        if (-not [string]::IsNullOrEmpty($RemoteMailbox)) {
+            $user['remote_mailbox'] = $RemoteMailbox
+        }
+        $action = if ($user.Contains('remote_mailbox')) { "New-ADUser and New-RemoteMailbox ($RemoteMailbox)" } else { 'New-ADUser' }
+        if (-not $PSCmdlet.ShouldProcess($UserPrincipalName, $action)) {
+            return
+        }
+        try {
+            $guid = [ExchangeSoa.Api]::AddAdUser($Org.Handle, (ConvertTo-CompactJson -InputObject $user))
+            $attributes = [ExchangeSoa.Api]::AdAttributes($Org.Handle, $guid)
+        }
+        catch {
+            $PSCmdlet.WriteError((ConvertTo-NativeErrorRecord -ErrorRecord $_ -TargetObject $UserPrincipalName))
+            return
+        }
+        ConvertTo-SimulatedAdUserObject -Identity $UserPrincipalName -ObjectGuid $guid -AttributesJson $attributes
+    }
+}
+
+function Get-SoaSimulatedAdUser {
+    <#
+    .SYNOPSIS
+    Gets on-premises AD accounts of a simulated organization.
+
+    .DESCRIPTION
+    Writes the account's attributes by LDAP name, as Get-ADUser -Properties shows them, for an
+    objectGUID, UPN or sAMAccountName.
+
+    .EXAMPLE
+    Get-SoaSimulatedAdUser -Org $org alice@contoso.com | Select-Object extensionAttribute1, proxyAddresses
+    #>
+    [CmdletBinding()]
+    [OutputType('ExchangeSoa.SimulatedAdUser')]
+    param(
+        [Parameter(Mandatory)]
+        [PSTypeName('ExchangeSoa.SimulatedOrg')]
+        [psobject] $Org,
+
+        [Parameter(Mandatory, Position = 0, ValueFromPipeline, ValueFromPipelineByPropertyName)]
+        [Alias('UserPrincipalName', 'ObjectGuid', 'SamAccountName')]
+        [ValidateNotNullOrEmpty()]
+        [string[]] $Identity
+    )
+
+    process {
+        foreach ($item in $Identity) {
+            try {
+                $attributes = [ExchangeSoa.Api]::AdAttributes($Org.Handle, $item)
+            }
+            catch {
+                $PSCmdlet.WriteError((ConvertTo-NativeErrorRecord -ErrorRecord $_ -TargetObject $item))
+                continue
+            }
+            ConvertTo-SimulatedAdUserObject -Identity $item -ObjectGuid $null -AttributesJson $attributes
+        }
+    }
+}
+
+function Set-SoaSimulatedAdUser {
+    <#
+    .SYNOPSIS
+    Changes attributes of an on-premises AD account in a simulated organization.
+
+    .DESCRIPTION
+    As Set-ADUser -Replace/-Clear (or what Set-RemoteMailbox writes): keys are any catalog name
+    with an AD attribute. Moves whenChanged. The change reaches the cloud at the next sync cycle,
+    except Exchange attributes of a cloud-managed mailbox, which no longer sync.
+
+    .EXAMPLE
+    Set-SoaSimulatedAdUser -Org $org alice@contoso.com -Replace @{ extensionAttribute1 = 'Finance' } -Clear extensionAttribute2
+    #>
+    [CmdletBinding(SupportsShouldProcess, ConfirmImpact = 'Medium')]
+    [OutputType('ExchangeSoa.SimulatedAdUser')]
+    param(
+        [Parameter(Mandatory)]
+        [PSTypeName('ExchangeSoa.SimulatedOrg')]
+        [psobject] $Org,
+
+        [Parameter(Mandatory, Position = 0, ValueFromPipeline, ValueFromPipelineByPropertyName)]
+        [Alias('UserPrincipalName', 'ObjectGuid', 'SamAccountName')]
+        [ValidateNotNullOrEmpty()]
+        [string] $Identity,
+
+        [Parameter()]
+        [System.Collections.IDictionary] $Replace,
+
+        [Parameter()]
+        [ValidateNotNullOrEmpty()]
+        [string[]] $Clear,
+
+        [Parameter()]
+        [switch] $PassThru
+    )
+
+    process {
+        $changes = ConvertTo-ChangeMap -Values $Replace
+        foreach ($name in @($Clear)) {
+            if (-not [string]::IsNullOrEmpty($name)) {
+                $changes[$name] = $null
+            }
+        }
+        if ($changes.Count -eq 0) {
+            Write-Warning -Message "Set-SoaSimulatedAdUser: nothing to change on '$Identity'; give -Replace or -Clear."
+            return
+        }
+        if (-not $PSCmdlet.ShouldProcess($Identity, "Set-ADUser: $(@($changes.Keys) -join ', ')")) {
+            return
+        }
+        try {
+            [ExchangeSoa.Api]::SetAdAttributes($Org.Handle, $Identity, (ConvertTo-CompactJson -InputObject $changes))
+            if ($PassThru) {
+                $attributes = [ExchangeSoa.Api]::AdAttributes($Org.Handle, $Identity)
+            }
+        }
+        catch {
+            $PSCmdlet.WriteError((ConvertTo-NativeErrorRecord -ErrorRecord $_ -TargetObject $Identity))
+            return
+        }
+        if ($PassThru) {
+            ConvertTo-SimulatedAdUserObject -Identity $Identity -ObjectGuid $null -AttributesJson $attributes
+        }
+    }
+}
+
+function Remove-SoaSimulatedAdUser {
+    <#
+    .SYNOPSIS
+    Removes an on-premises AD account from a simulated organization.
+
+    .DESCRIPTION
+    As Remove-ADUser. At the next sync cycle the cloud user and its mailbox are deleted, whether
+    the mailbox is cloud-managed or not. Asks for confirmation unless -Force or -Confirm:$false
+    is given.
+
+    .EXAMPLE
+    Remove-SoaSimulatedAdUser -Org $org bob@contoso.com -Force
+    #>
+    [CmdletBinding(SupportsShouldProcess, ConfirmImpact = 'High')]
+    param(
+        [Parameter(Mandatory)]
+        [PSTypeName('ExchangeSoa.SimulatedOrg')]
+        [psobject] $Org,
+
+        [Parameter(Mandatory, Position = 0, ValueFromPipeline, ValueFromPipelineByPropertyName)]
+        [Alias('UserPrincipalName', 'ObjectGuid', 'SamAccountName')]
+        [ValidateNotNullOrEmpty()]
+        [string] $Identity,
+
+        [Parameter()]
+        [switch] $Force
+    )
+
+    begin {
+        if (Test-ForceWithoutConfirm -BoundParameters $PSBoundParameters) {
+            $ConfirmPreference = 'None'
+        }
+    }
+
+    process {
+        if (-not $PSCmdlet.ShouldProcess($Identity, 'Remove-ADUser (the cloud user and its mailbox go at the next sync)')) {
+            return
+        }
+        try {
+            [ExchangeSoa.Api]::RemoveAdUser($Org.Handle, $Identity)
+        }
+        catch {
+            $PSCmdlet.WriteError((ConvertTo-NativeErrorRecord -ErrorRecord $_ -TargetObject $Identity))
+        }
+    }
+}
+
+function Add-SoaSimulatedLicense {
+    <#
+    .SYNOPSIS
+    Assigns an Exchange Online license to a user of a simulated organization.
+
+    .DESCRIPTION
+    A user without a mailbox gets one: a mail user provisioned on-premises becomes a user mailbox,
+    and with the tenant default on, a user that arrived without Exchange attributes gets a
+    cloud-managed mailbox. A user provisioned on-premises while the tenant default was on has no
+    Exchange Online recipient, and the license does not create one (InvalidOperation).
+
+    .EXAMPLE
+    Get-SoaSimulatedUser -Org $org alice@contoso.com | Add-SoaSimulatedLicense -Org $org
+    #>
+    [CmdletBinding(SupportsShouldProcess, ConfirmImpact = 'Medium')]
+    param(
+        [Parameter(Mandatory)]
+        [PSTypeName('ExchangeSoa.SimulatedOrg')]
+        [psobject] $Org,
+
+        [Parameter(Mandatory, Position = 0, ValueFromPipeline, ValueFromPipelineByPropertyName)]
+        [Alias('UserPrincipalName')]
+        [ValidateNotNullOrEmpty()]
+        [string] $Identity
+    )
+
+    process {
+        if (-not $PSCmdlet.ShouldProcess($Identity, 'Assign an Exchange Online license')) {
+            return
+        }
+        try {
+            [ExchangeSoa.Api]::AssignLicense($Org.Handle, $Identity)
+        }
+        catch {
+            $PSCmdlet.WriteError((ConvertTo-NativeErrorRecord -ErrorRecord $_ -TargetObject $Identity))
+        }
+    }
+}
+
+function Set-SoaSimulatedSyncEngine {
+    <#
+    .SYNOPSIS
+    Sets the sync engines of a simulated organization.
+
+    .DESCRIPTION
+    -ConnectSyncVersion sets the Entra Connect Sync build (builds older than 2.5.190.0 fail
+    cloud-managed users with ExchangeManagedAttributesUpdateNotAllowed export errors).
+    -CloudSyncAgentVersion installs (or replaces) the Entra Cloud Sync provisioning agent that
+    runs Exchange attribute writeback (1.1.1107.0 or later), configured by -WritebackEnabled,
+    -MailWriteback and -WritebackCapacity; -RemoveCloudSyncAgent removes it.
+
+    .PARAMETER WritebackCapacity
+    The most cloud-managed mailboxes writeback serves (default 600000, the capacity at general
+    availability).
+
+    .EXAMPLE
+    Set-SoaSimulatedSyncEngine -Org $org -ConnectSyncVersion 2.5.190.0 -CloudSyncAgentVersion 1.1.1107.0
+    #>
+    [CmdletBinding(DefaultParameterSetName = 'ConnectSync', SupportsShouldProcess, ConfirmImpact = 'Medium')]
+    param(
+        [Parameter(Mandatory)]
+        [PSTypeName('ExchangeSoa.SimulatedOrg')]
+        [psobject] $Org,
+
+        [Parameter(ParameterSetName = 'ConnectSync', Mandatory)]
+        [Parameter(ParameterSetName = 'Agent')]
+        [Parameter(ParameterSetName = 'RemoveAgent')]
+        [ValidateNotNullOrEmpty()]
+        [string] $ConnectSyncVersion,
+
+        [Parameter(ParameterSetName = 'Agent', Mandatory)]
+        [ValidateNotNullOrEmpty()]
+        [string] $CloudSyncAgentVersion,
+
+        [Parameter(ParameterSetName = 'Agent')]
+        [bool] $WritebackEnabled = $true,
+
+        [Parameter(ParameterSetName = 'Agent')]
+        [bool] $MailWriteback = $true,
+
+        [Parameter(ParameterSetName = 'Agent')]
+        [uint64] $WritebackCapacity = 600000,
+
+        [Parameter(ParameterSetName = 'RemoveAgent', Mandatory)]
+        [switch] $RemoveCloudSyncAgent
+    )
+
+    process {
+        try {
+            if ($PSBoundParameters.ContainsKey('ConnectSyncVersion') -and
+                $PSCmdlet.ShouldProcess($Org.Tenant, "Set the Entra Connect Sync version to $ConnectSyncVersion")) {
+                [ExchangeSoa.Api]::SetConnectSyncVersion($Org.Handle, $ConnectSyncVersion)
+            }
+            if ($PSCmdlet.ParameterSetName -eq 'Agent') {
+                $agent = [ordered]@{
+                    version           = $CloudSyncAgentVersion.Trim()
+                    writeback_enabled = $WritebackEnabled
+                    mail_writeback    = $MailWriteback
+                    capacity          = $WritebackCapacity
+                }
+                if ($PSCmdlet.ShouldProcess($Org.Tenant, "Install the Cloud Sync agent $CloudSyncAgentVersion (writeback $(if ($WritebackEnabled) { 'on' } else { 'off' }))")) {
+                    [ExchangeSoa.Api]::SetCloudSyncAgent($Org.Handle, (ConvertTo-CompactJson -InputObject $agent))
+                }
+            }
+            elseif ($RemoveCloudSyncAgent -and $PSCmdlet.ShouldProcess($Org.Tenant, 'Remove the Cloud Sync agent')) {
+                [ExchangeSoa.Api]::SetCloudSyncAgent($Org.Handle, $null)
+            }
+        }
+        catch {
+            $PSCmdlet.WriteError((ConvertTo-NativeErrorRecord -ErrorRecord $_ -TargetObject $Org.Tenant))
+        }
+    }
+}
+
+function Get-SoaSimulatedOrgConfig {
+    <#
+    .SYNOPSIS
+    Gets the organization configuration of a simulated organization, as Get-OrganizationConfig does.
+
+    .DESCRIPTION
+    Writes Name and BlockExchangeProvisioningFromOnPremEnabled, which is true while the tenant
+    default (ExchangeAttributesCloudManagedByDefault) is on.
+
+    .EXAMPLE
+    $org | Get-SoaSimulatedOrgConfig
+    #>
+    [CmdletBinding()]
+    [OutputType('ExchangeSoa.SimulatedOrgConfig')]
+    param(
+        [Parameter(Mandatory, ValueFromPipeline)]
+        [PSTypeName('ExchangeSoa.SimulatedOrg')]
+        [psobject] $Org
+    )
+
+    process {
+        try {
+            $config = [ExchangeSoa.Api]::GetOrganizationConfig($Org.Handle) | ConvertFrom-Json
+        }
+        catch {
+            $PSCmdlet.WriteError((ConvertTo-NativeErrorRecord -ErrorRecord $_ -TargetObject $Org.Tenant))
+            return
+        }
+        Add-ObjectTypeName -InputObject $config -TypeName 'ExchangeSoa.SimulatedOrgConfig'
+    }
+}
+
+function Set-SoaSimulatedOrgConfig {
+    <#
+    .SYNOPSIS
+    Turns the tenant-wide default for new mailboxes on or off in a simulated organization.
+
+    .DESCRIPTION
+    Set-OrganizationConfig -ExchangeAttributesCloudManagedByDefault (-CloudManagedByDefault $true)
+    or -ExchangeAttributesServerManagedByDefault ($false). While it is on, users provisioned
+    on-premises arrive without an Exchange Online recipient; check Test-SoaPrerequisite first.
+    Asks for confirmation unless -Force or -Confirm:$false is given.
+
+    .EXAMPLE
+    Set-SoaSimulatedOrgConfig -Org $org -CloudManagedByDefault $true -WhatIf
+    #>
+    [CmdletBinding(SupportsShouldProcess, ConfirmImpact = 'High')]
+    param(
+        [Parameter(Mandatory, ValueFromPipeline)]
+        [PSTypeName('ExchangeSoa.SimulatedOrg')]
+        [psobject] $Org,
+
+        [Parameter(Mandatory)]
+        [bool] $CloudManagedByDefault,
+
+        [Parameter()]
+        [switch] $Force
+    )
+
+    begin {
+        if (Test-ForceWithoutConfirm -BoundParameters $PSBoundParameters) {
+            $ConfirmPreference = 'None'
+        }
+    }
+
+    process {
+        $parameter = if ($CloudManagedByDefault) { 'ExchangeAttributesCloudManagedByDefault' } else { 'ExchangeAttributesServerManagedByDefault' }
+        if (-not $PSCmdlet.ShouldProcess($Org.Tenant, "Set-OrganizationConfig -$parameter")) {
+            return
+        }
+        try {
+            [ExchangeSoa.Api]::SetCloudManagedByDefault($Org.Handle, $CloudManagedByDefault)
+        }
+        catch {
+            $PSCmdlet.WriteError((ConvertTo-NativeErrorRecord -ErrorRecord $_ -TargetObject $Org.Tenant))
+        }
+    }
+}
+
+function Search-SoaSimulatedAuditLog {
+    <#
+    .SYNOPSIS
+    Searches the admin audit log of a simulated organization, as Search-AdminAuditLog does.
+
+    .DESCRIPTION
+    Every successful change made through Exchange Online (Set-Mailbox, the flag,
+    Set-OrganizationConfig) is recorded with the caller and the old and new values. Criteria left
+    out match everything; names compare case-insensitively.
+
+    .PARAMETER ObjectId
+    The changed object, by UPN.
+
+    .PARAMETER Parameter
+    Only records of calls with this parameter (e.g. IsExchangeCloudManaged).
+
+    .EXAMPLE
+    Search-SoaSimulatedAuditLog -Org $org -Parameter IsExchangeCloudManaged -StartDate (Get-Date).AddDays(-1)
+    #>
+    [CmdletBinding()]
+    [OutputType('ExchangeSoa.AuditRecord')]
+    param(
+        [Parameter(Mandatory)]
+        [PSTypeName('ExchangeSoa.SimulatedOrg')]
+        [psobject] $Org,
+
+        [Parameter()]
+        [datetime] $StartDate,
+
+        [Parameter()]
+        [datetime] $EndDate,
+
+        [Parameter()]
+        [Alias('Cmdlets')]
+        [ValidateNotNullOrEmpty()]
+        [string[]] $Cmdlet,
+
+        [Parameter(ValueFromPipelineByPropertyName)]
+        [Alias('ObjectIds', 'UserPrincipalName')]
+        [string] $ObjectId,
+
+        [Parameter()]
+        [Alias('Parameters')]
+        [string] $Parameter,
+
+        [Parameter()]
+        [Alias('UserIds')]
+        [string] $Caller
+    )
+
+    process {
+        $query = [ordered]@{}
+        if ($PSBoundParameters.ContainsKey('StartDate')) {
+            $query['start'] = ConvertTo-Rfc3339 -Time $StartDate
+        }
+        if ($PSBoundParameters.ContainsKey('EndDate')) {
+            $query['end'] = ConvertTo-Rfc3339 -Time $EndDate
+        }
+        if ($PSBoundParameters.ContainsKey('Cmdlet')) {
+            $query['cmdlets'] = [string[]]@($Cmdlet)
+        }
+        if (-not [string]::IsNullOrEmpty($ObjectId)) {
+            $query['object'] = $ObjectId
+        }
+        if (-not [string]::IsNullOrEmpty($Parameter)) {
+            $query['parameter'] = $Parameter
+        }
+        if (-not [string]::IsNullOrEmpty($Caller)) {
+            $query['caller'] = $Caller
+        }
+        try {
+            $records = @([ExchangeSoa.Api]::SearchAdminAuditLog($Org.Handle, (ConvertTo-CompactJson -InputObject $query)) | ConvertFrom-Json)
+        }
+        catch {
+            $PSCmdlet.WriteError((ConvertTo-NativeErrorRecord -ErrorRecord $_ -TargetObject $query))
+            return
+        }
+        foreach ($record in $records) {
+            [pscustomobject]@{
+                PSTypeName       = 'ExchangeSoa.AuditRecord'
+                RunDate          = $record.time
+                Caller           = $record.caller
+                CmdletName       = $record.cmdlet
+                ObjectModified   = $record.object
+                CmdletParameters = ConvertTo-OrderedDictionary -InputObject $record.parameters
+                OldValues        = ConvertTo-OrderedDictionary -InputObject $record.old_values
+                NewValues        = ConvertTo-OrderedDictionary -InputObject $record.new_values
+                Succeeded        = [bool]$record.succeeded
+            }
+        }
+    }
+}
+
+function Get-SoaSimulatedSyncError {
+    <#
+    .SYNOPSIS
+    Gets the current sync export errors of a simulated organization.
+
+    .DESCRIPTION
+    The errors of the last sync cycle, as the Synchronization Service Manager shows them: the
+    object, the error code (ExchangeManagedAttributesUpdateNotAllowed for cloud-managed users
+    under a Connect Sync build older than 2.5.190.0) and the message.
+
+    .EXAMPLE
+    $org | Get-SoaSimulatedSyncError
+    #>
+    [CmdletBinding()]
+    [OutputType('ExchangeSoa.SyncError')]
+    param(
+        [Parameter(Mandatory, ValueFromPipeline)]
+        [PSTypeName('ExchangeSoa.SimulatedOrg')]
+        [psobject] $Org
+    )
+
+    process {
+        try {
+            $errors = @([ExchangeSoa.Api]::SyncErrors($Org.Handle) | ConvertFrom-Json)
+        }
+        catch {
+            $PSCmdlet.WriteError((ConvertTo-NativeErrorRecord -ErrorRecord $_ -TargetObject $Org.Tenant))
+            return
+        }
+        foreach ($syncError in $errors) {
+            ConvertTo-SyncErrorObject -SyncError $syncError
+        }
+    }
+}
+
+function Get-SoaSimulatedOrgSummary {
+    <#
+    .SYNOPSIS
+    Gets the counts of a simulated organization and its virtual time.
+
+    .DESCRIPTION
+    AD accounts, cloud users, mailboxes (dir-synced, cloud-managed), users without an Exchange
+    Online recipient, current sync errors, and the virtual clock. No role is needed: this is the
+    simulation's own view.
+
+    .EXAMPLE
+    $org | Get-SoaSimulatedOrgSummary
+    #>
+    [CmdletBinding()]
+    [OutputType('ExchangeSoa.SimulatedOrgSummary')]
+    param(
+        [Parameter(Mandatory, ValueFromPipeline)]
+        [PSTypeName('ExchangeSoa.SimulatedOrg')]
+        [psobject] $Org
+    )
+
+    process {
+        try {
+            $summary = [ExchangeSoa.Api]::SimSummary($Org.Handle) | ConvertFrom-Json
+            $now = [System.DateTimeOffset]::Parse([ExchangeSoa.Api]::SimNow($Org.Handle), [System.Globalization.CultureInfo]::InvariantCulture).UtcDateTime
+        }
+        catch {
+            $PSCmdlet.WriteError((ConvertTo-NativeErrorRecord -ErrorRecord $_ -TargetObject $Org.Tenant))
+            return
+        }
+        [pscustomobject]@{
+            PSTypeName            = 'ExchangeSoa.SimulatedOrgSummary'
+            Tenant                = $Org.Tenant
+            Now                   = $now
+            AdUsers               = $summary.ad_users
+            CloudUsers            = $summary.cloud_users
+            Mailboxes             = $summary.mailboxes
+            DirSyncedMailboxes    = $summary.dir_synced_mailboxes
+            CloudManagedMailboxes = $summary.cloud_managed_mailboxes
+            IdentityOnlyUsers     = $summary.identity_only_users
+            SyncErrors            = $summary.sync_errors
+        }
+    }
+}
+
 Export-ModuleMember -Function @(
     'Get-SoaAttribute'
     'Get-SoaAuthority'
@@ -1133,4 +2613,29 @@ Export-ModuleMember -Function @(
     'Test-SoaMailbox'
     'ConvertTo-SoaSyncVersion'
     'Compare-SoaSyncVersion'
+    'New-SoaSimulatedOrg'
+    'Import-SoaSimulatedOrg'
+    'Export-SoaSimulatedOrg'
+    'Connect-SoaSimulatedOrg'
+    'Add-SoaSimulatedPrincipal'
+    'Get-SoaSimulatedRoleAssignment'
+    'Invoke-SoaSyncCycle'
+    'Invoke-SoaWritebackCycle'
+    'Step-SoaSimulatedClock'
+    'Get-SoaSimulatedMailbox'
+    'New-SoaSimulatedMailbox'
+    'Set-SoaSimulatedMailbox'
+    'Set-SoaCloudManaged'
+    'Get-SoaSimulatedUser'
+    'New-SoaSimulatedAdUser'
+    'Get-SoaSimulatedAdUser'
+    'Set-SoaSimulatedAdUser'
+    'Remove-SoaSimulatedAdUser'
+    'Add-SoaSimulatedLicense'
+    'Set-SoaSimulatedSyncEngine'
+    'Get-SoaSimulatedOrgConfig'
+    'Set-SoaSimulatedOrgConfig'
+    'Search-SoaSimulatedAuditLog'
+    'Get-SoaSimulatedSyncError'
+    'Get-SoaSimulatedOrgSummary'
 )

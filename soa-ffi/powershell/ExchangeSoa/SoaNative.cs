@@ -18,7 +18,8 @@
 //     strings that must not be released);
 //   - soa_last_error() returns the calling thread's last failure message as an owned string, or
 //     NULL after a success;
-//   - a catalog handle is released with soa_catalog_free, which ignores NULL;
+//   - a handle is released with its _free function (soa_catalog_free, soa_sim_free,
+//     soa_mailbox_pager_free), which ignores NULL; in C# each kind has its SafeHandle;
 //   - complex values are UTF-8 JSON in the serde shape of the soa-core type.
 // No signature uses `bool` (it would marshal as a 4-byte Win32 BOOL), and no function returns a
 // managed `string` (the marshaller would free it with CoTaskMemFree).
@@ -74,6 +75,14 @@ namespace ExchangeSoa
         OutOfWriteScope = 302,
         /// <summary>Exchange Online refused the operation for another reason.</summary>
         ExchangeRefused = 303,
+        /// <summary>Exchange Online kept throttling after every allowed retry.</summary>
+        Throttled = 310,
+        /// <summary>The service could not be reached.</summary>
+        Transport = 311,
+        /// <summary>Authentication failed.</summary>
+        Auth = 312,
+        /// <summary>The gateway answered with another HTTP error.</summary>
+        Http = 313,
     }
 
     /// <summary>
@@ -138,6 +147,74 @@ namespace ExchangeSoa
     }
 
     /// <summary>
+    /// A simulated hybrid organization (soa_sim*). Handles made from one another
+    /// (<see cref="Api.SimAsPrincipal"/>) share the organization, which lives until the last of
+    /// them is released. Releasing calls soa_sim_free exactly once.
+    /// </summary>
+    public sealed class SoaSimHandle : SafeHandle
+    {
+        /// <summary>An invalid (NULL) handle.</summary>
+        public SoaSimHandle()
+            : base(IntPtr.Zero, true)
+        {
+        }
+
+        /// <summary>Takes ownership of an organization pointer returned by the library.</summary>
+        public SoaSimHandle(IntPtr existing)
+            : base(IntPtr.Zero, true)
+        {
+            SetHandle(existing);
+        }
+
+        /// <summary>Whether the handle is NULL.</summary>
+        public override bool IsInvalid
+        {
+            get { return handle == IntPtr.Zero; }
+        }
+
+        /// <summary>Releases this handle on the organization.</summary>
+        protected override bool ReleaseHandle()
+        {
+            Native.soa_sim_free(handle);
+            return true;
+        }
+    }
+
+    /// <summary>
+    /// A lazy listing of mailboxes (soa_mailbox_pager*), read one page at a time with
+    /// <see cref="Api.NextMailboxPage"/>. It keeps the organization alive on its own. Use it from
+    /// one thread at a time. Releasing calls soa_mailbox_pager_free exactly once.
+    /// </summary>
+    public sealed class SoaMailboxPagerHandle : SafeHandle
+    {
+        /// <summary>An invalid (NULL) handle.</summary>
+        public SoaMailboxPagerHandle()
+            : base(IntPtr.Zero, true)
+        {
+        }
+
+        /// <summary>Takes ownership of a pager pointer returned by the library.</summary>
+        public SoaMailboxPagerHandle(IntPtr existing)
+            : base(IntPtr.Zero, true)
+        {
+            SetHandle(existing);
+        }
+
+        /// <summary>Whether the handle is NULL.</summary>
+        public override bool IsInvalid
+        {
+            get { return handle == IntPtr.Zero; }
+        }
+
+        /// <summary>Releases the pager.</summary>
+        protected override bool ReleaseHandle()
+        {
+            Native.soa_mailbox_pager_free(handle);
+            return true;
+        }
+    }
+
+    /// <summary>
     /// The exports of soa_ffi, one declaration each, with the C signatures of soa.h. Prefer
     /// <see cref="Api"/>, which checks statuses, reads the error message and frees strings.
     /// </summary>
@@ -186,7 +263,8 @@ namespace ExchangeSoa
             [MarshalAs(UnmanagedType.LPUTF8Str)] string name,
             out IntPtr json);
 
-        /// <summary>soa_status soa_catalog_to_json(const soa_catalog *catalog, char **out_json)</summary>
+        /// <summary>soa_status soa_catalog_to_json(const soa_catalog *catalog,
+        /// char **out_json)</summary>
         [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
         public static extern SoaStatus soa_catalog_to_json(SoaCatalogHandle catalog, out IntPtr json);
 
@@ -228,7 +306,8 @@ namespace ExchangeSoa
             [MarshalAs(UnmanagedType.LPUTF8Str)] string text,
             out IntPtr json);
 
-        /// <summary>soa_status soa_proxy_addresses_parse(const char *json_array, char **out_json)</summary>
+        /// <summary>soa_status soa_proxy_addresses_parse(const char *json_array,
+        /// char **out_json)</summary>
         [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
         public static extern SoaStatus soa_proxy_addresses_parse(
             [MarshalAs(UnmanagedType.LPUTF8Str)] string jsonArray,
@@ -246,7 +325,8 @@ namespace ExchangeSoa
             [MarshalAs(UnmanagedType.LPUTF8Str)] string text,
             out IntPtr normalized);
 
-        /// <summary>soa_status soa_sync_version_compare(const char *a, const char *b, int32_t *out)</summary>
+        /// <summary>soa_status soa_sync_version_compare(const char *a, const char *b,
+        /// int32_t *out)</summary>
         [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
         public static extern SoaStatus soa_sync_version_compare(
             [MarshalAs(UnmanagedType.LPUTF8Str)] string a,
@@ -279,6 +359,221 @@ namespace ExchangeSoa
             [MarshalAs(UnmanagedType.LPUTF8Str)] string adWhenChanged,
             [MarshalAs(UnmanagedType.LPUTF8Str)] string now,
             out IntPtr json);
+
+        // --- simulated organization: lifecycle -------------------------------------------------
+
+        /// <summary>soa_status soa_sim_new(const char *tenant, soa_sim **out)</summary>
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        public static extern SoaStatus soa_sim_new(
+            [MarshalAs(UnmanagedType.LPUTF8Str)] string tenant,
+            out IntPtr sim);
+
+        /// <summary>soa_status soa_sim_generate(uint64_t size, uint64_t seed, soa_sim **out)</summary>
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        public static extern SoaStatus soa_sim_generate(ulong size, ulong seed, out IntPtr sim);
+
+        /// <summary>soa_status soa_sim_load(const char *path, soa_sim **out)</summary>
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        public static extern SoaStatus soa_sim_load(
+            [MarshalAs(UnmanagedType.LPUTF8Str)] string path,
+            out IntPtr sim);
+
+        /// <summary>soa_status soa_sim_save(const soa_sim *sim, const char *path)</summary>
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        public static extern SoaStatus soa_sim_save(
+            SoaSimHandle sim,
+            [MarshalAs(UnmanagedType.LPUTF8Str)] string path);
+
+        /// <summary>soa_status soa_sim_as_principal(const soa_sim *sim, const char *principal,
+        /// soa_sim **out)</summary>
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        public static extern SoaStatus soa_sim_as_principal(
+            SoaSimHandle sim,
+            [MarshalAs(UnmanagedType.LPUTF8Str)] string principal,
+            out IntPtr asPrincipal);
+
+        /// <summary>void soa_sim_free(soa_sim *sim); NULL is ignored.</summary>
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        public static extern void soa_sim_free(IntPtr sim);
+
+        /// <summary>soa_status soa_sim_add_principal(const soa_sim *sim, const char *principal,
+        /// const char *roles_json)</summary>
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        public static extern SoaStatus soa_sim_add_principal(
+            SoaSimHandle sim,
+            [MarshalAs(UnmanagedType.LPUTF8Str)] string principal,
+            [MarshalAs(UnmanagedType.LPUTF8Str)] string rolesJson);
+
+        /// <summary>soa_status soa_sim_summary(const soa_sim *sim, char **out_json)</summary>
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        public static extern SoaStatus soa_sim_summary(SoaSimHandle sim, out IntPtr json);
+
+        // --- simulated organization: clock and sync engines ------------------------------------
+
+        /// <summary>soa_status soa_sim_now(const soa_sim *sim, char **out): RFC 3339 text.</summary>
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        public static extern SoaStatus soa_sim_now(SoaSimHandle sim, out IntPtr now);
+
+        /// <summary>soa_status soa_sim_advance(const soa_sim *sim, int64_t minutes,
+        /// char **out_json)</summary>
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        public static extern SoaStatus soa_sim_advance(SoaSimHandle sim, long minutes, out IntPtr json);
+
+        /// <summary>soa_status soa_sim_sync_cycle(const soa_sim *sim, char **out_json)</summary>
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        public static extern SoaStatus soa_sim_sync_cycle(SoaSimHandle sim, out IntPtr json);
+
+        /// <summary>soa_status soa_sim_writeback_cycle(const soa_sim *sim, char **out_json)</summary>
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        public static extern SoaStatus soa_sim_writeback_cycle(SoaSimHandle sim, out IntPtr json);
+
+        /// <summary>soa_status soa_sim_sync_errors(const soa_sim *sim, char **out_json)</summary>
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        public static extern SoaStatus soa_sim_sync_errors(SoaSimHandle sim, out IntPtr json);
+
+        /// <summary>soa_status soa_sim_set_connect_sync_version(const soa_sim *sim,
+        /// const char *version)</summary>
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        public static extern SoaStatus soa_sim_set_connect_sync_version(
+            SoaSimHandle sim,
+            [MarshalAs(UnmanagedType.LPUTF8Str)] string version);
+
+        /// <summary>soa_status soa_sim_set_cloud_sync_agent(const soa_sim *sim, const char *agent_json);
+        /// agent_json may be NULL (removes the agent).</summary>
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        public static extern SoaStatus soa_sim_set_cloud_sync_agent(
+            SoaSimHandle sim,
+            [MarshalAs(UnmanagedType.LPUTF8Str)] string agentJson);
+
+        // --- simulated organization: the on-premises side --------------------------------------
+
+        /// <summary>soa_status soa_sim_add_ad_user(const soa_sim *sim, const char *user_json,
+        /// char **out_guid)</summary>
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        public static extern SoaStatus soa_sim_add_ad_user(
+            SoaSimHandle sim,
+            [MarshalAs(UnmanagedType.LPUTF8Str)] string userJson,
+            out IntPtr guid);
+
+        /// <summary>soa_status soa_sim_ad_attributes(const soa_sim *sim, const char *identity,
+        /// char **out_json)</summary>
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        public static extern SoaStatus soa_sim_ad_attributes(
+            SoaSimHandle sim,
+            [MarshalAs(UnmanagedType.LPUTF8Str)] string identity,
+            out IntPtr json);
+
+        /// <summary>soa_status soa_sim_set_ad_attributes(const soa_sim *sim, const char *identity,
+        /// const char *changes_json)</summary>
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        public static extern SoaStatus soa_sim_set_ad_attributes(
+            SoaSimHandle sim,
+            [MarshalAs(UnmanagedType.LPUTF8Str)] string identity,
+            [MarshalAs(UnmanagedType.LPUTF8Str)] string changesJson);
+
+        /// <summary>soa_status soa_sim_remove_ad_user(const soa_sim *sim,
+        /// const char *identity)</summary>
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        public static extern SoaStatus soa_sim_remove_ad_user(
+            SoaSimHandle sim,
+            [MarshalAs(UnmanagedType.LPUTF8Str)] string identity);
+
+        /// <summary>soa_status soa_sim_assign_license(const soa_sim *sim,
+        /// const char *identity)</summary>
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        public static extern SoaStatus soa_sim_assign_license(
+            SoaSimHandle sim,
+            [MarshalAs(UnmanagedType.LPUTF8Str)] string identity);
+
+        /// <summary>soa_status soa_sim_add_cloud_mailbox(const soa_sim *sim,
+        /// const char *user_principal_name, const char *recipient_type, char **out_id)</summary>
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        public static extern SoaStatus soa_sim_add_cloud_mailbox(
+            SoaSimHandle sim,
+            [MarshalAs(UnmanagedType.LPUTF8Str)] string userPrincipalName,
+            [MarshalAs(UnmanagedType.LPUTF8Str)] string recipientType,
+            out IntPtr id);
+
+        // --- simulated organization: Exchange Online (RBAC and audit apply) --------------------
+
+        /// <summary>soa_status soa_sim_get_mailbox(const soa_sim *sim, const char *identity,
+        /// char **out_json)</summary>
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        public static extern SoaStatus soa_sim_get_mailbox(
+            SoaSimHandle sim,
+            [MarshalAs(UnmanagedType.LPUTF8Str)] string identity,
+            out IntPtr json);
+
+        /// <summary>soa_status soa_sim_get_user(const soa_sim *sim, const char *identity,
+        /// char **out_json)</summary>
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        public static extern SoaStatus soa_sim_get_user(
+            SoaSimHandle sim,
+            [MarshalAs(UnmanagedType.LPUTF8Str)] string identity,
+            out IntPtr json);
+
+        /// <summary>soa_status soa_sim_set_mailbox(const soa_sim *sim, const char *identity,
+        /// const char *changes_json)</summary>
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        public static extern SoaStatus soa_sim_set_mailbox(
+            SoaSimHandle sim,
+            [MarshalAs(UnmanagedType.LPUTF8Str)] string identity,
+            [MarshalAs(UnmanagedType.LPUTF8Str)] string changesJson);
+
+        /// <summary>soa_status soa_sim_set_cloud_managed(const soa_sim *sim, const char *identity,
+        /// int32_t value); value is 0 or 1.</summary>
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        public static extern SoaStatus soa_sim_set_cloud_managed(
+            SoaSimHandle sim,
+            [MarshalAs(UnmanagedType.LPUTF8Str)] string identity,
+            int value);
+
+        /// <summary>soa_status soa_sim_get_organization_config(const soa_sim *sim,
+        /// char **out_json)</summary>
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        public static extern SoaStatus soa_sim_get_organization_config(SoaSimHandle sim, out IntPtr json);
+
+        /// <summary>soa_status soa_sim_set_cloud_managed_by_default(const soa_sim *sim, int32_t enabled);
+        /// enabled is 0 or 1.</summary>
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        public static extern SoaStatus soa_sim_set_cloud_managed_by_default(SoaSimHandle sim, int enabled);
+
+        /// <summary>soa_status soa_sim_role_assignments(const soa_sim *sim, const char *cmdlet,
+        /// const char *parameter, char **out_json)</summary>
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        public static extern SoaStatus soa_sim_role_assignments(
+            SoaSimHandle sim,
+            [MarshalAs(UnmanagedType.LPUTF8Str)] string cmdlet,
+            [MarshalAs(UnmanagedType.LPUTF8Str)] string parameter,
+            out IntPtr json);
+
+        /// <summary>soa_status soa_sim_search_admin_audit_log(const soa_sim *sim, const char *query_json,
+        /// char **out_json)</summary>
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        public static extern SoaStatus soa_sim_search_admin_audit_log(
+            SoaSimHandle sim,
+            [MarshalAs(UnmanagedType.LPUTF8Str)] string queryJson,
+            out IntPtr json);
+
+        /// <summary>soa_status soa_sim_list_mailboxes(const soa_sim *sim, const char *filter_json,
+        /// soa_mailbox_pager **out)</summary>
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        public static extern SoaStatus soa_sim_list_mailboxes(
+            SoaSimHandle sim,
+            [MarshalAs(UnmanagedType.LPUTF8Str)] string filterJson,
+            out IntPtr pager);
+
+        /// <summary>soa_status soa_mailbox_pager_next(soa_mailbox_pager *pager, uint32_t page_size,
+        /// char **out_json): the next page as a JSON array; [] after the last page.</summary>
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        public static extern SoaStatus soa_mailbox_pager_next(
+            SoaMailboxPagerHandle pager,
+            uint pageSize,
+            out IntPtr json);
+
+        /// <summary>void soa_mailbox_pager_free(soa_mailbox_pager *pager); NULL is ignored.</summary>
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        public static extern void soa_mailbox_pager_free(IntPtr pager);
 
         // --- status, errors, memory ------------------------------------------------------------
 
@@ -537,6 +832,43 @@ namespace ExchangeSoa
             return catalog;
         }
 
+        private static SoaSimHandle FinishSim(SoaStatus status, IntPtr raw)
+        {
+            if (status != SoaStatus.Ok)
+            {
+                SoaException failure = Failure(status);
+                Native.soa_sim_free(raw);
+                throw failure;
+            }
+            return new SoaSimHandle(raw);
+        }
+
+        private static SoaSimHandle Usable(SoaSimHandle sim, string name)
+        {
+            if (sim == null)
+            {
+                throw new ArgumentNullException(name);
+            }
+            if (sim.IsClosed)
+            {
+                throw new ObjectDisposedException(name, "the simulated organization handle has been disposed");
+            }
+            return sim;
+        }
+
+        private static SoaMailboxPagerHandle Usable(SoaMailboxPagerHandle pager, string name)
+        {
+            if (pager == null)
+            {
+                throw new ArgumentNullException(name);
+            }
+            if (pager.IsClosed)
+            {
+                throw new ObjectDisposedException(name, "the mailbox pager has been disposed");
+            }
+            return pager;
+        }
+
         // --- catalog ---------------------------------------------------------------------------
 
         /// <summary>A new handle on the built-in catalog. Dispose it when done.</summary>
@@ -689,6 +1021,255 @@ namespace ExchangeSoa
             IntPtr json = IntPtr.Zero;
             SoaStatus status = Native.soa_preflight_check_mailbox(
                 preflightJson, mailboxJson, adWhenChanged, now, out json);
+            return Finish(status, json);
+        }
+
+        // --- simulated organization: lifecycle -------------------------------------------------
+
+        /// <summary>A new, empty simulated organization for <paramref name="tenant"/> (e.g.
+        /// "contoso.com"). Dispose it when done.</summary>
+        public static SoaSimHandle NewSim(string tenant)
+        {
+            IntPtr raw = IntPtr.Zero;
+            SoaStatus status = Native.soa_sim_new(tenant, out raw);
+            return FinishSim(status, raw);
+        }
+
+        /// <summary>A generated organization of about <paramref name="size"/> mailboxes; the same
+        /// seed gives the same organization.</summary>
+        public static SoaSimHandle GenerateSim(ulong size, ulong seed)
+        {
+            IntPtr raw = IntPtr.Zero;
+            SoaStatus status = Native.soa_sim_generate(size, seed, out raw);
+            return FinishSim(status, raw);
+        }
+
+        /// <summary>An organization loaded from a snapshot file written by <see cref="SaveSim"/>.</summary>
+        public static SoaSimHandle LoadSim(string path)
+        {
+            IntPtr raw = IntPtr.Zero;
+            SoaStatus status = Native.soa_sim_load(path, out raw);
+            return FinishSim(status, raw);
+        }
+
+        /// <summary>Saves a snapshot of the whole organization to <paramref name="path"/>,
+        /// atomically.</summary>
+        public static void SaveSim(SoaSimHandle sim, string path)
+        {
+            Check(Native.soa_sim_save(Usable(sim, "sim"), path));
+        }
+
+        /// <summary>A new handle on the same organization whose Exchange Online calls act as
+        /// <paramref name="principal"/> (an unknown principal holds no role).</summary>
+        public static SoaSimHandle SimAsPrincipal(SoaSimHandle sim, string principal)
+        {
+            IntPtr raw = IntPtr.Zero;
+            SoaStatus status = Native.soa_sim_as_principal(Usable(sim, "sim"), principal, out raw);
+            return FinishSim(status, raw);
+        }
+
+        /// <summary>Adds (or replaces) a principal holding the roles in
+        /// <paramref name="rolesJson"/> (a JSON array of role names).</summary>
+        public static void AddPrincipal(SoaSimHandle sim, string principal, string rolesJson)
+        {
+            Check(Native.soa_sim_add_principal(Usable(sim, "sim"), principal, rolesJson));
+        }
+
+        /// <summary>The organization's counts (an OrgSummary) as JSON.</summary>
+        public static string SimSummary(SoaSimHandle sim)
+        {
+            IntPtr json = IntPtr.Zero;
+            SoaStatus status = Native.soa_sim_summary(Usable(sim, "sim"), out json);
+            return Finish(status, json);
+        }
+
+        // --- simulated organization: clock and sync engines ------------------------------------
+
+        /// <summary>The virtual time, as RFC 3339 text.</summary>
+        public static string SimNow(SoaSimHandle sim)
+        {
+            IntPtr now = IntPtr.Zero;
+            SoaStatus status = Native.soa_sim_now(Usable(sim, "sim"), out now);
+            return Finish(status, now);
+        }
+
+        /// <summary>Moves the clock forward by <paramref name="minutes"/> (0 or more) and returns
+        /// the reports of the cycles that fell due (a JSON array of CycleReport).</summary>
+        public static string Advance(SoaSimHandle sim, long minutes)
+        {
+            IntPtr json = IntPtr.Zero;
+            SoaStatus status = Native.soa_sim_advance(Usable(sim, "sim"), minutes, out json);
+            return Finish(status, json);
+        }
+
+        /// <summary>Runs one Entra Connect Sync cycle; returns its SyncReport as JSON.</summary>
+        public static string SyncCycle(SoaSimHandle sim)
+        {
+            IntPtr json = IntPtr.Zero;
+            SoaStatus status = Native.soa_sim_sync_cycle(Usable(sim, "sim"), out json);
+            return Finish(status, json);
+        }
+
+        /// <summary>Runs one Cloud Sync writeback cycle; returns its WritebackReport as JSON.</summary>
+        public static string WritebackCycle(SoaSimHandle sim)
+        {
+            IntPtr json = IntPtr.Zero;
+            SoaStatus status = Native.soa_sim_writeback_cycle(Usable(sim, "sim"), out json);
+            return Finish(status, json);
+        }
+
+        /// <summary>The current sync export errors, as a JSON array.</summary>
+        public static string SyncErrors(SoaSimHandle sim)
+        {
+            IntPtr json = IntPtr.Zero;
+            SoaStatus status = Native.soa_sim_sync_errors(Usable(sim, "sim"), out json);
+            return Finish(status, json);
+        }
+
+        /// <summary>Sets the Entra Connect Sync version (e.g. "2.5.190.0").</summary>
+        public static void SetConnectSyncVersion(SoaSimHandle sim, string version)
+        {
+            Check(Native.soa_sim_set_connect_sync_version(Usable(sim, "sim"), version));
+        }
+
+        /// <summary>Installs the Cloud Sync agent described by <paramref name="agentJson"/> (a
+        /// CloudSyncAgent), or removes it when <paramref name="agentJson"/> is null.</summary>
+        public static void SetCloudSyncAgent(SoaSimHandle sim, string agentJson)
+        {
+            Check(Native.soa_sim_set_cloud_sync_agent(Usable(sim, "sim"), agentJson));
+        }
+
+        // --- simulated organization: the on-premises side --------------------------------------
+
+        /// <summary>Creates an AD account from a NewAdUser (JSON); returns its objectGUID.</summary>
+        public static string AddAdUser(SoaSimHandle sim, string userJson)
+        {
+            IntPtr guid = IntPtr.Zero;
+            SoaStatus status = Native.soa_sim_add_ad_user(Usable(sim, "sim"), userJson, out guid);
+            return Finish(status, guid);
+        }
+
+        /// <summary>An AD account's attributes, keyed by LDAP name, as a JSON object.</summary>
+        public static string AdAttributes(SoaSimHandle sim, string identity)
+        {
+            IntPtr json = IntPtr.Zero;
+            SoaStatus status = Native.soa_sim_ad_attributes(Usable(sim, "sim"), identity, out json);
+            return Finish(status, json);
+        }
+
+        /// <summary>Changes AD attributes of an account (a JSON object from attribute names to
+        /// values; null clears).</summary>
+        public static void SetAdAttributes(SoaSimHandle sim, string identity, string changesJson)
+        {
+            Check(Native.soa_sim_set_ad_attributes(Usable(sim, "sim"), identity, changesJson));
+        }
+
+        /// <summary>Removes an AD account; its cloud user goes at the next sync cycle.</summary>
+        public static void RemoveAdUser(SoaSimHandle sim, string identity)
+        {
+            Check(Native.soa_sim_remove_ad_user(Usable(sim, "sim"), identity));
+        }
+
+        /// <summary>Assigns an Exchange Online license to a cloud user.</summary>
+        public static void AssignLicense(SoaSimHandle sim, string identity)
+        {
+            Check(Native.soa_sim_assign_license(Usable(sim, "sim"), identity));
+        }
+
+        /// <summary>Creates a cloud-only mailbox of a recipient type ("UserMailbox",
+        /// "SharedMailbox", ...); returns its ExternalDirectoryObjectId.</summary>
+        public static string AddCloudMailbox(SoaSimHandle sim, string userPrincipalName, string recipientType)
+        {
+            IntPtr id = IntPtr.Zero;
+            SoaStatus status = Native.soa_sim_add_cloud_mailbox(
+                Usable(sim, "sim"), userPrincipalName, recipientType, out id);
+            return Finish(status, id);
+        }
+
+        // --- simulated organization: Exchange Online (RBAC and audit apply) --------------------
+
+        /// <summary>Get-Mailbox: the mailbox as JSON, in the Get-Mailbox | ConvertTo-Json shape.</summary>
+        public static string GetMailbox(SoaSimHandle sim, string identity)
+        {
+            IntPtr json = IntPtr.Zero;
+            SoaStatus status = Native.soa_sim_get_mailbox(Usable(sim, "sim"), identity, out json);
+            return Finish(status, json);
+        }
+
+        /// <summary>Get-User: the user as JSON, in the Get-User | ConvertTo-Json shape.</summary>
+        public static string GetUser(SoaSimHandle sim, string identity)
+        {
+            IntPtr json = IntPtr.Zero;
+            SoaStatus status = Native.soa_sim_get_user(Usable(sim, "sim"), identity, out json);
+            return Finish(status, json);
+        }
+
+        /// <summary>Set-Mailbox with a MailboxChanges (JSON: {"set":{...},"add":{...},"remove":{...}}).</summary>
+        public static void SetMailbox(SoaSimHandle sim, string identity, string changesJson)
+        {
+            Check(Native.soa_sim_set_mailbox(Usable(sim, "sim"), identity, changesJson));
+        }
+
+        /// <summary>Set-Mailbox -IsExchangeCloudManaged, in a call of its own.</summary>
+        public static void SetCloudManaged(SoaSimHandle sim, string identity, bool value)
+        {
+            Check(Native.soa_sim_set_cloud_managed(Usable(sim, "sim"), identity, value ? 1 : 0));
+        }
+
+        /// <summary>Get-OrganizationConfig, as JSON.</summary>
+        public static string GetOrganizationConfig(SoaSimHandle sim)
+        {
+            IntPtr json = IntPtr.Zero;
+            SoaStatus status = Native.soa_sim_get_organization_config(Usable(sim, "sim"), out json);
+            return Finish(status, json);
+        }
+
+        /// <summary>Set-OrganizationConfig -ExchangeAttributesCloudManagedByDefault (true) or
+        /// -ExchangeAttributesServerManagedByDefault (false).</summary>
+        public static void SetCloudManagedByDefault(SoaSimHandle sim, bool enabled)
+        {
+            Check(Native.soa_sim_set_cloud_managed_by_default(Usable(sim, "sim"), enabled ? 1 : 0));
+        }
+
+        /// <summary>The role assignments that grant <c>cmdlet -parameter</c>, as a JSON array.</summary>
+        public static string RoleAssignments(SoaSimHandle sim, string cmdlet, string parameter)
+        {
+            IntPtr json = IntPtr.Zero;
+            SoaStatus status = Native.soa_sim_role_assignments(Usable(sim, "sim"), cmdlet, parameter, out json);
+            return Finish(status, json);
+        }
+
+        /// <summary>Search-AdminAuditLog with an AuditQuery (JSON; "{}" matches everything); the
+        /// records as a JSON array.</summary>
+        public static string SearchAdminAuditLog(SoaSimHandle sim, string queryJson)
+        {
+            IntPtr json = IntPtr.Zero;
+            SoaStatus status = Native.soa_sim_search_admin_audit_log(Usable(sim, "sim"), queryJson, out json);
+            return Finish(status, json);
+        }
+
+        /// <summary>Starts a lazy listing of the mailboxes passing a MailboxFilter (JSON; "{}"
+        /// lists all). The caller's right to list is checked now; no page is read until
+        /// <see cref="NextMailboxPage"/>. Dispose the pager when done.</summary>
+        public static SoaMailboxPagerHandle ListMailboxes(SoaSimHandle sim, string filterJson)
+        {
+            IntPtr raw = IntPtr.Zero;
+            SoaStatus status = Native.soa_sim_list_mailboxes(Usable(sim, "sim"), filterJson, out raw);
+            if (status != SoaStatus.Ok)
+            {
+                SoaException failure = Failure(status);
+                Native.soa_mailbox_pager_free(raw);
+                throw failure;
+            }
+            return new SoaMailboxPagerHandle(raw);
+        }
+
+        /// <summary>The next page of at most <paramref name="pageSize"/> mailboxes (0 counts as
+        /// 1) as a JSON array; "[]" once the listing is exhausted.</summary>
+        public static string NextMailboxPage(SoaMailboxPagerHandle pager, uint pageSize)
+        {
+            IntPtr json = IntPtr.Zero;
+            SoaStatus status = Native.soa_mailbox_pager_next(Usable(pager, "pager"), pageSize, out json);
             return Finish(status, json);
         }
 

@@ -14,6 +14,19 @@ False
 >>> decision.authority
 'exchange_online'
 
+A :class:`SimulatedOrg` rehearses a transfer without credentials or network: on-premises AD,
+the sync engines and Exchange Online (with RBAC and the admin audit log) on a virtual clock.
+
+>>> from exchange_soa import SimulatedOrg
+>>> org = SimulatedOrg()
+>>> guid = org.add_ad_user("alice@contoso.com", remote_mailbox="RemoteUserMailbox")
+>>> org.sync_cycle().created
+['alice@contoso.com']
+>>> org.assign_license("alice@contoso.com")
+>>> org.set_cloud_managed("alice@contoso.com", True)
+>>> org.get_mailbox("alice").is_exchange_cloud_managed
+True
+
 The logic is the Rust crate ``soa_core``; this package is a thin binding over it. Errors are
 :class:`SoaError` subclasses (see :mod:`exchange_soa.errors`).
 """
@@ -21,19 +34,31 @@ The logic is the Rust crate ``soa_core``; this package is a thin binding over it
 from exchange_soa._native import (
     ELIGIBLE_RECIPIENT_TYPES,
     Attribute,
+    AuditRecord,
     Catalog,
+    CloudSyncAgent,
     EditDecision,
     Finding,
     LossEntry,
+    Mailbox,
+    MailboxIterator,
     MailboxState,
+    OrganizationConfig,
+    OrgSummary,
     PreflightReport,
     ProxyAddress,
     ProxyAddresses,
     RecipientType,
     Requirements,
+    RoleAssignment,
     RollbackLoss,
+    SimulatedOrg,
     SmtpAddress,
+    SyncError,
+    SyncReport,
     SyncVersion,
+    User,
+    WritebackReport,
     __version__,
     check_caller,
     check_mailbox,
@@ -93,6 +118,20 @@ __all__ = [
     "check_caller",
     "check_mailbox",
     "check_organization",
+    # Exchange Online
+    "Mailbox",
+    "MailboxIterator",
+    "User",
+    "OrganizationConfig",
+    "RoleAssignment",
+    "AuditRecord",
+    # simulated organization
+    "SimulatedOrg",
+    "SyncReport",
+    "WritebackReport",
+    "SyncError",
+    "CloudSyncAgent",
+    "OrgSummary",
     # errors
     "SoaError",
     "InvalidProxyAddressError",

@@ -80,20 +80,45 @@ class InvalidJsonError(SoaError, ValueError):
 
 
 class NotFoundError(SoaError, LookupError):
-    """An object (a mailbox, a user, an AD account) does not exist."""
+    """An object (a mailbox, a user, an AD account) does not exist.
+
+    ``what`` names the kind of object (``"mailbox"``, ``"user"``, ``"AD user"``) and
+    ``identity`` the identity that was looked up.
+    """
+
+    what: str | None = None
+    identity: str | None = None
 
 
 class AccessDeniedError(SoaError):
-    """The caller holds no role that allows the operation."""
+    """The caller holds no role that allows the operation.
+
+    ``principal`` is the caller, ``cmdlet`` and ``parameter`` what was not granted.
+    """
+
+    principal: str | None = None
+    cmdlet: str | None = None
+    parameter: str | None = None
 
 
 class ExchangeError(SoaError):
-    """Exchange Online refused an operation; the message is the service's."""
+    """Exchange Online refused an operation; the message is the service's.
+
+    ``cmdlet`` is the cmdlet that failed.
+    """
+
+    cmdlet: str | None = None
 
 
 class OutOfWriteScopeError(ExchangeError):
     """Exchange Online refused to change an attribute that is mastered on-premises (the
-    mailbox is dir-synced and not cloud-managed)."""
+    mailbox is dir-synced and not cloud-managed). ``str()`` is the message admins see.
+
+    ``identity`` is the mailbox, ``cmdlet`` and ``parameter`` the refused change.
+    """
+
+    identity: str | None = None
+    parameter: str | None = None
 
 
 class SoaIOError(SoaError, OSError):
