@@ -132,6 +132,53 @@ pub enum Error {
         message: String,
     },
 
+    /// The library refused an operation because one of its safety rules forbids it (no ticket,
+    /// over the batch cap, a blocking preflight finding, a rollback that would lose edits
+    /// without acknowledgment, the tenant default while on-premises provisioning is in use).
+    #[error("refused to {operation}: {reason}")]
+    Refused {
+        /// What was refused.
+        operation: String,
+        /// Why, and what to do.
+        reason: String,
+    },
+
+    /// Exchange Online kept throttling after every retry the policy allows.
+    #[error("throttled by Exchange Online: {message}")]
+    Throttled {
+        /// The server's last hint, in seconds, if it gave one.
+        retry_after_secs: Option<f64>,
+        /// What happened.
+        message: String,
+    },
+
+    /// The connection to the service failed (refused, reset, timed out, TLS).
+    #[error("cannot reach {host}: {message}")]
+    Transport {
+        /// The host (never the full URL, which could carry a token).
+        host: String,
+        /// What went wrong.
+        message: String,
+    },
+
+    /// Authentication failed: no token could be obtained, or the service refused it.
+    #[error("authentication failed: {message}")]
+    Auth {
+        /// What went wrong (never the secret).
+        message: String,
+    },
+
+    /// The gateway answered with an HTTP error that maps to no other kind.
+    #[error("Exchange Online answered HTTP {status}{}: {message}", code.as_deref().map(|c| format!(" ({c})")).unwrap_or_default())]
+    Http {
+        /// The HTTP status.
+        status: u16,
+        /// The error code of the body, if any.
+        code: Option<String>,
+        /// The message, from the body or the `x-ms-diagnostics` header.
+        message: String,
+    },
+
     /// A file could not be read or written.
     #[error("cannot {action} {}: {source}", path.display())]
     Io {
@@ -178,6 +225,16 @@ pub enum ErrorKind {
     OutOfWriteScope,
     /// [`Error::Exchange`].
     Exchange,
+    /// [`Error::Refused`].
+    Refused,
+    /// [`Error::Throttled`].
+    Throttled,
+    /// [`Error::Transport`].
+    Transport,
+    /// [`Error::Auth`].
+    Auth,
+    /// [`Error::Http`].
+    Http,
 }
 
 impl Error {
@@ -197,6 +254,11 @@ impl Error {
             Error::AccessDenied { .. } => ErrorKind::AccessDenied,
             Error::OutOfWriteScope { .. } => ErrorKind::OutOfWriteScope,
             Error::Exchange { .. } => ErrorKind::Exchange,
+            Error::Refused { .. } => ErrorKind::Refused,
+            Error::Throttled { .. } => ErrorKind::Throttled,
+            Error::Transport { .. } => ErrorKind::Transport,
+            Error::Auth { .. } => ErrorKind::Auth,
+            Error::Http { .. } => ErrorKind::Http,
         }
     }
 

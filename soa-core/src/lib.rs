@@ -65,8 +65,10 @@
 //! Every fallible function returns [`Result`]; [`Error`] names the offending input and what is
 //! wrong with it, and [`Error::kind`] classifies it for the Python and C front ends.
 
+pub mod audit;
 pub mod authority;
 pub mod catalog;
+pub mod directory;
 mod error;
 pub mod exo;
 mod fsutil;
@@ -75,6 +77,7 @@ pub mod model;
 pub mod preflight;
 pub mod pwsh;
 pub mod sim;
+pub mod transfer;
 
 pub use error::{Error, ErrorKind, Result};
 

@@ -12,6 +12,7 @@ use soa_core::ErrorKind;
 /// - 100–199: bad input (malformed addresses, versions, JSON, unknown names).
 /// - 200–299: the environment (files).
 /// - 300–399: Exchange Online (or the simulated organization) refused the operation.
+/// - 400–499: the library's own safety rules refused the operation.
 #[repr(i32)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum soa_status {
@@ -51,6 +52,16 @@ pub enum soa_status {
     OutOfWriteScope = 302,
     /// Exchange Online refused the operation for another reason.
     ExchangeRefused = 303,
+    /// Exchange Online kept throttling after every allowed retry.
+    Throttled = 310,
+    /// The service could not be reached.
+    Transport = 311,
+    /// Authentication failed.
+    Auth = 312,
+    /// The gateway answered with another HTTP error.
+    Http = 313,
+    /// A safety rule of the library refused the operation (the message says which and why).
+    Refused = 400,
 }
 
 impl From<ErrorKind> for soa_status {
@@ -69,6 +80,11 @@ impl From<ErrorKind> for soa_status {
             ErrorKind::AccessDenied => soa_status::AccessDenied,
             ErrorKind::OutOfWriteScope => soa_status::OutOfWriteScope,
             ErrorKind::Exchange => soa_status::ExchangeRefused,
+            ErrorKind::Throttled => soa_status::Throttled,
+            ErrorKind::Transport => soa_status::Transport,
+            ErrorKind::Auth => soa_status::Auth,
+            ErrorKind::Http => soa_status::Http,
+            ErrorKind::Refused => soa_status::Refused,
             _ => soa_status::Unknown,
         }
     }
@@ -95,6 +111,11 @@ impl soa_status {
             soa_status::AccessDenied => c"SOA_STATUS_ACCESS_DENIED",
             soa_status::OutOfWriteScope => c"SOA_STATUS_OUT_OF_WRITE_SCOPE",
             soa_status::ExchangeRefused => c"SOA_STATUS_EXCHANGE_REFUSED",
+            soa_status::Throttled => c"SOA_STATUS_THROTTLED",
+            soa_status::Transport => c"SOA_STATUS_TRANSPORT",
+            soa_status::Auth => c"SOA_STATUS_AUTH",
+            soa_status::Http => c"SOA_STATUS_HTTP",
+            soa_status::Refused => c"SOA_STATUS_REFUSED",
         }
     }
 }
@@ -122,6 +143,11 @@ pub extern "C" fn soa_status_name(status: i32) -> *const c_char {
         soa_status::AccessDenied,
         soa_status::OutOfWriteScope,
         soa_status::ExchangeRefused,
+        soa_status::Throttled,
+        soa_status::Transport,
+        soa_status::Auth,
+        soa_status::Http,
+        soa_status::Refused,
     ];
     all.iter()
         .find(|s| **s as i32 == status)

@@ -91,14 +91,24 @@ pub struct Catalog {
     rows: Vec<Attribute>,
     /// Lower-cased name to position in `rows`.
     index: HashMap<String, usize>,
+    /// Every name exactly as written to position in `rows`: the allocation-free fast path of
+    /// [`Catalog::get`] for names spelled as in the table (hot in the simulation).
+    exact: HashMap<String, usize>,
     version: Option<String>,
 }
 
 impl Catalog {
     fn from_table(table: table::Table) -> Catalog {
+        let exact = table
+            .rows
+            .iter()
+            .enumerate()
+            .flat_map(|(i, row)| row.names().map(move |n| (n.to_owned(), i)))
+            .collect();
         Catalog {
             rows: table.rows,
             index: table.index,
+            exact,
             version: table.version,
         }
     }
@@ -163,7 +173,10 @@ impl Catalog {
 
     /// The row that has `name` as any of its names, ignoring case.
     pub fn get(&self, name: &str) -> Option<&Attribute> {
-        self.index.get(&table::key(name)).map(|&i| &self.rows[i])
+        self.exact
+            .get(name)
+            .or_else(|| self.index.get(&table::key(name)))
+            .map(|&i| &self.rows[i])
     }
 
     /// Like [`Catalog::get`], but a name not in the catalog is [`Error::UnknownAttribute`].

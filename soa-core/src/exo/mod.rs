@@ -18,6 +18,10 @@ use futures_core::Stream;
 use serde::{Deserialize, Serialize};
 
 use crate::Result;
+
+#[cfg(feature = "rest")]
+pub mod rest;
+pub mod wire;
 use crate::model::{AttributeValue, Mailbox, RecipientTypeDetails, User};
 
 /// A lazy stream of mailboxes: nothing is fetched until it is polled, and pages are fetched one

@@ -27,6 +27,9 @@
 //! (`RemoteUserMailbox`) rather than its numeric value; the virtual clock runs only when told
 //! ([`SimulatedOrg::advance`]); every sync cycle is a full cycle.
 
+/// An HTTP emulator of the Exchange Online `InvokeCommand` gateway and its token endpoint.
+#[cfg(feature = "emulator")]
+pub mod emulator;
 mod exchange;
 mod generate;
 mod project;
@@ -550,7 +553,8 @@ impl SimulatedOrg {
 
     /// An organization from [`SimulatedOrg::to_json`]'s output.
     pub fn from_json(text: &str) -> Result<SimulatedOrg> {
-        let mut state: State = crate::json::from_str(text, "simulated organization snapshot")?;
+        let mut state: State =
+            crate::json::from_object_str(text, "simulated organization snapshot")?;
         if state.format != State::FORMAT {
             return Err(Error::invalid_input(
                 "simulated organization snapshot",
@@ -590,6 +594,10 @@ impl SimulatedOrg {
             Error::Json { source, .. } => Error::Json {
                 context: path.display().to_string(),
                 source,
+            },
+            Error::InvalidInput { what, reason } => Error::InvalidInput {
+                what: format!("{} ({what})", path.display()),
+                reason,
             },
             other => other,
         })

@@ -149,6 +149,7 @@ function ConvertTo-NativeErrorRecord {
         311 { 'ConnectionError' }
         312 { 'AuthenticationError' }
         313 { 'ProtocolError' }
+        400 { 'OperationStopped' }
         default {
             if ($soa.IsInvalidInput) { 'InvalidArgument' } else { 'NotSpecified' }
         }

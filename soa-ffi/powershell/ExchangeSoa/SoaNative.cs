@@ -83,6 +83,8 @@ namespace ExchangeSoa
         Auth = 312,
         /// <summary>The gateway answered with another HTTP error.</summary>
         Http = 313,
+        /// <summary>A safety rule of the library refused the operation.</summary>
+        Refused = 400,
     }
 
     /// <summary>

@@ -1,0 +1,167 @@
+//! Rolling a mailbox back to on-premises management, and the offboarding order.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::audit::{AuditAction, AuditEvent, AuditLog};
+use crate::authority::{RollbackLoss, rollback_loss_for_mailbox};
+use crate::catalog::Catalog;
+use crate::directory::OnPremisesDirectory;
+use crate::exo::ExchangeOnline;
+use crate::model::{AttributeValue, Mailbox};
+use crate::{Error, Result};
+
+/// What a rollback needs besides the mailbox.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct RollbackOptions {
+    /// The caller has read the loss report and accepts that the next sync overwrites those
+    /// cloud values.
+    pub acknowledge_loss: bool,
+    /// Write the values that would be lost to this file (JSON) first; the rollback then proceeds
+    /// without an acknowledgment.
+    pub export_to: Option<PathBuf>,
+    /// The change ticket.
+    pub ticket: Option<String>,
+    /// Who rolls back.
+    pub actor: String,
+}
+
+/// What a rollback did.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RollbackOutcome {
+    /// The mailbox.
+    pub identity: String,
+    /// The cloud values the next sync overwrites.
+    pub loss: RollbackLoss,
+    /// Where the loss was exported, if it was.
+    pub exported: Option<PathBuf>,
+    /// Whether the flag reads false afterwards.
+    pub rolled_back: bool,
+}
+
+/// Sets a mailbox's flag back to false, after the loss analysis.
+///
+/// Reads the mailbox and AD's values, computes which cloud values the next sync overwrites, and
+/// refuses ([`Error::Refused`]) when there are any unless `acknowledge_loss` is set or they are
+/// exported first. Then sets the flag in a call of its own and reads it back. Every refusal and
+/// rollback is written to `audit` when given.
+pub async fn rollback(
+    exo: &dyn ExchangeOnline,
+    directory: &dyn OnPremisesDirectory,
+    catalog: &Catalog,
+    identity: &str,
+    options: &RollbackOptions,
+    audit: Option<&AuditLog>,
+) -> Result<RollbackOutcome> {
+    let mailbox = exo.get_mailbox(identity).await?;
+    let record = |action, reason: Option<String>| -> Result<()> {
+        if let Some(log) = audit {
+            log.record(&AuditEvent {
+                time: chrono::Utc::now(),
+                run_id: "rollback".to_owned(),
+                ticket: options.ticket.clone(),
+                actor: options.actor.clone(),
+                action,
+                mailbox: Some(identity.to_owned()),
+                attribute: Some("IsExchangeCloudManaged".to_owned()),
+                before: (action == AuditAction::Rollback).then_some(AttributeValue::Bool(true)),
+                after: (action == AuditAction::Rollback).then_some(AttributeValue::Bool(false)),
+                reason,
+            })?;
+        }
+        Ok(())
+    };
+    if !mailbox.is_dir_synced || !mailbox.is_exchange_cloud_managed {
+        let reason =
+            "the mailbox is not a dir-synced, cloud-managed mailbox: there is nothing to roll back"
+                .to_owned();
+        record(AuditAction::Refusal, Some(reason.clone()))?;
+        return Err(Error::Refused {
+            operation: format!("roll back {identity}"),
+            reason,
+        });
+    }
+    let ad = directory
+        .ad_record(identity)
+        .await?
+        .map(|r| r.attributes)
+        .unwrap_or_default();
+    let loss = rollback_loss_for_mailbox(catalog, &mailbox, &ad)?;
+    let mut exported = None;
+    if !loss.is_lossless() {
+        if let Some(path) = &options.export_to {
+            export_loss(path, identity, &loss)?;
+            exported = Some(path.clone());
+        } else if !options.acknowledge_loss {
+            let reason = format!(
+                "{} Acknowledge the loss or export the values first.",
+                loss.summary
+            );
+            record(AuditAction::Refusal, Some(reason.clone()))?;
+            return Err(Error::Refused {
+                operation: format!("roll back {identity}"),
+                reason,
+            });
+        }
+    }
+    let sent = exo.set_cloud_managed(identity, false).await;
+    let after = exo.get_mailbox(identity).await?;
+    let rolled_back = !after.is_exchange_cloud_managed;
+    if rolled_back {
+        record(
+            AuditAction::Rollback,
+            sent.err()
+                .map(|e| format!("the call reported an error but the change applied: {e}")),
+        )?;
+    } else {
+        let reason = match sent {
+            Err(e) => e.to_string(),
+            Ok(()) => "the call reported success but the flag still reads true".to_owned(),
+        };
+        record(AuditAction::FlipFailed, Some(reason.clone()))?;
+        return Err(Error::Exchange {
+            cmdlet: "Set-Mailbox".to_owned(),
+            message: format!("rolling back {identity} did not apply: {reason}"),
+        });
+    }
+    Ok(RollbackOutcome {
+        identity: identity.to_owned(),
+        loss,
+        exported,
+        rolled_back,
+    })
+}
+
+fn export_loss(path: &Path, identity: &str, loss: &RollbackLoss) -> Result<()> {
+    #[derive(Serialize)]
+    struct Export<'a> {
+        identity: &'a str,
+        exported_at: chrono::DateTime<chrono::Utc>,
+        loss: &'a RollbackLoss,
+    }
+    let text = serde_json::to_string_pretty(&Export {
+        identity,
+        exported_at: chrono::Utc::now(),
+        loss,
+    })
+    .map_err(|e| Error::invalid_input("loss export", e.to_string()))?;
+    crate::fsutil::write_atomic(path, text.as_bytes())
+}
+
+/// The offboarding order: a mailbox that is to move back on-premises must have its flag set
+/// back to false first, or its on-premises Exchange attributes cannot be updated and sync breaks
+/// during the move. Refuses a move of a cloud-managed mailbox, with that reason.
+pub fn check_offboarding(mailbox: &Mailbox) -> Result<()> {
+    if mailbox.is_exchange_cloud_managed {
+        return Err(Error::Refused {
+            operation: format!(
+                "move {} back on-premises",
+                mailbox.user_principal_name.as_deref().unwrap_or("the mailbox")
+            ),
+            reason: "it is still cloud-managed: roll it back (IsExchangeCloudManaged to false) and let a sync cycle run before the move request".to_owned(),
+        });
+    }
+    Ok(())
+}
