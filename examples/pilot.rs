@@ -1,66 +1,71 @@
-//! The main job: plan a pilot wave of source-of-authority transfers on the embedded simulated
-//! organization, with no credentials and no network.
+//! The main job: the whole adoption path of an SOA transfer, on the embedded simulated
+//! organization — no credentials, no network.
 //!
 //! ```sh
-//! cargo run --release --example pilot                        # a generated organization
-//! cargo run --release --example pilot -- --size 20000 --seed 7
-//! cargo run --release --example pilot -- --snapshot org.json # a saved SimulatedOrg snapshot
+//! cargo run --release --example pilot
+//! cargo run --release --example pilot -- --size 20000 --seed 7 --wave 25 --ticket CHG-42 --out runs
 //! ```
 //!
-//! It reads the organization through the same `ExchangeOnline` trait a real tenant is read
-//! through, runs the organization preflight (sync engine versions, tenant default, writeback
-//! capacity, the caller's roles), checks every dir-synced mailbox for eligibility (with AD's
-//! `whenChanged` for the sync-cycle-plus-24-hours rule), picks the pilot wave, shows where each
-//! kind of attribute must be edited once the pilot is cloud-managed and whether AD will see it,
-//! and lists what rolling back the mailboxes that are already cloud-managed would lose.
-//! It is a dry run: it changes nothing.
+//! Preflight → dry run → backup → a pilot wave (flip, verify by reading back, probe edit) →
+//! a cloud edit kept across a sync cycle and written back → a second wave → a rollback of one
+//! mailbox with its loss report → a summary. The plan, the backups, the journal and the audit log
+//! of each run are written under the output folder.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
-use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
 
-use futures_util::StreamExt;
-use soa_core::authority::{
-    AdVisibility, EditLocation, MailboxState, ProposedEdit, decide_edit, rollback_loss_for_mailbox,
-};
-use soa_core::exo::{ExchangeOnline, MailboxFilter};
-use soa_core::model::{AttributeValue, Mailbox};
-use soa_core::preflight::{Caller, FindingCode, Preflight, SyncEnvironment, TenantState};
+use soa_core::audit::AuditLog;
+use soa_core::exo::{ExchangeOnline, MailboxChanges, MailboxFilter};
+use soa_core::preflight::{Caller, Preflight, SyncEnvironment, TenantState};
 use soa_core::sim::{CloudSyncAgent, SimulatedOrg};
-
-/// How many mailboxes the pilot takes.
-const PILOT_SIZE: usize = 5;
+use soa_core::transfer::{
+    self, RollbackOptions, RunOptions, RunReport, Selection, Step, TransferPolicy,
+};
+use soa_core::{Error, Result};
 
 struct Args {
     size: usize,
     seed: u64,
-    snapshot: Option<PathBuf>,
+    wave: usize,
+    ticket: String,
+    out: PathBuf,
 }
 
-fn parse_args() -> Result<Args, String> {
+fn parse_args() -> std::result::Result<Args, String> {
     let mut args = Args {
         size: 2_000,
         seed: 2026,
-        snapshot: None,
+        wave: 10,
+        ticket: "CHG-PILOT-1".to_owned(),
+        out: PathBuf::from("target/pilot"),
     };
     let mut it = std::env::args().skip(1);
     while let Some(a) = it.next() {
         let mut value = |name: &str| it.next().ok_or(format!("{name} needs a value"));
+        let number = |name: &str, v: String| {
+            v.parse::<u64>()
+                .map_err(|e| format!("{name}: {v:?} is not a number ({e})"))
+        };
         match a.as_str() {
             "--size" => {
-                args.size = value("--size")?
-                    .parse()
+                args.size = usize::try_from(number("--size", value("--size")?)?)
                     .map_err(|e| format!("--size: {e}"))?;
             }
-            "--seed" => {
-                args.seed = value("--seed")?
-                    .parse()
-                    .map_err(|e| format!("--seed: {e}"))?;
+            "--seed" => args.seed = number("--seed", value("--seed")?)?,
+            "--wave" => {
+                args.wave = usize::try_from(number("--wave", value("--wave")?)?.max(1))
+                    .map_err(|e| format!("--wave: {e}"))?;
             }
-            "--snapshot" => args.snapshot = Some(PathBuf::from(value("--snapshot")?)),
+            "--ticket" => args.ticket = value("--ticket")?,
+            "--out" => args.out = PathBuf::from(value("--out")?),
             "--help" | "-h" => {
-                return Err("usage: pilot [--size N] [--seed S] [--snapshot FILE]".to_owned());
+                return Err(
+                    "usage: pilot [--size N] [--seed S] [--wave N] [--ticket T] [--out DIR]"
+                        .to_owned(),
+                );
             }
             other => return Err(format!("unknown argument {other:?} (try --help)")),
         }
@@ -77,7 +82,7 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    match run(args).await {
+    match pilot(&args).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e}");
@@ -86,33 +91,53 @@ async fn main() -> ExitCode {
     }
 }
 
-async fn run(args: Args) -> Result<(), soa_core::Error> {
-    let org = if let Some(path) = &args.snapshot {
-        SimulatedOrg::load(path)?
-    } else {
-        let org = SimulatedOrg::generate(args.size, args.seed);
-        // The simulated organization runs Cloud Sync writeback, and has for a while: let it
-        // catch up once, so that what remains different is what writeback never carries.
-        org.set_cloud_sync_agent(Some(CloudSyncAgent::default()));
-        org.writeback_cycle();
-        org
-    };
-    let summary = org.summary();
+/// A progress bar on standard error.
+fn progress_bar(label: &'static str) -> transfer::ProgressFn {
+    Arc::new(move |e: &transfer::ProgressEvent| {
+        let done = e.done.min(e.total);
+        let width = 30;
+        let filled = (done * width).checked_div(e.total).unwrap_or(width);
+        eprint!(
+            "\r   {label} [{}{}] {done}/{} {:<40}",
+            "#".repeat(filled),
+            "-".repeat(width - filled),
+            e.total,
+            e.identity
+        );
+        if done == e.total
+            && matches!(
+                e.step,
+                Step::Verified | Step::ProbeOk | Step::ProbeFailed | Step::Failed
+            )
+        {
+            eprintln!();
+        }
+        let _ = std::io::stderr().flush();
+    })
+}
+
+async fn pilot(args: &Args) -> Result<()> {
+    let org = SimulatedOrg::generate(args.size, args.seed);
+    org.set_cloud_sync_agent(Some(CloudSyncAgent::default()));
+    org.writeback_cycle();
+    let s = org.summary();
     println!(
-        "exchange-soa pilot plan for {} (simulated; dry run: nothing is changed)",
+        "exchange-soa pilot on a simulated organization ({})",
         org.tenant()
     );
     println!(
-        "time {} · {} mailboxes, {} dir-synced, {} already cloud-managed\n",
-        org.now().format("%Y-%m-%d %H:%M UTC"),
-        summary.mailboxes,
-        summary.dir_synced_mailboxes,
-        summary.cloud_managed_mailboxes
+        "  {} mailboxes, {} dir-synced, {} already cloud-managed; ticket {}; output {}\n",
+        s.mailboxes,
+        s.dir_synced_mailboxes,
+        s.cloud_managed_mailboxes,
+        args.ticket,
+        args.out.display()
     );
 
+    // 1. Preflight, read through the trait like a real tenant.
     let preflight = organization_preflight(&org).await?;
-    println!("1. Organization preflight");
-    let report = preflight.check_organization(PILOT_SIZE as u64);
+    let report = preflight.check_organization(args.wave as u64);
+    println!("1. Preflight");
     for f in &report.findings {
         println!("   [{}] {}: {}", f.severity, f.code, f.message);
     }
@@ -120,32 +145,225 @@ async fn run(args: Args) -> Result<(), soa_core::Error> {
         println!("   all prerequisites met");
     }
 
-    println!("\n2. Mailbox eligibility");
-    let wave = pilot_wave(&org, &preflight).await?;
+    let policy = TransferPolicy {
+        ticket: Some(args.ticket.clone()),
+        batch_cap: args.wave,
+        probe_attribute: Some("CustomAttribute15".to_owned()),
+        ..TransferPolicy::default()
+    };
+    let options = RunOptions {
+        actor: org.principal().to_owned(),
+        ..RunOptions::default()
+    };
+    let pilot = Pilot {
+        org: &org,
+        preflight: &preflight,
+        policy: &policy,
+        out: &args.out,
+    };
 
-    println!("\n3. After the flip: where each kind of edit must be made");
-    match wave.first() {
-        Some(first) => after_the_flip(&org, first)?,
-        None => println!("   no mailbox is eligible for the pilot"),
-    }
+    // 2. Plan the pilot wave and dry-run it; 3. run it.
+    println!("\n2. Plan and dry run");
+    let (wave1, dir1) = pilot.wave("wave 1", &options, true).await?;
 
-    println!("\n4. Rollback loss of mailboxes that are already cloud-managed");
-    rollback_report(&org).await?;
+    // 4. An edit in the cloud, kept across a sync cycle, written back where the set allows.
+    println!("\n4. Edit in the cloud, then a sync cycle and a writeback cycle");
+    let pilot_mailbox = wave1
+        .results
+        .iter()
+        .find(|r| matches!(r.step, Step::Verified | Step::ProbeOk))
+        .map(|r| r.identity.clone())
+        .ok_or_else(|| Error::invalid_input("pilot wave", "no mailbox was flipped"))?;
+    cloud_edit(&org, &pilot_mailbox).await?;
 
+    // 5. The second wave.
+    println!("\n5. Second wave");
+    let (wave2, dir2) = pilot.wave("wave 2", &options, false).await?;
+
+    // 6. Roll back the pilot mailbox: the loss report first.
+    println!("\n6. Rollback of {pilot_mailbox}");
+    rollback_one(&org, &pilot_mailbox, &dir1, &args.ticket).await?;
+
+    // 7. Summary.
+    let s = org.summary();
+    println!("\n7. Summary");
     println!(
-        "\nPilot wave: {} mailbox(es){}. Dry run: nothing was changed.",
-        wave.len(),
-        if report.is_blocked() {
-            "; the organization preflight blocks the transfer until its findings are fixed"
-        } else {
-            ""
+        "   waves: {} + {} verified, {} + {} failed; cloud-managed now {} of {} dir-synced mailboxes",
+        wave1.verified(),
+        wave2.verified(),
+        wave1.failed(),
+        wave2.failed(),
+        s.cloud_managed_mailboxes,
+        s.dir_synced_mailboxes
+    );
+    println!("   run folders: {} and {}", dir1.display(), dir2.display());
+    Ok(())
+}
+
+/// What every wave of the pilot shares.
+struct Pilot<'a> {
+    org: &'a SimulatedOrg,
+    preflight: &'a Preflight,
+    policy: &'a TransferPolicy,
+    out: &'a Path,
+}
+
+impl Pilot<'_> {
+    /// Plans a wave of dir-synced mailboxes that are not cloud-managed yet, optionally
+    /// dry-runs it, then runs it with a progress bar.
+    async fn wave(
+        &self,
+        label: &'static str,
+        options: &RunOptions,
+        dry_run_first: bool,
+    ) -> Result<(RunReport, PathBuf)> {
+        let selection = Selection::Filter(MailboxFilter {
+            dir_synced: Some(true),
+            cloud_managed: Some(false),
+            ..MailboxFilter::default()
+        });
+        let org = self.org;
+        let plan = transfer::plan(
+            org,
+            Some(org),
+            &selection,
+            self.policy,
+            self.preflight,
+            org.now(),
+        )
+        .await?;
+        let dir = self.out.join(&plan.run_id);
+        println!("   {}", plan.summary());
+        if dry_run_first {
+            let dry = RunOptions {
+                dry_run: true,
+                ..options.clone()
+            };
+            let report = transfer::run(org, Some(org), &plan, &dir, &dry).await?;
+            println!(
+                "   dry run: {} mailbox(es) would be flipped; plan written to {}",
+                report.results.len(),
+                dir.join("plan.json").display()
+            );
+            println!("\n3. Pilot wave");
         }
+        let with_bar = RunOptions {
+            progress: Some(progress_bar(label)),
+            ..options.clone()
+        };
+        let report = transfer::run(org, Some(org), &plan, &dir, &with_bar).await?;
+        print_report(&report, &dir);
+        Ok((report, dir))
+    }
+}
+
+/// Edits two attributes of a cloud-managed mailbox in the cloud, runs a sync cycle (the edit is
+/// kept) and a writeback cycle (one attribute reaches AD, the other never does).
+async fn cloud_edit(org: &SimulatedOrg, identity: &str) -> Result<()> {
+    let mut edit = MailboxChanges::set("CustomAttribute1", "CC-CLOUD-1");
+    edit.set
+        .insert("HiddenFromAddressListsEnabled".into(), true.into());
+    org.set_mailbox(identity, &edit).await?;
+    let sync = org.sync_cycle();
+    let m = org.get_mailbox(identity).await?;
+    println!(
+        "   {identity}: after the sync cycle CustomAttribute1 = {} (kept; {} cloud values overwritten in the tenant)",
+        m.custom_attribute(1).unwrap_or("(empty)"),
+        sync.overwritten.len()
+    );
+    let wb = org.writeback_cycle();
+    let ad = org.ad_attributes(identity)?;
+    println!(
+        "   writeback wrote {} value(s); AD extensionAttribute1 = {}, msExchHideFromAddressLists = {} (not in the writeback set)",
+        wb.written.len(),
+        ad.get("extensionAttribute1")
+            .map_or("(empty)".to_owned(), ToString::to_string),
+        ad.get("msExchHideFromAddressLists")
+            .map_or("(empty)".to_owned(), ToString::to_string),
     );
     Ok(())
 }
 
+/// Rolls a mailbox back: refused without acknowledgment, then done after exporting the loss;
+/// the next sync cycle overwrites exactly what the loss report predicted.
+async fn rollback_one(org: &SimulatedOrg, identity: &str, dir: &Path, ticket: &str) -> Result<()> {
+    let audit = AuditLog::open(&dir.join("audit.jsonl"))?;
+    let options = RollbackOptions {
+        ticket: Some(ticket.to_owned()),
+        actor: org.principal().to_owned(),
+        ..RollbackOptions::default()
+    };
+    match transfer::rollback(org, org, org.catalog(), identity, &options, Some(&audit)).await {
+        Err(e @ Error::Refused { .. }) => println!("   without acknowledgment: {e}"),
+        Err(e) => return Err(e),
+        Ok(_) => println!("   rolled back with nothing to lose"),
+    }
+    let export = dir.join(format!("rollback-loss-{}.json", safe(identity)));
+    let outcome = transfer::rollback(
+        org,
+        org,
+        org.catalog(),
+        identity,
+        &RollbackOptions {
+            export_to: Some(export.clone()),
+            ..options
+        },
+        Some(&audit),
+    )
+    .await?;
+    println!(
+        "   exported the loss to {} and rolled back",
+        export.display()
+    );
+    let sync = org.sync_cycle();
+    let predicted: Vec<&str> = outcome
+        .loss
+        .entries
+        .iter()
+        .map(|e| e.attribute.as_str())
+        .collect();
+    let happened: Vec<&str> = sync
+        .overwritten
+        .iter()
+        .filter(|(id, _)| id.eq_ignore_ascii_case(identity))
+        .map(|(_, a)| a.as_str())
+        .collect();
+    println!("   predicted loss: {predicted:?}; the next sync overwrote: {happened:?}");
+    Ok(())
+}
+
+fn safe(identity: &str) -> String {
+    identity
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '.' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+fn print_report(report: &RunReport, dir: &Path) {
+    println!(
+        "   run {}: {} verified, {} failed (backups, journal and audit log in {})",
+        report.run_id,
+        report.verified(),
+        report.failed(),
+        dir.display()
+    );
+    for r in report.results.iter().filter(|r| r.step == Step::Failed) {
+        println!(
+            "     failed {}: {}",
+            r.identity,
+            r.reason.as_deref().unwrap_or("")
+        );
+    }
+}
+
 /// The preflight inputs, read through the trait like a real tenant.
-async fn organization_preflight(org: &SimulatedOrg) -> Result<Preflight, soa_core::Error> {
+async fn organization_preflight(org: &SimulatedOrg) -> Result<Preflight> {
     let config = org.get_organization_config().await?;
     let roles: Vec<String> = org
         .role_assignments("Set-Mailbox", "IsExchangeCloudManaged")
@@ -163,8 +381,6 @@ async fn organization_preflight(org: &SimulatedOrg) -> Result<Preflight, soa_cor
         },
         tenant: TenantState {
             cloud_managed_by_default: config.block_exchange_provisioning_from_on_prem_enabled,
-            // Hybrid organizations that still run a pilot usually still create remote
-            // mailboxes on-premises; the preflight then refuses the tenant-wide default.
             on_premises_provisioning_in_use: true,
             cloud_managed_mailboxes: org.summary().cloud_managed_mailboxes as u64,
             writeback_enabled: agent.is_some(),
@@ -176,121 +392,4 @@ async fn organization_preflight(org: &SimulatedOrg) -> Result<Preflight, soa_cor
         }),
         ..Preflight::default()
     })
-}
-
-/// Checks every dir-synced mailbox that is not cloud-managed yet, and picks the pilot wave.
-async fn pilot_wave(
-    org: &SimulatedOrg,
-    preflight: &Preflight,
-) -> Result<Vec<Mailbox>, soa_core::Error> {
-    let filter = MailboxFilter {
-        dir_synced: Some(true),
-        cloud_managed: Some(false),
-        ..MailboxFilter::default()
-    };
-    let now = org.now();
-    let mut wave = Vec::new();
-    let mut skipped: BTreeMap<FindingCode, usize> = BTreeMap::new();
-    let mut eligible = 0usize;
-    let mut mailboxes = org.list_mailboxes(filter);
-    while let Some(mailbox) = mailboxes.next().await {
-        let mailbox = mailbox?;
-        let upn = mailbox.user_principal_name.clone().unwrap_or_default();
-        let ad_changed = org.ad_user(&upn).ok().map(|u| u.when_changed);
-        let checks = preflight.check_mailbox(&mailbox, ad_changed, now);
-        if checks.is_blocked() {
-            for f in checks.findings.iter().filter(|f| f.blocks()) {
-                *skipped.entry(f.code).or_default() += 1;
-            }
-        } else {
-            eligible += 1;
-            if wave.len() < PILOT_SIZE {
-                wave.push(mailbox);
-            }
-        }
-    }
-    println!("   {eligible} eligible now; skipped:");
-    for (code, n) in &skipped {
-        println!("     {n:>6}  {code}");
-    }
-    println!("   pilot wave ({}):", wave.len());
-    for m in &wave {
-        println!(
-            "     GO  {:<40} {}",
-            m.user_principal_name.as_deref().unwrap_or("?"),
-            m.recipient_type_details
-                .as_ref()
-                .map(ToString::to_string)
-                .unwrap_or_default()
-        );
-    }
-    Ok(wave)
-}
-
-/// Where each kind of attribute is edited once `mailbox` is cloud-managed.
-fn after_the_flip(org: &SimulatedOrg, mailbox: &Mailbox) -> Result<(), soa_core::Error> {
-    let probes: [(&str, AttributeValue); 4] = [
-        ("CustomAttribute1", "Pilot".into()),
-        ("HiddenFromAddressListsEnabled", true.into()),
-        ("DisplayName", "New Name".into()),
-        ("ForwardingSmtpAddress", "helpdesk@contoso.com".into()),
-    ];
-    let mut state = MailboxState::from_mailbox(mailbox);
-    state.cloud_managed = true;
-    for (attribute, value) in probes {
-        let edit = ProposedEdit {
-            attribute: attribute.to_owned(),
-            value,
-            location: EditLocation::ExchangeOnline,
-            identity: mailbox.user_principal_name.clone(),
-        };
-        let d = decide_edit(org.catalog(), &state, &edit)?;
-        let ad = match d.ad_visibility {
-            AdVisibility::Direct => "edited in AD",
-            AdVisibility::Writeback => "written back to AD",
-            AdVisibility::Never => "stays in the cloud (not written back)",
-            AdVisibility::NoAdObject => "no AD object",
-        };
-        println!(
-            "   {:<30} {:<28} {ad}",
-            d.attribute,
-            d.authority.to_string()
-        );
-        println!("   {:<30} use: {}", "", d.tool.unwrap_or_default());
-    }
-    Ok(())
-}
-
-/// What rolling back each cloud-managed mailbox would lose.
-async fn rollback_report(org: &SimulatedOrg) -> Result<(), soa_core::Error> {
-    let managed = MailboxFilter {
-        dir_synced: Some(true),
-        cloud_managed: Some(true),
-        ..MailboxFilter::default()
-    };
-    let (mut total, mut lossy, mut shown) = (0usize, 0usize, 0usize);
-    let mut mailboxes = org.list_mailboxes(managed);
-    while let Some(mailbox) = mailboxes.next().await {
-        let mailbox = mailbox?;
-        total += 1;
-        let upn = mailbox.user_principal_name.clone().unwrap_or_default();
-        let ad = org.ad_attributes(&upn).unwrap_or_default();
-        let loss = rollback_loss_for_mailbox(org.catalog(), &mailbox, &ad)?;
-        if loss.is_lossless() {
-            continue;
-        }
-        lossy += 1;
-        if shown < 3 {
-            shown += 1;
-            println!("   {upn}: {}", loss.summary);
-            for e in &loss.entries {
-                println!(
-                    "      {:<30} cloud {}  ->  AD {}",
-                    e.attribute, e.cloud_value, e.ad_value
-                );
-            }
-        }
-    }
-    println!("   {lossy} of {total} cloud-managed mailboxes would lose cloud edits on rollback");
-    Ok(())
 }

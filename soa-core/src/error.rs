@@ -279,7 +279,8 @@ impl Error {
         )
     }
 
-    pub(crate) fn invalid_input(what: impl Into<String>, reason: impl Into<String>) -> Self {
+    /// An [`Error::InvalidInput`] naming `what` and why.
+    pub fn invalid_input(what: impl Into<String>, reason: impl Into<String>) -> Self {
         Error::InvalidInput {
             what: what.into(),
             reason: reason.into(),

@@ -175,7 +175,12 @@ async fn plan_skips_ineligible_recent_excluded_and_missing_mailboxes() {
     assert!(by["user3@contoso.com"].1.contains("excluded"));
     assert!(by["cloud@contoso.com"].1.contains("not_dir_synced"));
     assert!(by["ghost@contoso.com"].1.contains("no mailbox"));
-    assert!(plan.summary().contains("1 mailbox(es) to transfer"));
+    assert!(
+        plan.summary()
+            .contains("1 mailbox(es) to transfer, 0 deferred to later waves, 4 skipped"),
+        "{}",
+        plan.summary()
+    );
 }
 
 #[tokio::test]

@@ -294,7 +294,7 @@ pub(crate) fn rollback_loss(
 /// What rolling a mailbox back would lose.
 #[pyclass(frozen, eq, module = "exchange_soa._native", name = "RollbackLoss")]
 #[derive(PartialEq)]
-pub(crate) struct PyRollbackLoss(RollbackLoss);
+pub(crate) struct PyRollbackLoss(pub(crate) RollbackLoss);
 
 #[pymethods]
 impl PyRollbackLoss {

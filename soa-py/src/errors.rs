@@ -39,9 +39,14 @@ enum Class {
     FileNotFound,
     Permission,
     IsADirectory,
+    Refused,
+    Throttled,
+    Transport,
+    Auth,
+    Http,
 }
 
-const CLASS_NAMES: [&str; 17] = [
+const CLASS_NAMES: [&str; 22] = [
     "SoaError",
     "InvalidProxyAddressError",
     "InvalidSmtpAddressError",
@@ -59,6 +64,11 @@ const CLASS_NAMES: [&str; 17] = [
     "SoaFileNotFoundError",
     "SoaPermissionError",
     "SoaIsADirectoryError",
+    "RefusedError",
+    "ThrottledError",
+    "TransportError",
+    "AuthError",
+    "HttpError",
 ];
 
 static CLASSES: [PyOnceLock<Py<PyType>>; CLASS_NAMES.len()] =
@@ -79,6 +89,11 @@ impl Class {
             ErrorKind::AccessDenied => Class::AccessDenied,
             ErrorKind::Exchange => Class::Exchange,
             ErrorKind::OutOfWriteScope => Class::OutOfWriteScope,
+            ErrorKind::Refused => Class::Refused,
+            ErrorKind::Throttled => Class::Throttled,
+            ErrorKind::Transport => Class::Transport,
+            ErrorKind::Auth => Class::Auth,
+            ErrorKind::Http => Class::Http,
             ErrorKind::Io => match err {
                 Error::Io { source, .. } => match source.kind() {
                     io::ErrorKind::NotFound => Class::FileNotFound,
@@ -138,8 +153,8 @@ fn to_pyerr(py: Python<'_>, err: &Error) -> PyErr {
     }
 }
 
-/// The fields of a refusal by Exchange Online, as attributes of the exception (`identity`,
-/// `cmdlet`, `parameter`, ...), so that callers need not parse the message.
+/// The fields of an error, as attributes of the exception (`identity`, `cmdlet`, `parameter`,
+/// `reason`, `status`, ...), so that callers need not parse the message.
 fn set_details(instance: &Bound<'_, PyAny>, err: &Error) -> PyResult<()> {
     match err {
         Error::NotFound { what, identity } => {
@@ -166,6 +181,18 @@ fn set_details(instance: &Bound<'_, PyAny>, err: &Error) -> PyResult<()> {
             instance.setattr("parameter", parameter)?;
         }
         Error::Exchange { cmdlet, .. } => instance.setattr("cmdlet", cmdlet)?,
+        Error::Refused { operation, reason } => {
+            instance.setattr("operation", operation)?;
+            instance.setattr("reason", reason)?;
+        }
+        Error::Throttled {
+            retry_after_secs, ..
+        } => instance.setattr("retry_after", *retry_after_secs)?,
+        Error::Transport { host, .. } => instance.setattr("host", host)?,
+        Error::Http { status, code, .. } => {
+            instance.setattr("status", *status)?;
+            instance.setattr("code", code)?;
+        }
         _ => {}
     }
     Ok(())

@@ -1,27 +1,17 @@
 //! Exchange Online as Python sees it: the values of the core's `ExchangeOnline` trait
-//! (`Mailbox`, `User`, `OrganizationConfig`, `RoleAssignment`, `AuditRecord`), the lazy
-//! `MailboxIterator`, the conversion of the trait's arguments, and the shared runtime its async
-//! calls run on.
+//! (`Mailbox`, `User`, `OrganizationConfig`, `RoleAssignment`, `AuditRecord`) and the
+//! conversion of the trait's arguments.
 //!
-//! Every backend of the trait goes through these: the simulated organization today, the REST
-//! client later.
+//! Every backend of the trait goes through these (see `backend`): the simulated organization
+//! and the REST client.
 
-use std::future::Future;
-use std::sync::{Mutex, PoisonError};
-
-use futures_util::StreamExt;
-use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
-use pyo3::sync::PyOnceLock;
 use pyo3::types::PyTuple;
 use soa_core::authority::MailboxState;
 use soa_core::exo::{
-    AuditQuery, AuditRecord, ExchangeOnline, MailboxChanges, MailboxFilter, OrganizationConfig,
-    RoleAssignment,
+    AuditQuery, AuditRecord, MailboxChanges, MailboxFilter, OrganizationConfig, RoleAssignment,
 };
 use soa_core::model::{AttributeValue, Mailbox, RecipientTypeDetails, User};
-use tokio::runtime::{Builder, Runtime};
-use tokio::sync::mpsc;
 
 use crate::authority::{PyMailboxState, RecipientArg, py_bool};
 use crate::convert::{
@@ -30,41 +20,6 @@ use crate::convert::{
 };
 use crate::errors::{PySoaErr, invalid_input};
 use crate::model::PyProxyAddresses;
-
-// ---------------------------------------------------------------------------------------------
-// The runtime
-// ---------------------------------------------------------------------------------------------
-
-/// One current-thread runtime for the whole module: it has no worker threads (nothing to
-/// re-create after `fork`), and it runs only while a call waits on it.
-static RUNTIME: PyOnceLock<Runtime> = PyOnceLock::new();
-
-fn runtime(py: Python<'_>) -> PyResult<&'static Runtime> {
-    RUNTIME.get_or_try_init(py, || {
-        Builder::new_current_thread()
-            .build()
-            .map_err(|e| PyRuntimeError::new_err(format!("cannot start the async runtime: {e}")))
-    })
-}
-
-/// Runs a future of the core to completion with the GIL released.
-pub(crate) fn block_on<F>(py: Python<'_>, future: F) -> PyResult<F::Output>
-where
-    F: Future + Send,
-    F::Output: Send,
-{
-    let rt = runtime(py)?;
-    Ok(py.detach(|| rt.block_on(future)))
-}
-
-/// Runs a fallible future of the core and converts its error.
-pub(crate) fn call<F, T>(py: Python<'_>, future: F) -> PyResult<T>
-where
-    F: Future<Output = soa_core::Result<T>> + Send,
-    T: Send,
-{
-    Ok(block_on(py, future)?.map_err(PySoaErr)?)
-}
 
 // ---------------------------------------------------------------------------------------------
 // Arguments of the trait's calls
@@ -480,68 +435,6 @@ impl PyUser {
             )?,
             py_bool(self.0.is_dir_synced)
         ))
-    }
-}
-
-// ---------------------------------------------------------------------------------------------
-// MailboxIterator
-// ---------------------------------------------------------------------------------------------
-
-/// The mailboxes of a listing, fetched lazily: the backend's pager runs as a task on the shared
-/// runtime and hands over one mailbox at a time, so a page is fetched only when the iteration
-/// reaches it. Errors (access denied included) are raised by `next()`.
-#[pyclass(frozen, module = "exchange_soa._native", name = "MailboxIterator")]
-pub(crate) struct PyMailboxIterator {
-    items: Mutex<mpsc::Receiver<soa_core::Result<Mailbox>>>,
-}
-
-impl PyMailboxIterator {
-    /// Starts listing the mailboxes of `exo` that pass `filter`. Nothing is read before the
-    /// first `next()`.
-    pub(crate) fn start<E>(py: Python<'_>, exo: E, filter: MailboxFilter) -> PyResult<Self>
-    where
-        E: ExchangeOnline + 'static,
-    {
-        let rt = runtime(py)?;
-        let (tx, rx) = mpsc::channel(1);
-        rt.spawn(async move {
-            let mut pager = exo.list_mailboxes(filter);
-            // Wait for room before pulling the next mailbox: the pager runs at most one mailbox
-            // ahead of the iteration, and stops when the iterator is dropped.
-            while let Ok(permit) = tx.reserve().await {
-                let Some(item) = pager.next().await else {
-                    break;
-                };
-                let failed = item.is_err();
-                permit.send(item);
-                if failed {
-                    break;
-                }
-            }
-        });
-        Ok(PyMailboxIterator {
-            items: Mutex::new(rx),
-        })
-    }
-}
-
-#[pymethods]
-impl PyMailboxIterator {
-    fn __iter__(slf: Bound<'_, Self>) -> Bound<'_, Self> {
-        slf
-    }
-
-    fn __next__(&self, py: Python<'_>) -> PyResult<Option<PyMailbox>> {
-        let rt = runtime(py)?;
-        let next = py.detach(|| {
-            let mut items = self.items.lock().unwrap_or_else(PoisonError::into_inner);
-            rt.block_on(items.recv())
-        });
-        match next {
-            None => Ok(None),
-            Some(Ok(mailbox)) => Ok(Some(PyMailbox(mailbox))),
-            Some(Err(e)) => Err(PySoaErr(e).into()),
-        }
     }
 }
 

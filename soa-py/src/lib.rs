@@ -8,22 +8,29 @@
 //! converts the result; no Exchange logic lives here. Core errors become the exceptions of
 //! `exchange_soa.errors` through the local newtype `errors::PySoaErr`. Calls that do real work (loading a
 //! catalog file, deciding an edit, computing a rollback loss, the preflight checks, everything
-//! the simulated organization does) release the GIL with `Python::detach`; the async calls of
-//! the core's `ExchangeOnline` trait run on one shared current-thread runtime (`exo::block_on`).
+//! the simulated organization does, every call to Exchange Online) release the GIL with
+//! `Python::detach`; the async calls of the core run on one shared tokio runtime
+//! (`runtime`), which also serves the asyncio variants through pyo3-async-runtimes.
 //!
 //! The modules follow the core's: `catalog`, `authority`, `model`, `preflight`, `exo` (the
-//! values of the `ExchangeOnline` trait and the runtime its async calls run on) and `sim` (the
-//! simulated organization); `convert` holds the shared conversions and `errors` the exception
-//! mapping.
+//! values of the `ExchangeOnline` trait), `backend` (the trait's operations, shared by every
+//! backend), `sim` (the simulated organization), `rest` (the REST client and its credentials),
+//! `emulator` (the HTTP emulator) and `transfer` (plan, run, rollback, restore); `convert` holds
+//! the shared conversions, `errors` the exception mapping and `runtime` the runtime.
 
 mod authority;
+mod backend;
 mod catalog;
 mod convert;
+mod emulator;
 mod errors;
 mod exo;
 mod model;
 mod preflight;
+mod rest;
+mod runtime;
 mod sim;
+mod transfer;
 
 use pyo3::prelude::*;
 
@@ -44,11 +51,13 @@ mod _native {
         rollback_loss,
     };
     #[pymodule_export]
+    use crate::backend::{PyExchangeOnline, PyMailboxIterator};
+    #[pymodule_export]
     use crate::catalog::{PyAttribute, PyCatalog};
     #[pymodule_export]
-    use crate::exo::{
-        PyAuditRecord, PyMailbox, PyMailboxIterator, PyOrganizationConfig, PyRoleAssignment, PyUser,
-    };
+    use crate::emulator::{PyEmulator, PyEmulatorStats, PyFaults};
+    #[pymodule_export]
+    use crate::exo::{PyAuditRecord, PyMailbox, PyOrganizationConfig, PyRoleAssignment, PyUser};
     #[pymodule_export]
     use crate::model::{
         PyProxyAddress, PyProxyAddresses, PyRecipientType, PySmtpAddress, PySyncVersion,
@@ -59,9 +68,22 @@ mod _native {
         check_organization, check_sync, check_tenant,
     };
     #[pymodule_export]
+    use crate::rest::{
+        PyClientCertificateCredential, PyClientSecretCredential, PyCloud, PyExoClient,
+        PyStaticTokenCredential, PyTokenCredential,
+    };
+    #[pymodule_export]
     use crate::sim::{
         PyCloudSyncAgent, PyOrgSummary, PySimulatedOrg, PySyncError, PySyncReport,
         PyWritebackReport,
+    };
+    #[pymodule_export]
+    use crate::transfer::{
+        PyBackup, PyBackupStore, PyCancelToken, PyMailboxResult, PyPlan, PyPlanEntry,
+        PyProgressEvent, PyRbacReport, PyRestoreReport, PyRollbackOutcome, PyRunReport,
+        PyTransferPolicy, check_offboarding, disable_cloud_managed_by_default,
+        enable_cloud_managed_by_default, plan, rbac_review, read_audit_log, restore_in_cloud,
+        restore_script, resume, rollback, run,
     };
 
     use pyo3::prelude::*;

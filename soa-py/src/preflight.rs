@@ -54,7 +54,7 @@ fn findings(list: Vec<Finding>) -> Vec<PyFinding> {
     name = "Requirements"
 )]
 #[derive(Clone, PartialEq)]
-pub(crate) struct PyRequirements(Requirements);
+pub(crate) struct PyRequirements(pub(crate) Requirements);
 
 #[pymethods]
 impl PyRequirements {
@@ -182,7 +182,7 @@ impl PyRequirements {
     name = "Finding"
 )]
 #[derive(Clone, PartialEq)]
-pub(crate) struct PyFinding(Finding);
+pub(crate) struct PyFinding(pub(crate) Finding);
 
 impl std::fmt::Display for PyFinding {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

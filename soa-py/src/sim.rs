@@ -2,26 +2,24 @@
 //! sync engines.
 //!
 //! The on-premises side (AD, the sync engines, the clock) calls the organization's own methods;
-//! the Exchange Online operations go through the core's `ExchangeOnline` trait (see `exo`), so
-//! RBAC, the write-scope rule and the admin audit log apply to them as to any backend.
+//! the Exchange Online operations are inherited from `ExchangeOnline` (see `backend`), which
+//! calls the core's `ExchangeOnline` trait, so RBAC, the write-scope rule and the admin audit
+//! log apply to them as to any backend.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use pyo3::prelude::*;
-use soa_core::exo::ExchangeOnline;
 use soa_core::sim::{
     CloudSyncAgent, CycleReport, NewAdUser, OrgSummary, Role, SimulatedOrg, SyncError, SyncReport,
     WritebackReport,
 };
 
 use crate::authority::{RecipientArg, py_bool};
+use crate::backend::PyExchangeOnline;
 use crate::convert::{duration_from_py, instant_to_py, repr_str, to_python, values_from_py};
 use crate::errors::PySoaErr;
-use crate::exo::{
-    PyAuditRecord, PyMailbox, PyMailboxIterator, PyOrganizationConfig, PyRoleAssignment, PyUser,
-    audit_query, call, mailbox_changes, mailbox_filter,
-};
 use crate::model::PySyncVersion;
 use crate::preflight::VersionArg;
 
@@ -37,8 +35,26 @@ fn default_agent() -> CloudSyncAgent {
 /// A simulated hybrid organization: on-premises AD, Entra Connect Sync, Cloud Sync writeback,
 /// Exchange Online with RBAC and the admin audit log, on a virtual clock. Handles are cheap:
 /// `as_principal` gives another view of the same organization.
-#[pyclass(frozen, module = "exchange_soa._native", name = "SimulatedOrg")]
-pub(crate) struct PySimulatedOrg(SimulatedOrg);
+#[pyclass(
+    frozen,
+    extends = PyExchangeOnline,
+    module = "exchange_soa._native",
+    name = "SimulatedOrg"
+)]
+pub(crate) struct PySimulatedOrg(pub(crate) SimulatedOrg);
+
+impl PySimulatedOrg {
+    /// A Python handle on `org`: the organization itself, and its Exchange Online side as the
+    /// `ExchangeOnline` base.
+    pub(crate) fn wrap(py: Python<'_>, org: SimulatedOrg) -> PyResult<Bound<'_, Self>> {
+        Bound::new(py, Self::initializer(org))
+    }
+
+    fn initializer(org: SimulatedOrg) -> PyClassInitializer<Self> {
+        PyClassInitializer::from(PyExchangeOnline::new(Arc::new(org.clone())))
+            .add_subclass(PySimulatedOrg(org))
+    }
+}
 
 #[pymethods]
 impl PySimulatedOrg {
@@ -47,15 +63,16 @@ impl PySimulatedOrg {
     /// `admin@<tenant>`, an Exchange Administrator.
     #[new]
     #[pyo3(signature = (tenant = "contoso.com"))]
-    fn new(tenant: &str) -> Self {
-        PySimulatedOrg(SimulatedOrg::new(tenant))
+    fn new(tenant: &str) -> PyClassInitializer<Self> {
+        Self::initializer(SimulatedOrg::new(tenant))
     }
 
     /// A realistic organization of `size` recipients (contoso.com), the same for the same
     /// `size` and `seed`.
     #[staticmethod]
-    fn generate(py: Python<'_>, size: usize, seed: u64) -> Self {
-        PySimulatedOrg(py.detach(|| SimulatedOrg::generate(size, seed)))
+    fn generate(py: Python<'_>, size: usize, seed: u64) -> PyResult<Bound<'_, Self>> {
+        let org = py.detach(|| SimulatedOrg::generate(size, seed));
+        Self::wrap(py, org)
     }
 
     /// An organization from a snapshot file written by `save`.
@@ -64,9 +81,9 @@ impl PySimulatedOrg {
         clippy::needless_pass_by_value,
         reason = "pyo3 extracts an owned PathBuf"
     )]
-    fn load(py: Python<'_>, path: PathBuf) -> PyResult<Self> {
+    fn load(py: Python<'_>, path: PathBuf) -> PyResult<Bound<'_, Self>> {
         let org = py.detach(|| SimulatedOrg::load(&path)).map_err(PySoaErr)?;
-        Ok(PySimulatedOrg(org))
+        Self::wrap(py, org)
     }
 
     /// Writes a snapshot of the whole organization to `path`, atomically.
@@ -81,11 +98,11 @@ impl PySimulatedOrg {
 
     /// An organization from `to_json`'s output.
     #[staticmethod]
-    fn from_json(py: Python<'_>, text: &str) -> PyResult<Self> {
+    fn from_json<'py>(py: Python<'py>, text: &str) -> PyResult<Bound<'py, Self>> {
         let org = py
             .detach(|| SimulatedOrg::from_json(text))
             .map_err(PySoaErr)?;
-        Ok(PySimulatedOrg(org))
+        Self::wrap(py, org)
     }
 
     /// The whole organization as JSON text.
@@ -110,8 +127,8 @@ impl PySimulatedOrg {
 
     /// A handle on the same organization acting as `principal` (an unknown principal holds no
     /// role).
-    fn as_principal(&self, principal: &str) -> Self {
-        PySimulatedOrg(self.0.as_principal(principal))
+    fn as_principal<'py>(&self, py: Python<'py>, principal: &str) -> PyResult<Bound<'py, Self>> {
+        Self::wrap(py, self.0.as_principal(principal))
     }
 
     /// Adds (or replaces) a principal holding `roles`.
@@ -334,101 +351,6 @@ impl PySimulatedOrg {
     /// tenant-default hazard).
     fn is_identity_only(&self, identity: &str) -> PyResult<bool> {
         Ok(self.0.is_identity_only(identity).map_err(PySoaErr)?)
-    }
-
-    // ----- Exchange Online, through the ExchangeOnline trait -----
-
-    /// `Get-Mailbox -Identity <identity>`.
-    fn get_mailbox(&self, py: Python<'_>, identity: &str) -> PyResult<PyMailbox> {
-        call(py, self.0.get_mailbox(identity)).map(PyMailbox)
-    }
-
-    /// `Get-Mailbox -ResultSize Unlimited` with a filter, as a lazy iterator: pages are read as
-    /// the iteration reaches them. `None` (or an empty list) matches everything. Errors are
-    /// raised by `next()`.
-    #[pyo3(signature = (dir_synced = None, cloud_managed = None, recipient_types = None))]
-    fn list_mailboxes(
-        &self,
-        py: Python<'_>,
-        dir_synced: Option<bool>,
-        cloud_managed: Option<bool>,
-        recipient_types: Option<Vec<RecipientArg>>,
-    ) -> PyResult<PyMailboxIterator> {
-        let filter = mailbox_filter(dir_synced, cloud_managed, recipient_types)?;
-        PyMailboxIterator::start(py, self.0.clone(), filter)
-    }
-
-    /// `Get-User -Identity <identity>`.
-    fn get_user(&self, py: Python<'_>, identity: &str) -> PyResult<PyUser> {
-        call(py, self.0.get_user(identity)).map(PyUser)
-    }
-
-    /// `Set-Mailbox -Identity <identity> ...`: `set` maps attribute names (any catalog name) to
-    /// values (`None` clears); `add` and `remove` map multi-valued attributes to items.
-    #[pyo3(signature = (identity, set = None, add = None, remove = None))]
-    fn set_mailbox(
-        &self,
-        py: Python<'_>,
-        identity: &str,
-        set: Option<&Bound<'_, PyAny>>,
-        add: Option<&Bound<'_, PyAny>>,
-        remove: Option<&Bound<'_, PyAny>>,
-    ) -> PyResult<()> {
-        let changes = mailbox_changes(set, add, remove)?;
-        call(py, self.0.set_mailbox(identity, &changes))
-    }
-
-    /// `Set-Mailbox -Identity <identity> -IsExchangeCloudManaged <value>`, in a call of its own.
-    fn set_cloud_managed(&self, py: Python<'_>, identity: &str, value: bool) -> PyResult<()> {
-        call(py, self.0.set_cloud_managed(identity, value))
-    }
-
-    /// `Get-OrganizationConfig`.
-    fn get_organization_config(&self, py: Python<'_>) -> PyResult<PyOrganizationConfig> {
-        call(py, self.0.get_organization_config()).map(PyOrganizationConfig)
-    }
-
-    /// `Set-OrganizationConfig -ExchangeAttributesCloudManagedByDefault` (`True`) or
-    /// `-ExchangeAttributesServerManagedByDefault` (`False`).
-    fn set_cloud_managed_by_default(&self, py: Python<'_>, enabled: bool) -> PyResult<()> {
-        call(py, self.0.set_cloud_managed_by_default(enabled))
-    }
-
-    /// The role assignments that grant `cmdlet -parameter`.
-    fn role_assignments(
-        &self,
-        py: Python<'_>,
-        cmdlet: &str,
-        parameter: &str,
-    ) -> PyResult<Vec<PyRoleAssignment>> {
-        let grants = call(py, self.0.role_assignments(cmdlet, parameter))?;
-        Ok(grants.into_iter().map(PyRoleAssignment).collect())
-    }
-
-    /// `Search-AdminAuditLog`: the records matching every criterion given (`start` inclusive,
-    /// `end` exclusive; names compared ignoring case).
-    #[pyo3(signature = (
-        start = None,
-        end = None,
-        cmdlets = None,
-        object = None,
-        parameter = None,
-        caller = None,
-    ))]
-    #[allow(clippy::too_many_arguments)]
-    fn search_admin_audit_log(
-        &self,
-        py: Python<'_>,
-        start: Option<&Bound<'_, PyAny>>,
-        end: Option<&Bound<'_, PyAny>>,
-        cmdlets: Option<Vec<String>>,
-        object: Option<String>,
-        parameter: Option<String>,
-        caller: Option<String>,
-    ) -> PyResult<Vec<PyAuditRecord>> {
-        let query = audit_query(start, end, cmdlets, object, parameter, caller)?;
-        let records = call(py, self.0.search_admin_audit_log(&query))?;
-        Ok(records.into_iter().map(PyAuditRecord).collect())
     }
 
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {

@@ -43,6 +43,30 @@ def test_service_errors_are_not_value_errors() -> None:
     assert issubclass(soa.OutOfWriteScopeError, soa.ExchangeError)
 
 
+def test_refusals_and_transport_errors() -> None:
+    for cls in (soa.RefusedError, soa.ThrottledError, soa.AuthError, soa.HttpError):
+        assert issubclass(cls, soa.SoaError)
+        assert not issubclass(cls, ValueError)
+        assert not issubclass(cls, OSError)
+        assert not issubclass(cls, soa.ExchangeError)
+    # A failed connection is also the built-in ConnectionError (an OSError), not a SoaIOError.
+    assert issubclass(soa.TransportError, soa.SoaError)
+    assert issubclass(soa.TransportError, ConnectionError)
+    assert not issubclass(soa.TransportError, soa.SoaIOError)
+    for new in (soa.RefusedError, soa.ThrottledError, soa.TransportError, soa.AuthError, soa.HttpError):
+        assert new.__name__ in errors.__all__
+        assert getattr(errors, new.__name__) is new
+
+
+def test_refused_error_carries_operation_and_reason() -> None:
+    org = soa.SimulatedOrg()
+    with pytest.raises(soa.RefusedError) as info:
+        soa.plan(org, ["alice@contoso.com"], soa.TransferPolicy())
+    assert info.value.operation == "plan a transfer"
+    assert info.value.reason is not None and "ticket" in info.value.reason
+    assert str(info.value) == f"refused to {info.value.operation}: {info.value.reason}"
+
+
 def test_io_errors_are_os_errors() -> None:
     assert issubclass(soa.SoaIOError, soa.SoaError)
     assert issubclass(soa.SoaIOError, OSError)

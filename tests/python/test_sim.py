@@ -696,6 +696,9 @@ def test_loading_a_malformed_snapshot_raises_invalid_json(tmp_path: pathlib.Path
         soa.SimulatedOrg.load(path)
     assert "broken.json" in str(info.value)
     with pytest.raises(soa.InvalidJsonError):
+        soa.SimulatedOrg.from_json('{"format": 1, "tenant": ')
+    # Text that is not a JSON object at all is refused before parsing, as bad input.
+    with pytest.raises(soa.InvalidInputError, match="expected a JSON object"):
         soa.SimulatedOrg.from_json("not json")
     with pytest.raises(soa.SoaFileNotFoundError):
         soa.SimulatedOrg.load(tmp_path / "absent.json")

@@ -197,24 +197,23 @@ pub(super) fn parse_table(text: &str, origin: &str) -> Result<Table> {
         let label = raw_row_label(number, &raw);
         let row: RowDoc =
             serde_json::from_value(raw).map_err(|e| invalid(origin, format!("{label}: {e}")))?;
-        if !doc.source_keys.is_empty() {
-            if let Some(unknown) = row
+        if !doc.source_keys.is_empty()
+            && let Some(unknown) = row
                 .sources
                 .iter()
                 .find(|s| !doc.source_keys.contains_key(s.as_str()))
-            {
-                return Err(invalid(
-                    origin,
-                    format!(
-                        "{label}: unknown source key {unknown:?}; the table's source_keys are {}",
-                        doc.source_keys
-                            .keys()
-                            .map(String::as_str)
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    ),
-                ));
-            }
+        {
+            return Err(invalid(
+                origin,
+                format!(
+                    "{label}: unknown source key {unknown:?}; the table's source_keys are {}",
+                    doc.source_keys
+                        .keys()
+                        .map(String::as_str)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            ));
         }
         for attribute in row
             .expand(&label)
@@ -421,10 +420,10 @@ pub(super) fn apply_overrides(
 
         let mut matches: Vec<(usize, &'static str, String)> = Vec::new();
         for (field, name) in row.given_names() {
-            if let Some(&position) = base_index.get(&key(name)) {
-                if matches.iter().all(|(p, _, _)| *p != position) {
-                    matches.push((position, field, name.to_owned()));
-                }
+            if let Some(&position) = base_index.get(&key(name))
+                && matches.iter().all(|(p, _, _)| *p != position)
+            {
+                matches.push((position, field, name.to_owned()));
             }
         }
         match matches.as_slice() {

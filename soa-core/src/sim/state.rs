@@ -237,10 +237,10 @@ impl State {
             }
             if let Some(addresses) = r.attributes.get("EmailAddresses") {
                 for a in addresses.to_strings() {
-                    if let Some((prefix, address)) = a.split_once(':') {
-                        if prefix.eq_ignore_ascii_case("smtp") {
-                            keys.push(address.to_lowercase());
-                        }
+                    if let Some((prefix, address)) = a.split_once(':')
+                        && prefix.eq_ignore_ascii_case("smtp")
+                    {
+                        keys.push(address.to_lowercase());
                     }
                 }
             }

@@ -80,6 +80,9 @@ pub fn identities_from_csv(reader: impl Read, origin: &str) -> Result<Vec<String
     Ok(out)
 }
 
+/// How the reason of a mailbox deferred by the batch cap starts.
+const DEFERRED: &str = "beyond the batch cap";
+
 /// Go or skip.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -134,9 +137,14 @@ impl Plan {
     /// A one-paragraph summary for people.
     pub fn summary(&self) -> String {
         let go = self.go().count();
-        let skip = self.entries.len() - go;
+        let deferred = self
+            .entries
+            .iter()
+            .filter(|e| e.reason.as_deref().is_some_and(|r| r.starts_with(DEFERRED)))
+            .count();
+        let skip = self.entries.len() - go - deferred;
         let mut s = format!(
-            "Plan {}: {go} mailbox(es) to transfer, {skip} skipped, ticket {}.",
+            "Plan {}: {go} mailbox(es) to transfer, {deferred} deferred to later waves, {skip} skipped, ticket {}.",
             self.run_id,
             self.policy.ticket.as_deref().unwrap_or("(none)")
         );
@@ -266,7 +274,7 @@ fn push(
         if !explicit && *go > policy.batch_cap {
             entry.decision = Decision::Skip;
             entry.reason = Some(format!(
-                "beyond the batch cap of {}: deferred to a later wave",
+                "{DEFERRED} of {}: deferred to a later wave",
                 policy.batch_cap
             ));
         }

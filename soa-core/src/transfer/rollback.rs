@@ -95,10 +95,7 @@ pub async fn rollback(
             export_loss(path, identity, &loss)?;
             exported = Some(path.clone());
         } else if !options.acknowledge_loss {
-            let reason = format!(
-                "{} Acknowledge the loss or export the values first.",
-                loss.summary
-            );
+            let reason = format!("{} (Acknowledge the loss to proceed anyway.)", loss.summary);
             record(AuditAction::Refusal, Some(reason.clone()))?;
             return Err(Error::Refused {
                 operation: format!("roll back {identity}"),

@@ -66,7 +66,8 @@ impl CancelToken {
     }
 }
 
-/// One progress event, for a progress bar or a log.
+/// One progress event, for a progress bar or a log: one per step of each mailbox, and one more
+/// when the mailbox is finished (with `done` counting it).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProgressEvent {
     /// The mailbox.
@@ -332,7 +333,16 @@ async fn execute(
             }
             let previous = reached.get(&id.to_lowercase()).copied();
             let result = transfer_one(ctx, &id, previous).await;
-            ctx.done.fetch_add(1, Ordering::SeqCst);
+            let done = ctx.done.fetch_add(1, Ordering::SeqCst) + 1;
+            // One more event when the mailbox is finished, so that `done` reaches `total`.
+            if let Some(progress) = &options.progress {
+                progress(&ProgressEvent {
+                    identity: id.clone(),
+                    step: result.step,
+                    done,
+                    total: ctx.total,
+                });
+            }
             Some(result)
         })
         .buffer_unordered(concurrency)

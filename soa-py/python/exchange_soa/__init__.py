@@ -27,6 +27,23 @@ the sync engines and Exchange Online (with RBAC and the admin audit log) on a vi
 >>> org.get_mailbox("alice").is_exchange_cloud_managed
 True
 
+:class:`ExoClient` is the REST client of a real tenant (``ClientSecretCredential``,
+``ClientCertificateCredential`` or ``StaticTokenCredential``; ``Cloud`` for national clouds). It
+has the same Exchange Online operations as :class:`SimulatedOrg` (both are
+:class:`ExchangeOnline`), blocking with the GIL released or for asyncio (``aget_mailbox``, ...,
+``async for`` over ``list_mailboxes``). :class:`Emulator` serves a simulated organization over
+the real wire protocol, with fault injection:
+
+>>> with Emulator(org) as emu:
+...     client = ExoClient.for_emulator(emu, "admin@contoso.com")
+...     client.get_mailbox("alice@contoso.com").is_exchange_cloud_managed
+True
+
+The transfer itself — :func:`plan` under a :class:`TransferPolicy`, :func:`run` (backup, flip,
+verify; a ``progress`` callback that suits tqdm; a :class:`CancelToken`), :func:`resume`,
+:func:`rollback` with its loss report, :func:`restore_in_cloud` and :func:`restore_script`, the
+tenant-wide default and :func:`rbac_review` — takes either backend.
+
 The logic is the Rust crate ``soa_core``; this package is a thin binding over it. Errors are
 :class:`SoaError` subclasses (see :mod:`exchange_soa.errors`).
 """
@@ -35,43 +52,78 @@ from exchange_soa._native import (
     ELIGIBLE_RECIPIENT_TYPES,
     Attribute,
     AuditRecord,
+    Backup,
+    BackupStore,
+    CancelToken,
     Catalog,
+    ClientCertificateCredential,
+    ClientSecretCredential,
+    Cloud,
     CloudSyncAgent,
     EditDecision,
+    Emulator,
+    EmulatorStats,
+    ExchangeOnline,
+    ExoClient,
+    Faults,
     Finding,
     LossEntry,
     Mailbox,
     MailboxIterator,
+    MailboxResult,
     MailboxState,
     OrganizationConfig,
     OrgSummary,
+    Plan,
+    PlanEntry,
     PreflightReport,
+    ProgressEvent,
     ProxyAddress,
     ProxyAddresses,
+    RbacReport,
     RecipientType,
     Requirements,
+    RestoreReport,
     RoleAssignment,
     RollbackLoss,
+    RollbackOutcome,
+    RunReport,
     SimulatedOrg,
     SmtpAddress,
+    StaticTokenCredential,
     SyncError,
     SyncReport,
     SyncVersion,
+    TokenCredential,
+    TransferPolicy,
     User,
     WritebackReport,
     __version__,
     check_caller,
     check_mailbox,
+    check_offboarding,
     check_organization,
     check_sync,
     check_tenant,
     decide_edit,
+    disable_cloud_managed_by_default,
+    enable_cloud_managed_by_default,
     master,
+    plan,
+    rbac_review,
+    read_audit_log,
+    restore_in_cloud,
+    restore_script,
+    resume,
+    rollback,
     rollback_loss,
+    run,
 )
 from exchange_soa.errors import (
     AccessDeniedError,
+    AuthError,
     ExchangeError,
+    HttpError,
     InvalidCatalogError,
     InvalidInputError,
     InvalidJsonError,
@@ -81,11 +133,14 @@ from exchange_soa.errors import (
     InvalidVersionError,
     NotFoundError,
     OutOfWriteScopeError,
+    RefusedError,
     SoaError,
     SoaFileNotFoundError,
     SoaIOError,
     SoaIsADirectoryError,
     SoaPermissionError,
+    ThrottledError,
+    TransportError,
     UnknownAttributeError,
 )
 
@@ -125,6 +180,8 @@ __all__ = [
     "OrganizationConfig",
     "RoleAssignment",
     "AuditRecord",
+    # Exchange Online backends
+    "ExchangeOnline",
     # simulated organization
     "SimulatedOrg",
     "SyncReport",
@@ -132,6 +189,41 @@ __all__ = [
     "SyncError",
     "CloudSyncAgent",
     "OrgSummary",
+    # REST client
+    "ExoClient",
+    "Cloud",
+    "TokenCredential",
+    "ClientSecretCredential",
+    "ClientCertificateCredential",
+    "StaticTokenCredential",
+    # HTTP emulator
+    "Emulator",
+    "Faults",
+    "EmulatorStats",
+    # transfer
+    "TransferPolicy",
+    "plan",
+    "Plan",
+    "PlanEntry",
+    "run",
+    "resume",
+    "RunReport",
+    "MailboxResult",
+    "ProgressEvent",
+    "CancelToken",
+    "BackupStore",
+    "Backup",
+    "rollback",
+    "RollbackOutcome",
+    "restore_in_cloud",
+    "restore_script",
+    "RestoreReport",
+    "check_offboarding",
+    "enable_cloud_managed_by_default",
+    "disable_cloud_managed_by_default",
+    "rbac_review",
+    "RbacReport",
+    "read_audit_log",
     # errors
     "SoaError",
     "InvalidProxyAddressError",
@@ -150,4 +242,9 @@ __all__ = [
     "SoaFileNotFoundError",
     "SoaPermissionError",
     "SoaIsADirectoryError",
+    "RefusedError",
+    "ThrottledError",
+    "TransportError",
+    "AuthError",
+    "HttpError",
 ]

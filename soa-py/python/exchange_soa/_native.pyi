@@ -1,51 +1,86 @@
 """Type stubs of the extension module ``exchange_soa._native`` (hand-written; checked against
 the built module with ``python -m mypy.stubtest exchange_soa._native``)."""
 
+import asyncio
 import builtins
 import datetime
 import os
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from typing import Any, ClassVar, Literal, TypeAlias, final
+import pathlib
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from typing import Any, ClassVar, Literal, TypeAlias, TypedDict, final
 
-from typing_extensions import Self
+from typing_extensions import Self, disjoint_base
 
 __all__ = [
     "__version__",
     "ELIGIBLE_RECIPIENT_TYPES",
     "Attribute",
     "AuditRecord",
+    "Backup",
+    "BackupStore",
+    "CancelToken",
     "Catalog",
+    "ClientCertificateCredential",
+    "ClientSecretCredential",
+    "Cloud",
     "CloudSyncAgent",
     "EditDecision",
+    "Emulator",
+    "EmulatorStats",
+    "ExchangeOnline",
+    "ExoClient",
+    "Faults",
     "Finding",
     "LossEntry",
     "Mailbox",
     "MailboxIterator",
+    "MailboxResult",
     "MailboxState",
     "OrgSummary",
     "OrganizationConfig",
+    "Plan",
+    "PlanEntry",
     "PreflightReport",
+    "ProgressEvent",
     "ProxyAddress",
     "ProxyAddresses",
+    "RbacReport",
     "RecipientType",
     "Requirements",
+    "RestoreReport",
     "RoleAssignment",
     "RollbackLoss",
+    "RollbackOutcome",
+    "RunReport",
     "SimulatedOrg",
     "SmtpAddress",
+    "StaticTokenCredential",
     "SyncError",
     "SyncReport",
     "SyncVersion",
+    "TokenCredential",
+    "TransferPolicy",
     "User",
     "WritebackReport",
     "check_caller",
     "check_mailbox",
+    "check_offboarding",
     "check_organization",
     "check_sync",
     "check_tenant",
     "decide_edit",
+    "disable_cloud_managed_by_default",
+    "enable_cloud_managed_by_default",
     "master",
+    "plan",
+    "rbac_review",
+    "read_audit_log",
+    "restore_in_cloud",
+    "restore_script",
+    "resume",
+    "rollback",
     "rollback_loss",
+    "run",
 ]
 
 __version__: str
@@ -79,6 +114,28 @@ _ValueOut: TypeAlias = None | bool | int | str | list[str]
 _JsonOrDict: TypeAlias = str | Mapping[str, Any]
 # An instant: an aware datetime, or RFC 3339 text.
 _Instant: TypeAlias = datetime.datetime | str
+_RecipientTypeIn: TypeAlias = str | RecipientType
+_CloudIn: TypeAlias = Cloud | str
+_Step: TypeAlias = Literal[
+    "planned",
+    "backed_up",
+    "flip_sent",
+    "verified",
+    "failed",
+    "probe_ok",
+    "probe_failed",
+    "rolled_back",
+]
+
+class _MailboxFilter(TypedDict, total=False):
+    """A selection by filter: every key left out matches everything."""
+
+    dir_synced: bool | None
+    cloud_managed: bool | None
+    recipient_types: Sequence[str | RecipientType] | None
+
+# What `plan` considers: identities, a CSV file, or a filter.
+_Selection: TypeAlias = Iterable[str] | str | os.PathLike[str] | _MailboxFilter
 
 # ---------------------------------------------------------------------------------------------
 # catalog
@@ -598,10 +655,13 @@ class User:
 
 @final
 class MailboxIterator:
-    """The mailboxes of a listing, fetched lazily page by page; errors are raised by next()."""
+    """The mailboxes of a listing, fetched lazily page by page (``for`` and ``async for``);
+    errors are raised by next()."""
 
     def __iter__(self) -> Self: ...
     def __next__(self) -> Mailbox: ...
+    def __aiter__(self) -> Self: ...
+    def __anext__(self) -> asyncio.Future[Mailbox]: ...
 
 @final
 class OrganizationConfig:
@@ -655,13 +715,78 @@ class AuditRecord:
     __hash__: ClassVar[None]  # type: ignore[assignment]
 
 # ---------------------------------------------------------------------------------------------
+# The operations of the ExchangeOnline trait, shared by every backend
+# ---------------------------------------------------------------------------------------------
+
+@disjoint_base
+class ExchangeOnline:
+    """Exchange Online as the workflow sees it: the base class of :class:`SimulatedOrg` and
+    :class:`ExoClient`. Each operation blocks with the GIL released; the ``a``-prefixed forms
+    return an ``asyncio.Future`` of the running event loop."""
+
+    def get_mailbox(self, identity: str) -> Mailbox: ...
+    def list_mailboxes(
+        self,
+        dir_synced: bool | None = None,
+        cloud_managed: bool | None = None,
+        recipient_types: Sequence[str | RecipientType] | None = None,
+    ) -> MailboxIterator: ...
+    def get_user(self, identity: str) -> User: ...
+    def set_mailbox(
+        self,
+        identity: str,
+        set: Mapping[str, _ValueIn] | None = None,
+        add: Mapping[str, str | Sequence[str]] | None = None,
+        remove: Mapping[str, str | Sequence[str]] | None = None,
+    ) -> None: ...
+    def set_cloud_managed(self, identity: str, value: bool) -> None: ...
+    def get_organization_config(self) -> OrganizationConfig: ...
+    def set_cloud_managed_by_default(self, enabled: bool) -> None: ...
+    def role_assignments(self, cmdlet: str, parameter: str) -> list[RoleAssignment]: ...
+    def search_admin_audit_log(
+        self,
+        start: _Instant | None = None,
+        end: _Instant | None = None,
+        cmdlets: Sequence[str] | None = None,
+        object: str | None = None,
+        parameter: str | None = None,
+        caller: str | None = None,
+    ) -> list[AuditRecord]: ...
+    # asyncio
+    def aget_mailbox(self, identity: str) -> asyncio.Future[Mailbox]: ...
+    def aget_user(self, identity: str) -> asyncio.Future[User]: ...
+    def aset_mailbox(
+        self,
+        identity: str,
+        set: Mapping[str, _ValueIn] | None = None,
+        add: Mapping[str, str | Sequence[str]] | None = None,
+        remove: Mapping[str, str | Sequence[str]] | None = None,
+    ) -> asyncio.Future[None]: ...
+    def aset_cloud_managed(self, identity: str, value: bool) -> asyncio.Future[None]: ...
+    def aget_organization_config(self) -> asyncio.Future[OrganizationConfig]: ...
+    def aset_cloud_managed_by_default(self, enabled: bool) -> asyncio.Future[None]: ...
+    def arole_assignments(
+        self, cmdlet: str, parameter: str
+    ) -> asyncio.Future[list[RoleAssignment]]: ...
+    def asearch_admin_audit_log(
+        self,
+        start: _Instant | None = None,
+        end: _Instant | None = None,
+        cmdlets: Sequence[str] | None = None,
+        object: str | None = None,
+        parameter: str | None = None,
+        caller: str | None = None,
+    ) -> asyncio.Future[list[AuditRecord]]: ...
+
+# ---------------------------------------------------------------------------------------------
 # sim
 # ---------------------------------------------------------------------------------------------
 
 @final
-class SimulatedOrg:
+class SimulatedOrg(ExchangeOnline):
     """A simulated hybrid organization: AD, the sync engines, Exchange Online with RBAC and
-    the admin audit log, on a virtual clock."""
+    the admin audit log, on a virtual clock. The Exchange Online operations (RBAC and the audit
+    log apply) are inherited from :class:`ExchangeOnline`."""
 
     def __new__(cls, tenant: str = "contoso.com") -> Self: ...
     @staticmethod
@@ -723,35 +848,6 @@ class SimulatedOrg:
         self, user_principal_name: str, recipient_type: str | RecipientType = "UserMailbox"
     ) -> str: ...
     def is_identity_only(self, identity: str) -> bool: ...
-    # Exchange Online, through the ExchangeOnline trait (RBAC and the audit log apply)
-    def get_mailbox(self, identity: str) -> Mailbox: ...
-    def list_mailboxes(
-        self,
-        dir_synced: bool | None = None,
-        cloud_managed: bool | None = None,
-        recipient_types: Sequence[str | RecipientType] | None = None,
-    ) -> MailboxIterator: ...
-    def get_user(self, identity: str) -> User: ...
-    def set_mailbox(
-        self,
-        identity: str,
-        set: Mapping[str, _ValueIn] | None = None,
-        add: Mapping[str, str | Sequence[str]] | None = None,
-        remove: Mapping[str, str | Sequence[str]] | None = None,
-    ) -> None: ...
-    def set_cloud_managed(self, identity: str, value: bool) -> None: ...
-    def get_organization_config(self) -> OrganizationConfig: ...
-    def set_cloud_managed_by_default(self, enabled: bool) -> None: ...
-    def role_assignments(self, cmdlet: str, parameter: str) -> list[RoleAssignment]: ...
-    def search_admin_audit_log(
-        self,
-        start: _Instant | None = None,
-        end: _Instant | None = None,
-        cmdlets: Sequence[str] | None = None,
-        object: str | None = None,
-        parameter: str | None = None,
-        caller: str | None = None,
-    ) -> list[AuditRecord]: ...
 
 @final
 class SyncReport:
@@ -853,3 +949,556 @@ class OrgSummary:
     def __eq__(self, other: object, /) -> bool: ...
     def __ne__(self, other: object, /) -> bool: ...
     __hash__: ClassVar[None]  # type: ignore[assignment]
+
+# ---------------------------------------------------------------------------------------------
+# The REST client
+# ---------------------------------------------------------------------------------------------
+
+@final
+class Cloud:
+    """The national cloud of a tenant: ``Cloud("Commercial")``, ``"GccHigh"``, ``"DoD"``,
+    ``"China"``, or ``Cloud.custom(exchange_url, login_url)``."""
+
+    def __new__(cls, name: str) -> Self: ...
+    @staticmethod
+    def custom(exchange_url: str, login_url: str) -> Cloud: ...
+    @property
+    def name(self) -> Literal["Commercial", "GccHigh", "DoD", "China", "Custom"]: ...
+    @property
+    def exchange_url(self) -> str: ...
+    @property
+    def login_url(self) -> str: ...
+    @property
+    def scope(self) -> str: ...
+    def token_endpoint(self, tenant: str) -> str: ...
+    def __eq__(self, other: object, /) -> bool: ...
+    def __ne__(self, other: object, /) -> bool: ...
+    __hash__: ClassVar[None]  # type: ignore[assignment]
+
+@disjoint_base
+class TokenCredential:
+    """Where an :class:`ExoClient` gets its access tokens. No ``repr`` shows a secret."""
+
+@final
+class ClientSecretCredential(TokenCredential):
+    """An app registration's client secret (client credentials grant)."""
+
+    def __new__(
+        cls, tenant: str, client_id: str, secret: str, *, cloud: _CloudIn = "commercial"
+    ) -> Self: ...
+    @property
+    def tenant(self) -> str: ...
+    @property
+    def client_id(self) -> str: ...
+
+@final
+class ClientCertificateCredential(TokenCredential):
+    """An app registration's certificate (a signed JWT client assertion)."""
+
+    def __new__(
+        cls,
+        tenant: str,
+        client_id: str,
+        private_key_pem: str | bytes,
+        certificate_pem: str | bytes,
+        *,
+        cloud: _CloudIn = "commercial",
+        algorithm: Literal["PS256", "RS256", "ps256", "rs256"] = "PS256",
+    ) -> Self: ...
+    @property
+    def tenant(self) -> str: ...
+    @property
+    def client_id(self) -> str: ...
+    @property
+    def thumbprint_sha256(self) -> str: ...
+
+@final
+class StaticTokenCredential(TokenCredential):
+    """A token obtained some other way, answered as is."""
+
+    def __new__(cls, token: str, expires_at: _Instant | None = None) -> Self: ...
+
+@final
+class ExoClient(ExchangeOnline):
+    """The REST client of the Exchange Online ``InvokeCommand`` gateway for one tenant. The
+    operations are inherited from :class:`ExchangeOnline`."""
+
+    def __new__(
+        cls,
+        tenant: str,
+        credential: TokenCredential,
+        cloud: _CloudIn = "commercial",
+        *,
+        page_size: int | None = None,
+        max_pages: int | None = None,
+        concurrency: int | None = None,
+        timeout: float | None = None,
+        max_retries: int | None = None,
+        retry_delay: float | None = None,
+        max_retry_delay: float | None = None,
+        max_retry_after: float | None = None,
+        retry_jitter: bool | None = None,
+        delegated_upn: str | None = None,
+        api_version: str | None = None,
+        catalog: Catalog | None = None,
+    ) -> Self: ...
+    @classmethod
+    def for_emulator(
+        cls,
+        emulator: Emulator,
+        principal: str,
+        *,
+        page_size: int | None = None,
+        max_pages: int | None = None,
+        concurrency: int | None = None,
+        timeout: float | None = None,
+        max_retries: int | None = None,
+        retry_delay: float | None = None,
+        max_retry_delay: float | None = None,
+        max_retry_after: float | None = None,
+        retry_jitter: bool | None = None,
+        delegated_upn: str | None = None,
+        api_version: str | None = None,
+        catalog: Catalog | None = None,
+    ) -> ExoClient: ...
+    @property
+    def tenant(self) -> str: ...
+    @property
+    def cloud(self) -> Cloud: ...
+    @property
+    def endpoint(self) -> str: ...
+    @property
+    def page_size(self) -> int: ...
+    @property
+    def concurrency(self) -> int: ...
+
+# ---------------------------------------------------------------------------------------------
+# The HTTP emulator
+# ---------------------------------------------------------------------------------------------
+
+@final
+class Faults:
+    """The faults the emulator injects; rates are probabilities per request."""
+
+    def __new__(
+        cls,
+        *,
+        throttle_rate: float | None = None,
+        throttle_burst: int | None = None,
+        latency: float = 0.0,
+        unavailable_rate: float = 0.0,
+        drop_before_rate: float = 0.0,
+        drop_after_apply_rate: float = 0.0,
+        transient_error_rate: float = 0.0,
+        nul_forbidden_rate: float = 0.0,
+        applied_but_error_rate: float = 0.0,
+        claims_challenge: bool = False,
+    ) -> Self: ...
+    @property
+    def throttle_rate(self) -> float | None: ...
+    @property
+    def throttle_burst(self) -> int | None: ...
+    @property
+    def latency(self) -> float: ...
+    @property
+    def unavailable_rate(self) -> float: ...
+    @property
+    def drop_before_rate(self) -> float: ...
+    @property
+    def drop_after_apply_rate(self) -> float: ...
+    @property
+    def transient_error_rate(self) -> float: ...
+    @property
+    def nul_forbidden_rate(self) -> float: ...
+    @property
+    def applied_but_error_rate(self) -> float: ...
+    @property
+    def claims_challenge(self) -> bool: ...
+    def to_dict(self) -> dict[str, Any]: ...
+    def __eq__(self, other: object, /) -> bool: ...
+    def __ne__(self, other: object, /) -> bool: ...
+    __hash__: ClassVar[None]  # type: ignore[assignment]
+
+@final
+class Emulator:
+    """The HTTP emulator of the Exchange Online gateway and token endpoint, serving a
+    :class:`SimulatedOrg` on loopback. A context manager."""
+
+    def __new__(
+        cls,
+        org: SimulatedOrg,
+        *,
+        faults: Faults | None = None,
+        port: int = 0,
+        max_page_size: int = 1000,
+        seed: int = 0,
+        token_lifetime: float = 3600.0,
+        tenant_id: str | None = None,
+    ) -> Self: ...
+    @property
+    def base_url(self) -> str: ...
+    @property
+    def port(self) -> int: ...
+    @property
+    def tenant(self) -> str: ...
+    @property
+    def tenant_id(self) -> str: ...
+    @property
+    def invoke_url(self) -> str: ...
+    @property
+    def token_url(self) -> str: ...
+    @property
+    def cloud(self) -> Cloud: ...
+    @property
+    def org(self) -> SimulatedOrg: ...
+    def issue_token(self, principal: str) -> str: ...
+    def register_app(self, client_id: str, secret: str | None, principal: str) -> None: ...
+    def revoke_tokens(self) -> None: ...
+    @property
+    def faults(self) -> Faults: ...
+    def set_faults(
+        self,
+        faults: Faults | None = None,
+        /,
+        *,
+        throttle_rate: float | None = None,
+        throttle_burst: int | None = None,
+        latency: float = 0.0,
+        unavailable_rate: float = 0.0,
+        drop_before_rate: float = 0.0,
+        drop_after_apply_rate: float = 0.0,
+        transient_error_rate: float = 0.0,
+        nul_forbidden_rate: float = 0.0,
+        applied_but_error_rate: float = 0.0,
+        claims_challenge: bool = False,
+    ) -> None: ...
+    def stats(self) -> EmulatorStats: ...
+    def reset_stats(self) -> None: ...
+    def stop(self) -> None: ...
+    def __enter__(self) -> Self: ...
+    def __exit__(self, *args: object) -> bool: ...
+
+@final
+class EmulatorStats:
+    """Counters of what the emulator served."""
+
+    @property
+    def requests(self) -> int: ...
+    @property
+    def token_requests(self) -> int: ...
+    @property
+    def tokens_issued(self) -> int: ...
+    @property
+    def invoke_requests(self) -> int: ...
+    @property
+    def unauthorized(self) -> int: ...
+    @property
+    def by_cmdlet(self) -> dict[str, int]: ...
+    @property
+    def by_status(self) -> dict[int, int]: ...
+    @property
+    def faults(self) -> dict[str, int]: ...
+    @property
+    def faults_total(self) -> int: ...
+    def cmdlet(self, cmdlet: str) -> int: ...
+    def to_dict(self) -> dict[str, Any]: ...
+    def __eq__(self, other: object, /) -> bool: ...
+    def __ne__(self, other: object, /) -> bool: ...
+    __hash__: ClassVar[None]  # type: ignore[assignment]
+
+# ---------------------------------------------------------------------------------------------
+# transfer
+# ---------------------------------------------------------------------------------------------
+
+@final
+class TransferPolicy:
+    """The rules a transfer runs under (the defaults are the safe ones)."""
+
+    def __new__(
+        cls,
+        ticket: str | None = None,
+        *,
+        require_ticket: bool = True,
+        batch_cap: int = 25,
+        exclusions: Sequence[str] = (),
+        allowed_types: Sequence[_RecipientTypeIn] | None = None,
+        enforce_settle_rule: bool = True,
+        max_concurrency: int = 4,
+        probe_attribute: str | None = None,
+        requirements: Requirements | None = None,
+    ) -> Self: ...
+    @property
+    def ticket(self) -> str | None: ...
+    @property
+    def require_ticket(self) -> bool: ...
+    @property
+    def batch_cap(self) -> int: ...
+    @property
+    def exclusions(self) -> list[str]: ...
+    @property
+    def allowed_types(self) -> list[str]: ...
+    @property
+    def enforce_settle_rule(self) -> bool: ...
+    @property
+    def max_concurrency(self) -> int: ...
+    @property
+    def probe_attribute(self) -> str | None: ...
+    @property
+    def requirements(self) -> Requirements: ...
+    def to_dict(self) -> dict[str, Any]: ...
+    def __eq__(self, other: object, /) -> bool: ...
+    def __ne__(self, other: object, /) -> bool: ...
+    __hash__: ClassVar[None]  # type: ignore[assignment]
+
+def plan(
+    backend: ExchangeOnline,
+    selection: _Selection,
+    policy: TransferPolicy,
+    preflight: _JsonOrDict | None = None,
+    directory: SimulatedOrg | None = None,
+    now: _Instant | None = None,
+) -> Plan: ...
+@final
+class Plan:
+    """A transfer plan: what a run would do, and why."""
+
+    @staticmethod
+    def load(path: _Path) -> Plan: ...
+    def save(self, path: _Path) -> None: ...
+    @property
+    def run_id(self) -> str: ...
+    @property
+    def created(self) -> datetime.datetime: ...
+    @property
+    def policy(self) -> TransferPolicy: ...
+    @property
+    def organization(self) -> list[Finding]: ...
+    @property
+    def entries(self) -> list[PlanEntry]: ...
+    def go(self) -> list[PlanEntry]: ...
+    @property
+    def is_blocked(self) -> bool: ...
+    def summary(self) -> str: ...
+    def to_dict(self) -> dict[str, Any]: ...
+    def __eq__(self, other: object, /) -> bool: ...
+    def __ne__(self, other: object, /) -> bool: ...
+    __hash__: ClassVar[None]  # type: ignore[assignment]
+
+@final
+class PlanEntry:
+    """One mailbox of a plan."""
+
+    @property
+    def identity(self) -> str: ...
+    @property
+    def user_principal_name(self) -> str | None: ...
+    @property
+    def decision(self) -> Literal["go", "skip"]: ...
+    @property
+    def go(self) -> bool: ...
+    @property
+    def reason(self) -> str | None: ...
+    @property
+    def findings(self) -> list[Finding]: ...
+    def to_dict(self) -> dict[str, Any]: ...
+    def __eq__(self, other: object, /) -> bool: ...
+    def __ne__(self, other: object, /) -> bool: ...
+    __hash__: ClassVar[None]  # type: ignore[assignment]
+
+@final
+class CancelToken:
+    """Stops a run between mailboxes (thread-safe)."""
+
+    def __new__(cls) -> Self: ...
+    def cancel(self) -> None: ...
+    @property
+    def cancelled(self) -> bool: ...
+
+@final
+class ProgressEvent:
+    """One progress event of a run."""
+
+    @property
+    def identity(self) -> str: ...
+    @property
+    def step(self) -> _Step: ...
+    @property
+    def done(self) -> int: ...
+    @property
+    def total(self) -> int: ...
+    def to_dict(self) -> dict[str, Any]: ...
+    def __eq__(self, other: object, /) -> bool: ...
+    def __ne__(self, other: object, /) -> bool: ...
+    __hash__: ClassVar[None]  # type: ignore[assignment]
+
+def run(
+    backend: ExchangeOnline,
+    plan: Plan,
+    run_dir: _Path,
+    *,
+    dry_run: bool = False,
+    actor: str = "",
+    progress: Callable[[ProgressEvent], object] | None = None,
+    directory: SimulatedOrg | None = None,
+    cancel: CancelToken | None = None,
+) -> RunReport: ...
+def resume(
+    backend: ExchangeOnline,
+    run_dir: _Path,
+    *,
+    actor: str = "",
+    progress: Callable[[ProgressEvent], object] | None = None,
+    directory: SimulatedOrg | None = None,
+    cancel: CancelToken | None = None,
+) -> RunReport: ...
+@final
+class RunReport:
+    """What a run did."""
+
+    @property
+    def run_id(self) -> str: ...
+    @property
+    def dry_run(self) -> bool: ...
+    @property
+    def cancelled(self) -> bool: ...
+    @property
+    def results(self) -> list[MailboxResult]: ...
+    @property
+    def verified(self) -> int: ...
+    @property
+    def failed(self) -> int: ...
+    def to_dict(self) -> dict[str, Any]: ...
+    def __eq__(self, other: object, /) -> bool: ...
+    def __ne__(self, other: object, /) -> bool: ...
+    __hash__: ClassVar[None]  # type: ignore[assignment]
+
+@final
+class MailboxResult:
+    """How one mailbox ended in a run."""
+
+    @property
+    def identity(self) -> str: ...
+    @property
+    def step(self) -> _Step: ...
+    @property
+    def reason(self) -> str | None: ...
+    def to_dict(self) -> dict[str, Any]: ...
+    def __eq__(self, other: object, /) -> bool: ...
+    def __ne__(self, other: object, /) -> bool: ...
+    __hash__: ClassVar[None]  # type: ignore[assignment]
+
+@final
+class BackupStore:
+    """The backups of a run (``<run_dir>/backups``)."""
+
+    def __new__(cls, dir: _Path) -> Self: ...
+    @property
+    def dir(self) -> pathlib.Path: ...
+    def path_for(self, identity: str) -> pathlib.Path: ...
+    def read(self, identity: str) -> Backup: ...
+
+@final
+class Backup:
+    """A verified, checksummed backup of one mailbox."""
+
+    @staticmethod
+    def read_file(path: _Path) -> Backup: ...
+    @property
+    def identity(self) -> str: ...
+    @property
+    def run_id(self) -> str: ...
+    @property
+    def taken_at(self) -> datetime.datetime: ...
+    @property
+    def format(self) -> int: ...
+    @property
+    def checksum(self) -> str: ...
+    @property
+    def mailbox(self) -> Mailbox: ...
+    @property
+    def user(self) -> User | None: ...
+    @property
+    def ad(self) -> dict[str, Any] | None: ...
+    def verify(self) -> None: ...
+    def to_dict(self) -> dict[str, Any]: ...
+    def __eq__(self, other: object, /) -> bool: ...
+    def __ne__(self, other: object, /) -> bool: ...
+    __hash__: ClassVar[None]  # type: ignore[assignment]
+
+def rollback(
+    backend: ExchangeOnline,
+    directory: SimulatedOrg,
+    identity: str,
+    *,
+    acknowledge_loss: bool = False,
+    export_to: _Path | None = None,
+    ticket: str | None = None,
+    actor: str = "",
+    audit_log: _Path | None = None,
+    catalog: Catalog | None = None,
+) -> RollbackOutcome: ...
+@final
+class RollbackOutcome:
+    """What a rollback did."""
+
+    @property
+    def identity(self) -> str: ...
+    @property
+    def loss(self) -> RollbackLoss: ...
+    @property
+    def exported(self) -> pathlib.Path | None: ...
+    @property
+    def rolled_back(self) -> bool: ...
+    def to_dict(self) -> dict[str, Any]: ...
+    def __eq__(self, other: object, /) -> bool: ...
+    def __ne__(self, other: object, /) -> bool: ...
+    __hash__: ClassVar[None]  # type: ignore[assignment]
+
+def restore_in_cloud(
+    backend: ExchangeOnline, backup: Backup, *, dry_run: bool = False, catalog: Catalog | None = None
+) -> RestoreReport: ...
+def restore_script(backup: Backup, *, catalog: Catalog | None = None) -> str: ...
+@final
+class RestoreReport:
+    """What a cloud restore changed (or would change, in a dry run)."""
+
+    @property
+    def identity(self) -> str: ...
+    @property
+    def changes(self) -> dict[str, dict[str, Any]]: ...
+    @property
+    def dry_run(self) -> bool: ...
+    @property
+    def verified(self) -> bool: ...
+    def to_dict(self) -> dict[str, Any]: ...
+    def __eq__(self, other: object, /) -> bool: ...
+    def __ne__(self, other: object, /) -> bool: ...
+    __hash__: ClassVar[None]  # type: ignore[assignment]
+
+def check_offboarding(mailbox: Mailbox) -> None: ...
+def enable_cloud_managed_by_default(
+    backend: ExchangeOnline,
+    *,
+    on_premises_provisioning_in_use: bool,
+    cloud_managed_mailboxes: int = 0,
+    writeback_enabled: bool = False,
+    requirements: Requirements | None = None,
+) -> None: ...
+def disable_cloud_managed_by_default(backend: ExchangeOnline) -> None: ...
+def rbac_review(backend: ExchangeOnline, group: str) -> RbacReport: ...
+@final
+class RbacReport:
+    """Who can flip mailboxes, and how to confine that right."""
+
+    @property
+    def assignments(self) -> list[RoleAssignment]: ...
+    @property
+    def commands(self) -> list[str]: ...
+    @property
+    def caveats(self) -> list[str]: ...
+    def to_dict(self) -> dict[str, Any]: ...
+    def __eq__(self, other: object, /) -> bool: ...
+    def __ne__(self, other: object, /) -> bool: ...
+    __hash__: ClassVar[None]  # type: ignore[assignment]
+
+def read_audit_log(path: _Path) -> list[dict[str, Any]]: ...

@@ -7,7 +7,10 @@ which names the offending input and what is wrong with it.
 Errors caused by bad input also derive from :class:`ValueError` (and an unknown attribute name
 from :class:`KeyError`, so that ``catalog[name]`` behaves like a mapping), and a missing object
 from :class:`LookupError`, so code that already catches the built-in exceptions keeps working.
-Refusals by Exchange Online are :class:`ExchangeError`. File errors derive from :class:`OSError` and
+Refusals by Exchange Online are :class:`ExchangeError`; refusals by the library's own safety rules
+(no ticket, over the batch cap, a rollback that would lose cloud edits) are :class:`RefusedError`.
+Failures talking to Exchange Online are :class:`ThrottledError`, :class:`TransportError` (also a
+:class:`ConnectionError`), :class:`AuthError` and :class:`HttpError`. File errors derive from :class:`OSError` and
 carry ``errno``, ``strerror`` and ``filename``; a missing file is also a
 :class:`FileNotFoundError`, a refused one a :class:`PermissionError`.
 
@@ -35,6 +38,11 @@ __all__ = [
     "SoaFileNotFoundError",
     "SoaPermissionError",
     "SoaIsADirectoryError",
+    "RefusedError",
+    "ThrottledError",
+    "TransportError",
+    "AuthError",
+    "HttpError",
 ]
 
 
@@ -144,3 +152,49 @@ class SoaPermissionError(SoaIOError, PermissionError):
 
 class SoaIsADirectoryError(SoaIOError, IsADirectoryError):
     """A directory was given where a file was expected."""
+
+
+class RefusedError(SoaError):
+    """The library refused an operation because one of its safety rules forbids it: no change
+    ticket, more mailboxes than the batch cap, a blocking preflight finding, a rollback that
+    would lose cloud edits without acknowledgment, the tenant-wide default while on-premises
+    provisioning is in use.
+
+    ``operation`` is what was refused and ``reason`` why, with what to do.
+    """
+
+    operation: str | None = None
+    reason: str | None = None
+
+
+class ThrottledError(SoaError):
+    """Exchange Online kept throttling (``429``) after every retry the policy allows.
+
+    ``retry_after`` is the server's last hint in seconds, or ``None``.
+    """
+
+    retry_after: float | None = None
+
+
+class TransportError(SoaError, ConnectionError):
+    """The connection to the service failed: refused, reset, timed out, TLS.
+
+    ``host`` is the host that could not be reached (never the full URL). ``errno`` is ``None``.
+    """
+
+    host: str | None = None
+
+
+class AuthError(SoaError):
+    """Authentication failed: no token could be obtained, or the service refused it. The
+    message never holds the secret."""
+
+
+class HttpError(SoaError):
+    """Exchange Online answered with an HTTP error that maps to no other exception.
+
+    ``status`` is the HTTP status and ``code`` the error code of the body, if any.
+    """
+
+    status: int | None = None
+    code: str | None = None
