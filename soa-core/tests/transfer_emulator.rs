@@ -5,15 +5,11 @@ mod support {
     pub mod crash;
 }
 
-use std::collections::BTreeMap;
 use std::time::Duration;
 
-use chrono::TimeDelta;
 use soa_core::exo::{AuditQuery, ExchangeOnline};
-use soa_core::model::RecipientTypeDetails;
 use soa_core::preflight::{Preflight, SyncEnvironment};
 use soa_core::sim::emulator::{Emulator, EmulatorOptions, Faults};
-use soa_core::sim::{NewAdUser, SimulatedOrg};
 use soa_core::transfer::{RunOptions, Selection, Step, TransferPolicy};
 use support::crash;
 
@@ -57,29 +53,10 @@ fn killed_runs_resume_with_every_mailbox_flipped_exactly_once() {
     let _ = std::fs::remove_dir_all(&root);
 }
 
-fn org(n: usize) -> SimulatedOrg {
-    let org = SimulatedOrg::new("contoso.com");
-    for i in 0..n {
-        org.add_ad_user(NewAdUser {
-            user_principal_name: format!("f{i:03}@contoso.com"),
-            attributes: BTreeMap::from([("extensionAttribute1".to_owned(), "x".into())]),
-            remote_mailbox: Some(RecipientTypeDetails::RemoteUserMailbox),
-            ..NewAdUser::default()
-        })
-        .unwrap();
-    }
-    org.sync_cycle();
-    for i in 0..n {
-        org.assign_license(&format!("f{i:03}@contoso.com")).unwrap();
-    }
-    org.advance(TimeDelta::hours(25));
-    org
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn faults_at_twenty_percent_lose_nothing_and_apply_nothing_twice() {
     let n = 150;
-    let org = org(n);
+    let org = crash::org(n);
     let faults = Faults {
         unavailable_rate: 0.04,
         drop_before_rate: 0.04,
@@ -100,7 +77,7 @@ async fn faults_at_twenty_percent_lose_nothing_and_apply_nothing_twice() {
     .unwrap();
     let token = emulator.issue_token(org.principal());
     let client = crash::client(emulator.base_url(), emulator.tenant(), &token);
-    let ids: Vec<String> = (0..n).map(|i| format!("f{i:03}@contoso.com")).collect();
+    let ids = crash::ids(n);
     let policy = TransferPolicy {
         ticket: Some("CHG-FAULTS".into()),
         batch_cap: n,

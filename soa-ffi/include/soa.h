@@ -15,10 +15,11 @@
  retired value stays reserved.
 
  - 0: success.
- - 1–99: misuse of the ABI (NULL, invalid UTF-8, a caught panic).
+ - 1–99: misuse of the ABI (NULL, invalid UTF-8, a caught panic, a nested call).
  - 100–199: bad input (malformed addresses, versions, JSON, unknown names).
  - 200–299: the environment (files).
  - 300–399: Exchange Online (or the simulated organization) refused the operation.
+ - 400–499: the library's own safety rules refused the operation.
  */
 enum soa_status
 #if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
@@ -41,6 +42,11 @@ enum soa_status
    The library panicked; the call had no effect that can be relied on. A bug: please report.
    */
   SOA_STATUS_PANIC = 3,
+  /*
+   The call was made while another call of the library was running on the same thread (from
+   a progress callback); it did nothing.
+   */
+  SOA_STATUS_REENTRANT = 4,
   /*
    An error of a kind this version of the ABI does not name.
    */
@@ -97,6 +103,26 @@ enum soa_status
    Exchange Online refused the operation for another reason.
    */
   SOA_STATUS_EXCHANGE_REFUSED = 303,
+  /*
+   Exchange Online kept throttling after every allowed retry.
+   */
+  SOA_STATUS_THROTTLED = 310,
+  /*
+   The service could not be reached.
+   */
+  SOA_STATUS_TRANSPORT = 311,
+  /*
+   Authentication failed.
+   */
+  SOA_STATUS_AUTH = 312,
+  /*
+   The gateway answered with another HTTP error.
+   */
+  SOA_STATUS_HTTP = 313,
+  /*
+   A safety rule of the library refused the operation (the message says which and why).
+   */
+  SOA_STATUS_REFUSED = 400,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
@@ -107,13 +133,36 @@ typedef int32_t soa_status;
 #endif // __cplusplus
 
 /*
+ An Exchange Online for the transfer calls: a simulated organization or a REST client. It
+ holds what it was made from (sharing the organization, or the client and its runtime), so
+ it may outlive that handle. Safe to use from several threads. Release with
+ `soa_backend_free`.
+ */
+typedef struct soa_backend soa_backend;
+
+/*
  An attribute catalog: the built-in table, possibly with overrides applied. Immutable once
  made, so it may be shared between threads. Release it with `soa_catalog_free`.
  */
 typedef struct soa_catalog soa_catalog;
 
 /*
- A lazy listing of mailboxes; each `soa_mailbox_pager_next` reads one page. Release with
+ A connection to one tenant's Exchange Online through the REST client. Safe to use from
+ several threads (calls on one handle share its connection pool, token cache and concurrency
+ limit). Release with `soa_client_free`.
+ */
+typedef struct soa_client soa_client;
+
+/*
+ A running (or stopped) emulator. Safe to use from several threads. Release with
+ `soa_emulator_free`, which also stops it.
+ */
+typedef struct soa_emulator soa_emulator;
+
+/*
+ A lazy listing of mailboxes; each `soa_mailbox_pager_next` reads one page. It keeps what it
+ lists alive on its own (the organization, or the client and its runtime), so it may outlive
+ the handle it was made from. Use it from one thread at a time. Release with
  `soa_mailbox_pager_free`.
  */
 typedef struct soa_mailbox_pager soa_mailbox_pager;
@@ -123,6 +172,17 @@ typedef struct soa_mailbox_pager soa_mailbox_pager;
  share the organization. Safe to use from several threads. Release with `soa_sim_free`.
  */
 typedef struct soa_sim soa_sim;
+
+/*
+ The progress callback of `soa_transfer_run` and `soa_transfer_resume`: called with one
+ `ProgressEvent` as JSON (`{"identity":"ann@contoso.com","step":"verified","done":3,
+ "total":10}`; steps: `planned`, `backed_up`, `flip_sent`, `verified`, `failed`, `probe_ok`,
+ `probe_failed`, `rolled_back`) and the caller's `user_data`. The JSON is borrowed for the
+ call only. The callback is called on the thread that called the transfer function, before it
+ returns; it must not unwind (no C++ exception, no longjmp) and must not call back into the
+ library.
+ */
+typedef void (*soa_progress_fn)(const char *event_json, void *user_data);
 
 #ifdef __cplusplus
 extern "C" {
@@ -203,6 +263,183 @@ soa_status soa_catalog_lookup(const soa_catalog *catalog, const char *name, char
 soa_status soa_catalog_to_json(const soa_catalog *catalog, char **out_json);
 
 /*
+ Connects to `tenant` (its ID, a GUID, or its `onmicrosoft.com` domain) in `cloud` and
+ writes the client to `*out`.
+
+ - `cloud`: `"commercial"`, `"gcchigh"`, `"dod"` or `"china"` (case and `-`/`_` ignored), or
+   `{"exchange":"https://...","login":"https://..."}` for other hosts (`http` is accepted on
+   loopback only: the emulator).
+ - `credential_json`: `{"kind":"secret","client_id":"...","secret":"..."}`,
+   `{"kind":"certificate","client_id":"...","key_pem":"-----BEGIN PRIVATE KEY-----...",
+   "cert_pem":"-----BEGIN CERTIFICATE-----..."}` or `{"kind":"token","token":"...",
+   "expires_at":"2026-01-01T00:00:00Z"}` (`expires_at` optional). No message ever quotes a
+   value of it.
+ - `options_json` (NULL for the defaults): `{"page_size":1000,"max_pages":1000,
+   "timeout_secs":960,"concurrency":8,"delegated_upn":"admin@contoso.com","api_version":"beta",
+   "retry":{"max_retries":5,"initial_delay_secs":2,"max_delay_secs":60,
+   "max_retry_after_secs":300,"jitter":true}}`, every field optional.
+
+ An app credential (secret or certificate) gets its first token here, so a wrong secret fails
+ now (`SOA_STATUS_AUTH`) rather than at the first call; a token credential is not checked
+ until it is used.
+ */
+soa_status soa_client_connect(const char *tenant,
+                              const char *cloud,
+                              const char *credential_json,
+                              const char *options_json,
+                              soa_client **out);
+
+/*
+ Releases a client (open connections are closed). NULL is ignored. Pagers and backends made
+ from it keep working: they hold the client themselves.
+ */
+void soa_client_free(soa_client *client);
+
+/*
+ Writes the `InvokeCommand` URL the client sends every call to.
+ */
+soa_status soa_client_endpoint(const soa_client *client, char **out);
+
+/*
+ `Get-Mailbox`: writes the mailbox as JSON in the `Get-Mailbox | ConvertTo-Json` shape.
+ */
+soa_status soa_client_get_mailbox(const soa_client *client, const char *identity, char **out_json);
+
+/*
+ `Get-User`: writes the user as JSON in the `Get-User | ConvertTo-Json` shape.
+ */
+soa_status soa_client_get_user(const soa_client *client, const char *identity, char **out_json);
+
+/*
+ `Set-Mailbox` with `changes_json` (a `MailboxChanges`: `{"set":{...},"add":{...},"remove":{...}}`).
+ After a failure whose outcome is unknown the client reads the mailbox back before sending
+ it again, so a change is never applied twice.
+ */
+soa_status soa_client_set_mailbox(const soa_client *client,
+                                  const char *identity,
+                                  const char *changes_json);
+
+/*
+ `Set-Mailbox -IsExchangeCloudManaged` (`value` 0 or 1), in a call of its own.
+ */
+soa_status soa_client_set_cloud_managed(const soa_client *client,
+                                        const char *identity,
+                                        int32_t value);
+
+/*
+ `Get-OrganizationConfig`: writes it as JSON.
+ */
+soa_status soa_client_get_organization_config(const soa_client *client, char **out_json);
+
+/*
+ `Set-OrganizationConfig -ExchangeAttributesCloudManagedByDefault` (`enabled` 1) or
+ `-ExchangeAttributesServerManagedByDefault` (`enabled` 0), without the preflight's gate (see
+ `soa_tenant_default_enable` for the guarded form).
+ */
+soa_status soa_client_set_cloud_managed_by_default(const soa_client *client, int32_t enabled);
+
+/*
+ Writes the role assignments that grant `cmdlet -parameter` as a JSON array.
+ */
+soa_status soa_client_role_assignments(const soa_client *client,
+                                       const char *cmdlet,
+                                       const char *parameter,
+                                       char **out_json);
+
+/*
+ `Search-AdminAuditLog` with `query_json` (an `AuditQuery`; `{}` matches everything); writes
+ the records as a JSON array.
+ */
+soa_status soa_client_search_admin_audit_log(const soa_client *client,
+                                             const char *query_json,
+                                             char **out_json);
+
+/*
+ Starts a lazy listing (`Get-Mailbox -ResultSize Unlimited -Filter ...`) of the mailboxes
+ passing `filter_json` (a `MailboxFilter`; `{}` lists all), read with
+ `soa_mailbox_pager_next`. Nothing is sent until the first page is asked for, so a caller
+ without the right learns it then (`SOA_STATUS_ACCESS_DENIED`).
+ */
+soa_status soa_client_list_mailboxes(const soa_client *client,
+                                     const char *filter_json,
+                                     soa_mailbox_pager **out);
+
+/*
+ Starts an emulator serving the organization of `sim` on `127.0.0.1` and writes it to
+ `*out`. Tokens act as their principal in that organization, so its roles, write-scope rule
+ and audit log apply; changes made through the emulator are seen through `sim` and the other
+ way round.
+
+ `options_json` (NULL for the defaults) is an `EmulatorOptions`: `{"port":0,"apps":[{"client_id":
+ "...","secret":"...","principal":"admin@contoso.com"}],"max_page_size":1000,"faults":{...},
+ "seed":0,"token_lifetime":3600,"tenant_id":"..."}`, every field optional (`port` 0 picks a
+ free one; `faults` as in `soa_emulator_set_faults`). Messages about it never quote a value
+ (the apps' secrets are in it).
+
+ Must not be called from inside a tokio runtime (the library's own calls never are).
+ */
+soa_status soa_emulator_start(const soa_sim *sim, const char *options_json, soa_emulator **out);
+
+/*
+ Writes the emulator's base URL, `http://127.0.0.1:PORT`: the `exchange` and the `login` URL
+ of a custom cloud for `soa_client_connect`.
+ */
+soa_status soa_emulator_base_url(const soa_emulator *emulator, char **out);
+
+/*
+ Writes the tenant's domain (`contoso.com`), accepted as the tenant by `soa_client_connect`.
+ */
+soa_status soa_emulator_tenant(const soa_emulator *emulator, char **out);
+
+/*
+ Writes the tenant id (GUID-shaped), also accepted as the tenant.
+ */
+soa_status soa_emulator_tenant_id(const soa_emulator *emulator, char **out);
+
+/*
+ Issues an access token acting as `principal` (delegated access, or a token the caller
+ brings) and writes it to `*out_token`: the `token` of a `{"kind":"token"}` credential. It is
+ a secret: release it with `soa_string_free` as soon as it is used.
+ */
+soa_status soa_emulator_issue_token(const soa_emulator *emulator,
+                                    const char *principal,
+                                    char **out_token);
+
+/*
+ Registers (or replaces, by client id) an application: `app_json` is a `RegisteredApp`,
+ `{"client_id":"...","secret":"..." or null (certificate sign-in only),"principal":"..."}`.
+ */
+soa_status soa_emulator_register_app(const soa_emulator *emulator, const char *app_json);
+
+/*
+ Replaces the injected faults, effective for the next request. `faults_json` is a `Faults`:
+ `{"throttle":{"rate":5.0,"burst":2},"latency":0.05,"unavailable_rate":0.1,
+ "drop_before_rate":0,"drop_after_apply_rate":0,"transient_error_rate":0,
+ "nul_forbidden_rate":0,"applied_but_error_rate":0,"claims_challenge":false}` (every field
+ optional; `{}` turns every fault off; `latency` in seconds).
+ */
+soa_status soa_emulator_set_faults(const soa_emulator *emulator, const char *faults_json);
+
+/*
+ Writes what the emulator served so far (`Stats`) as JSON: `{"requests":N,"token_requests":N,
+ "tokens_issued":N,"invoke_requests":N,"unauthorized":N,"by_cmdlet":{"Get-Mailbox":N,...},
+ "by_status":{"200":N,...},"faults":{"throttled":N,...}}`.
+ */
+soa_status soa_emulator_stats(const soa_emulator *emulator, char **out_json);
+
+/*
+ Stops the emulator: it stops accepting, closes every connection and frees its port (waiting
+ at most a few seconds). Idempotent; the handle stays valid (its URL and counters can still be
+ read) until `soa_emulator_free`.
+ */
+soa_status soa_emulator_stop(const soa_emulator *emulator);
+
+/*
+ Stops the emulator if it still runs and releases it. NULL is ignored.
+ */
+void soa_emulator_free(soa_emulator *emulator);
+
+/*
  Releases a string that the library returned. NULL is ignored. Passing any other pointer, or
  the same pointer twice, is undefined behaviour.
  */
@@ -263,6 +500,19 @@ soa_status soa_sync_version_compare(const char *a, const char *b, int32_t *out);
  `{"name","eligible","ineligibility_reason"}` to `*out_json`.
  */
 soa_status soa_recipient_type_parse(const char *text, char **out_json);
+
+/*
+ Reads the next page of at most `page_size` mailboxes (0 counts as 1) as a JSON array to
+ `*out_json`; after the last page it writes `[]`. Over the REST client, the first call sends
+ the first request, and an error met in the middle of a page comes after the mailboxes read
+ before it, with the next call; after an error the listing is over.
+ */
+soa_status soa_mailbox_pager_next(soa_mailbox_pager *pager, uint32_t page_size, char **out_json);
+
+/*
+ Releases a pager (over the REST client, stops its reading). NULL is ignored.
+ */
+void soa_mailbox_pager_free(soa_mailbox_pager *pager);
 
 /*
  Runs the organization checks. `preflight_json` is a `Preflight`
@@ -458,21 +708,154 @@ soa_status soa_sim_list_mailboxes(const soa_sim *sim,
                                   soa_mailbox_pager **out);
 
 /*
- Reads the next page of at most `page_size` mailboxes (1 or more) as a JSON array to
- `*out_json`; after the last page it writes `[]`.
- */
-soa_status soa_mailbox_pager_next(soa_mailbox_pager *pager, uint32_t page_size, char **out_json);
-
-/*
- Releases a pager. NULL is ignored.
- */
-void soa_mailbox_pager_free(soa_mailbox_pager *pager);
-
-/*
  The name of a status code (`"SOA_STATUS_INVALID_VERSION"`), as a static string that must
  not be freed. An unknown value gives `"SOA_STATUS_UNKNOWN"`.
  */
 const char *soa_status_name(int32_t status);
+
+/*
+ Makes a backend on the organization of `sim` (acting as its principal) and writes it to
+ `*out`.
+ */
+soa_status soa_backend_from_sim(const soa_sim *sim, soa_backend **out);
+
+/*
+ Makes a backend on the tenant of `client` and writes it to `*out`.
+ */
+soa_status soa_backend_from_client(const soa_client *client, soa_backend **out);
+
+/*
+ Releases a backend. NULL is ignored.
+ */
+void soa_backend_free(soa_backend *backend);
+
+/*
+ Plans a transfer (changes nothing) and writes the `Plan` as JSON to `*out_plan_json`.
+
+ - `directory`: see the module notes (NULL: the backend's own organization, if simulated).
+ - `selection_json`: a `Selection`: `{"identities":["ann@contoso.com",...]}`,
+   `{"csv_file":"wave1.csv"}` or `{"filter":{"dir_synced":true,"cloud_managed":false}}`.
+ - `policy_json`: a `TransferPolicy` (`{"ticket":"CHG-1","batch_cap":25,...}`; `{}` gives the
+   safe defaults, which require a ticket).
+ - `preflight_json`: a `Preflight`, as for `soa_preflight_check_organization`.
+ - `now`: RFC 3339, or NULL for the virtual time of the simulated organization (the backend's
+   or the directory's), else the system time.
+
+ Refused (`SOA_STATUS_REFUSED`) without a required ticket, or when an explicit selection holds
+ more eligible mailboxes than the batch cap.
+ */
+soa_status soa_transfer_plan(const soa_backend *backend,
+                             const soa_sim *directory,
+                             const char *selection_json,
+                             const char *policy_json,
+                             const char *preflight_json,
+                             const char *now,
+                             char **out_plan_json);
+
+/*
+ Writes a one-paragraph summary of a plan (`plan_json`, as `soa_transfer_plan` wrote it) for
+ people: how many mailboxes go, are deferred and are skipped, the ticket, what blocks.
+ */
+soa_status soa_transfer_plan_summary(const char *plan_json, char **out);
+
+/*
+ Runs a plan in the folder `run_dir` (created when missing; it receives `plan.json`,
+ `backups/`, `journal.jsonl` and `audit.jsonl`): backs up, flips and verifies every go
+ mailbox, and writes the `RunReport` as JSON to `*out_report_json`. A folder that already
+ holds a journal is resumed, never restarted.
+
+ - `plan_json`: the plan as `soa_transfer_plan` wrote it.
+ - `options_json` (NULL for the defaults): `{"dry_run":false,"actor":"..."}`; a dry run
+   writes the plan and changes nothing. `actor` defaults to the simulated principal, or to
+   the application for a client.
+ - `progress` (may be NULL) is called with `user_data` after every step (see
+   `soa_progress_fn`), on the calling thread.
+
+ Refused (`SOA_STATUS_REFUSED`) when the plan's organization findings block. A mailbox that
+ fails is a result in the report, not an error of the call.
+ */
+soa_status soa_transfer_run(const soa_backend *backend,
+                            const soa_sim *directory,
+                            const char *plan_json,
+                            const char *run_dir,
+                            const char *options_json,
+                            soa_progress_fn progress,
+                            void *user_data,
+                            char **out_report_json);
+
+/*
+ Resumes the run in `run_dir` after a crash, a kill or a cancellation: reads its plan and
+ journal and finishes every mailbox that is not done, never flipping one twice. Arguments
+ and output as for `soa_transfer_run`.
+ */
+soa_status soa_transfer_resume(const soa_backend *backend,
+                               const soa_sim *directory,
+                               const char *run_dir,
+                               const char *options_json,
+                               soa_progress_fn progress,
+                               void *user_data,
+                               char **out_report_json);
+
+/*
+ Rolls `identity` back to on-premises management and writes the `RollbackOutcome` as JSON.
+
+ Reads AD's values from `directory` (NULL: the backend's own organization; a client backend
+ needs one, else `SOA_STATUS_NULL_ARGUMENT`) and reports which cloud values the next sync
+ overwrites; refuses (`SOA_STATUS_REFUSED`, the message summarizing the loss) unless
+ `options_json` (a `RollbackOptions`: `{"acknowledge_loss":true,"export_to":"loss.json",
+ "ticket":"CHG-1","actor":"..."}`, every field optional) acknowledges the loss or exports it
+ first. `audit_path` (may be NULL) is a JSON-lines audit log that records the refusal or the
+ rollback, e.g. the run folder's `audit.jsonl`.
+ */
+soa_status soa_transfer_rollback(const soa_backend *backend,
+                                 const soa_sim *directory,
+                                 const char *identity,
+                                 const char *options_json,
+                                 const char *audit_path,
+                                 char **out_json);
+
+/*
+ Re-applies the Exchange values of a backup file (`backup_path`, from a run folder's
+ `backups/`) in Exchange Online, for a mailbox that is cloud-managed now, and writes the
+ `RestoreReport` as JSON. With `dry_run` 1 nothing is sent: the report lists what would be.
+ The backup's checksum is verified first; a damaged or edited backup is refused.
+ */
+soa_status soa_transfer_restore_in_cloud(const soa_backend *backend,
+                                         const char *backup_path,
+                                         int32_t dry_run,
+                                         char **out_json);
+
+/*
+ Writes a PowerShell script that restores a backup file's Exchange values on-premises
+ (`Set-ADUser -Replace`, every value a quoted literal), for a mailbox mastered in AD. Changes
+ nothing: the admin reviews and runs it. `catalog` may be NULL (the built-in one).
+ */
+soa_status soa_transfer_restore_script(const soa_catalog *catalog,
+                                       const char *backup_path,
+                                       char **out_script);
+
+/*
+ Turns the tenant-wide default on (`ExchangeAttributesCloudManagedByDefault`) and reads it
+ back, unless the preflight refuses it (`SOA_STATUS_REFUSED`, with the reason and the fix):
+ while recipients are still provisioned on-premises, new synced users would arrive without an
+ Exchange Online recipient. `tenant_json` is a `TenantState` (`{"on_premises_provisioning_in_use":
+ true,...}`); `requirements_json` a `Requirements`, or NULL for the defaults.
+ */
+soa_status soa_tenant_default_enable(const soa_backend *backend,
+                                     const char *tenant_json,
+                                     const char *requirements_json);
+
+/*
+ Turns the tenant-wide default off (`ExchangeAttributesServerManagedByDefault`) and reads it
+ back. Applies to future objects only.
+ */
+soa_status soa_tenant_default_disable(const soa_backend *backend);
+
+/*
+ Reviews who holds `Set-Mailbox -IsExchangeCloudManaged` and writes the `RbacReport` as JSON,
+ with the commands that confine the right to a dedicated role group named `group`.
+ */
+soa_status soa_rbac_review(const soa_backend *backend, const char *group, char **out_json);
 
 #ifdef __cplusplus
 }  // extern "C"

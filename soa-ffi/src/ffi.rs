@@ -19,6 +19,8 @@ pub(crate) enum Failure {
     Utf8(&'static str, usize),
     /// The core refused.
     Core(soa_core::Error),
+    /// A status and message made here (for messages that must not quote their input).
+    Status(soa_status, String),
 }
 
 impl From<soa_core::Error> for Failure {
@@ -39,6 +41,7 @@ impl Failure {
                 format!("argument `{name}` is not valid UTF-8 (invalid byte at offset {at})"),
             ),
             Failure::Core(e) => (soa_status::from(e.kind()), e.to_string()),
+            Failure::Status(status, message) => (status, message),
         };
         set_last_error(message);
         status
@@ -78,6 +81,31 @@ pub(crate) fn boundary(body: impl FnOnce() -> Outcome) -> soa_status {
     }
 }
 
+/// Runs `future` to completion on `runtime`, on the calling thread.
+///
+/// Refused with `SOA_STATUS_REENTRANT` when the thread is already inside a tokio runtime: a
+/// progress callback calling back into the library while the call that made it is running, or
+/// async Rust code calling the C ABI. Blocking there would panic (or deadlock); the nested call
+/// does nothing instead.
+pub(crate) fn block_on<F: Future>(
+    runtime: &tokio::runtime::Runtime,
+    future: F,
+) -> Result<F::Output, Failure> {
+    refuse_nesting()?;
+    Ok(runtime.block_on(future))
+}
+
+/// `SOA_STATUS_REENTRANT` when the calling thread is inside a tokio runtime (see [`block_on`]).
+pub(crate) fn refuse_nesting() -> Result<(), Failure> {
+    if tokio::runtime::Handle::try_current().is_ok() {
+        return Err(Failure::Status(
+            soa_status::Reentrant,
+            "called from inside a running call (a progress callback calling back into the library, or async code): the library blocks on its own runtime and cannot nest; make the call after the running one returns".to_owned(),
+        ));
+    }
+    Ok(())
+}
+
 /// Borrows a required NUL-terminated UTF-8 string argument.
 pub(crate) fn str_arg<'a>(ptr: *const c_char, name: &'static str) -> Result<&'a str, Failure> {
     if ptr.is_null() {
@@ -103,6 +131,12 @@ pub(crate) fn opt_str_arg<'a>(
     }
 }
 
+/// Borrows an optional handle: NULL means absent.
+pub(crate) fn opt_ref_arg<'a, T>(ptr: *const T) -> Option<&'a T> {
+    // SAFETY: a non-NULL handle was produced by this library and not yet freed (ABI contract).
+    unsafe { ptr.as_ref() }
+}
+
 /// Borrows a required handle.
 pub(crate) fn ref_arg<'a, T>(ptr: *const T, name: &'static str) -> Result<&'a T, Failure> {
     // SAFETY: a non-NULL handle was produced by this library and not yet freed (ABI contract).
@@ -125,6 +159,81 @@ impl<T> Out<T> {
         // SAFETY: checked non-NULL in `new`; the caller guarantees it is writable.
         unsafe { self.0.write(value) }
     }
+}
+
+impl<T> Out<*mut T> {
+    /// Moves `value` to the heap and writes the pointer: a handle the caller releases with the
+    /// matching `_free` function (which calls [`free_boxed`]).
+    pub(crate) fn write_boxed(self, value: T) {
+        self.write(Box::into_raw(Box::new(value)));
+    }
+}
+
+/// Releases a handle made by [`Out::write_boxed`]. NULL is ignored; nothing unwinds out.
+pub(crate) fn free_boxed<T>(ptr: *mut T) {
+    if ptr.is_null() {
+        return;
+    }
+    let _ = catch_unwind(AssertUnwindSafe(|| {
+        // SAFETY: a non-NULL handle came from `Box::into_raw` in this library and is released
+        // once (ABI contract).
+        drop(unsafe { Box::from_raw(ptr) });
+    }));
+}
+
+/// A failure for an unacceptable value: `SOA_STATUS_INVALID_INPUT` naming `what` and why.
+pub(crate) fn invalid(what: impl Into<String>, reason: impl Into<String>) -> Failure {
+    Failure::Core(soa_core::Error::invalid_input(what, reason))
+}
+
+/// An `int32_t` flag: 0 or 1.
+pub(crate) fn flag(value: i32, name: &str) -> Result<bool, Failure> {
+    match value {
+        0 => Ok(false),
+        1 => Ok(true),
+        v => Err(invalid(name, format!("{v} is not 0 or 1"))),
+    }
+}
+
+/// Parses a JSON object argument that may carry secrets (credentials, app registrations): on
+/// failure the message gives the position and what is missing or unknown, but never a value
+/// (serde's "invalid type: string \"...\"" would quote it).
+pub(crate) fn secret_json_arg<T: serde::de::DeserializeOwned>(
+    text: &str,
+    name: &'static str,
+) -> Result<T, Failure> {
+    if !text.trim_start().starts_with('{') {
+        return Err(Failure::Status(
+            soa_status::InvalidJson,
+            format!("invalid JSON in {name}: expected a JSON object"),
+        ));
+    }
+    serde_json::from_str(text).map_err(|e| {
+        let detail = e.to_string();
+        let safe = if detail.starts_with("invalid type")
+            || detail.starts_with("invalid value")
+            || detail.starts_with("invalid length")
+        {
+            "a value has the wrong type or is out of range (the value is not shown: it may be a secret)"
+                .to_owned()
+        } else {
+            // "missing field `x`", "unknown field `x`, expected ...", "unknown variant `x`, ...",
+            // syntax errors ("expected `,` or `}`", "EOF while parsing ..."): names, never values.
+            detail
+                .split(" at line ")
+                .next()
+                .unwrap_or_default()
+                .to_owned()
+        };
+        Failure::Status(
+            soa_status::InvalidJson,
+            format!(
+                "invalid JSON in {name} at line {} column {}: {safe}",
+                e.line(),
+                e.column()
+            ),
+        )
+    })
 }
 
 impl Out<*mut c_char> {

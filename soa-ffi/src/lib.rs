@@ -18,32 +18,53 @@
 
 mod authority;
 mod catalog;
+mod client;
+mod emulator;
 mod ffi;
 mod model;
+mod pager;
 mod preflight;
 mod sim;
 mod status;
+mod transfer;
 
 pub use authority::{soa_decide_edit, soa_master, soa_rollback_loss};
 pub use catalog::{
     soa_catalog, soa_catalog_builtin, soa_catalog_free, soa_catalog_len, soa_catalog_lookup,
     soa_catalog_to_json, soa_catalog_with_override_file, soa_catalog_with_override_json,
 };
+pub use client::{
+    soa_client, soa_client_connect, soa_client_endpoint, soa_client_free, soa_client_get_mailbox,
+    soa_client_get_organization_config, soa_client_get_user, soa_client_list_mailboxes,
+    soa_client_role_assignments, soa_client_search_admin_audit_log, soa_client_set_cloud_managed,
+    soa_client_set_cloud_managed_by_default, soa_client_set_mailbox,
+};
+pub use emulator::{
+    soa_emulator, soa_emulator_base_url, soa_emulator_free, soa_emulator_issue_token,
+    soa_emulator_register_app, soa_emulator_set_faults, soa_emulator_start, soa_emulator_stats,
+    soa_emulator_stop, soa_emulator_tenant, soa_emulator_tenant_id,
+};
 pub use ffi::{soa_debug_panic, soa_last_error, soa_string_free, soa_version};
 pub use model::{
     soa_proxy_address_parse, soa_proxy_addresses_parse, soa_recipient_type_parse,
     soa_smtp_address_parse, soa_sync_version_compare, soa_sync_version_parse,
 };
+pub use pager::{soa_mailbox_pager, soa_mailbox_pager_free, soa_mailbox_pager_next};
 pub use preflight::{soa_preflight_check_mailbox, soa_preflight_check_organization};
 pub use sim::{
-    soa_mailbox_pager, soa_mailbox_pager_free, soa_mailbox_pager_next, soa_sim,
-    soa_sim_ad_attributes, soa_sim_add_ad_user, soa_sim_add_cloud_mailbox, soa_sim_add_principal,
-    soa_sim_advance, soa_sim_as_principal, soa_sim_assign_license, soa_sim_free, soa_sim_generate,
-    soa_sim_get_mailbox, soa_sim_get_organization_config, soa_sim_get_user, soa_sim_list_mailboxes,
-    soa_sim_load, soa_sim_new, soa_sim_now, soa_sim_remove_ad_user, soa_sim_role_assignments,
-    soa_sim_save, soa_sim_search_admin_audit_log, soa_sim_set_ad_attributes,
-    soa_sim_set_cloud_managed, soa_sim_set_cloud_managed_by_default, soa_sim_set_cloud_sync_agent,
-    soa_sim_set_connect_sync_version, soa_sim_set_mailbox, soa_sim_summary, soa_sim_sync_cycle,
-    soa_sim_sync_errors, soa_sim_writeback_cycle,
+    soa_sim, soa_sim_ad_attributes, soa_sim_add_ad_user, soa_sim_add_cloud_mailbox,
+    soa_sim_add_principal, soa_sim_advance, soa_sim_as_principal, soa_sim_assign_license,
+    soa_sim_free, soa_sim_generate, soa_sim_get_mailbox, soa_sim_get_organization_config,
+    soa_sim_get_user, soa_sim_list_mailboxes, soa_sim_load, soa_sim_new, soa_sim_now,
+    soa_sim_remove_ad_user, soa_sim_role_assignments, soa_sim_save, soa_sim_search_admin_audit_log,
+    soa_sim_set_ad_attributes, soa_sim_set_cloud_managed, soa_sim_set_cloud_managed_by_default,
+    soa_sim_set_cloud_sync_agent, soa_sim_set_connect_sync_version, soa_sim_set_mailbox,
+    soa_sim_summary, soa_sim_sync_cycle, soa_sim_sync_errors, soa_sim_writeback_cycle,
 };
 pub use status::{soa_status, soa_status_name};
+pub use transfer::{
+    soa_backend, soa_backend_free, soa_backend_from_client, soa_backend_from_sim, soa_progress_fn,
+    soa_rbac_review, soa_tenant_default_disable, soa_tenant_default_enable, soa_transfer_plan,
+    soa_transfer_plan_summary, soa_transfer_restore_in_cloud, soa_transfer_restore_script,
+    soa_transfer_resume, soa_transfer_rollback, soa_transfer_run,
+};

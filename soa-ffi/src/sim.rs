@@ -12,31 +12,24 @@ use soa_core::json;
 use soa_core::model::{AttributeValue, RecipientTypeDetails, SyncVersion};
 use soa_core::sim::{CloudSyncAgent, NewAdUser, SimulatedOrg};
 
-use crate::ffi::{Failure, Out, boundary, opt_str_arg, ref_arg, str_arg};
+use crate::ffi::{Failure, Out, boundary, flag, opt_str_arg, ref_arg, str_arg};
+use crate::pager::soa_mailbox_pager;
 use crate::status::soa_status;
 
 /// A simulated hybrid organization. Handles made from one another (`soa_sim_as_principal`)
 /// share the organization. Safe to use from several threads. Release with `soa_sim_free`.
 pub struct soa_sim {
-    org: SimulatedOrg,
-}
-
-/// A lazy listing of mailboxes; each `soa_mailbox_pager_next` reads one page. Release with
-/// `soa_mailbox_pager_free`.
-pub struct soa_mailbox_pager {
-    org: SimulatedOrg,
-    filter: MailboxFilter,
-    cursor: Option<String>,
-    done: bool,
+    pub(crate) org: SimulatedOrg,
 }
 
 /// The runtime that drives the async `ExchangeOnline` calls. The simulation never waits on
-/// anything, so one small current-thread runtime serves every call.
-fn block_on<F: Future>(future: F) -> Result<F::Output, Failure> {
+/// anything, so one small current-thread runtime serves every call (and runs the future on the
+/// calling thread).
+pub(crate) fn block_on<F: Future>(future: F) -> Result<F::Output, Failure> {
     static RUNTIME: OnceLock<Option<tokio::runtime::Runtime>> = OnceLock::new();
     let rt = RUNTIME.get_or_init(|| tokio::runtime::Builder::new_current_thread().build().ok());
     match rt {
-        Some(rt) => Ok(rt.block_on(future)),
+        Some(rt) => crate::ffi::block_on(rt, future),
         None => Err(Failure::Core(soa_core::Error::InvalidInput {
             what: "async runtime".to_owned(),
             reason: "could not be started".to_owned(),
@@ -48,7 +41,7 @@ fn boxed(org: SimulatedOrg) -> *mut soa_sim {
     Box::into_raw(Box::new(soa_sim { org }))
 }
 
-fn org<'a>(sim: *const soa_sim) -> Result<&'a SimulatedOrg, Failure> {
+pub(crate) fn org<'a>(sim: *const soa_sim) -> Result<&'a SimulatedOrg, Failure> {
     ref_arg(sim, "sim").map(|s| &s.org)
 }
 
@@ -488,61 +481,7 @@ pub extern "C" fn soa_sim_list_mailboxes(
         let out = Out::new(out, "out")?;
         // The listing is a Get-Mailbox call: check the caller's right once, up front.
         org.authorize("Get-Mailbox", "ResultSize")?;
-        out.write(Box::into_raw(Box::new(soa_mailbox_pager {
-            org: org.clone(),
-            filter,
-            cursor: None,
-            done: false,
-        })));
+        out.write_boxed(soa_mailbox_pager::simulated(org.clone(), filter));
         Ok(())
     })
-}
-
-/// Reads the next page of at most `page_size` mailboxes (1 or more) as a JSON array to
-/// `*out_json`; after the last page it writes `[]`.
-#[unsafe(no_mangle)]
-pub extern "C" fn soa_mailbox_pager_next(
-    pager: *mut soa_mailbox_pager,
-    page_size: u32,
-    out_json: *mut *mut c_char,
-) -> soa_status {
-    boundary(|| {
-        // SAFETY: a non-NULL pager came from this library and is used by one thread at a time
-        // (ABI contract).
-        let pager = unsafe { pager.as_mut() }.ok_or(Failure::Null("pager"))?;
-        let out = Out::new(out_json, "out_json")?;
-        if pager.done {
-            return out.write_string("[]".to_owned());
-        }
-        let size = usize::try_from(page_size.max(1)).unwrap_or(1000);
-        let page = pager
-            .org
-            .mailbox_page(&pager.filter, pager.cursor.as_deref(), size);
-        pager.done = page.next.is_none();
-        pager.cursor = page.next;
-        out.write_json(&page.mailboxes)
-    })
-}
-
-/// Releases a pager. NULL is ignored.
-#[unsafe(no_mangle)]
-pub extern "C" fn soa_mailbox_pager_free(pager: *mut soa_mailbox_pager) {
-    if pager.is_null() {
-        return;
-    }
-    let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        // SAFETY: a non-NULL pager came from `Box::into_raw` in this library (ABI contract).
-        drop(unsafe { Box::from_raw(pager) });
-    }));
-}
-
-fn flag(value: i32, name: &str) -> Result<bool, Failure> {
-    match value {
-        0 => Ok(false),
-        1 => Ok(true),
-        v => Err(Failure::Core(soa_core::Error::InvalidInput {
-            what: name.to_owned(),
-            reason: format!("{v} is not 0 or 1"),
-        })),
-    }
 }

@@ -8,7 +8,7 @@ use soa_core::ErrorKind;
 /// retired value stays reserved.
 ///
 /// - 0: success.
-/// - 1–99: misuse of the ABI (NULL, invalid UTF-8, a caught panic).
+/// - 1–99: misuse of the ABI (NULL, invalid UTF-8, a caught panic, a nested call).
 /// - 100–199: bad input (malformed addresses, versions, JSON, unknown names).
 /// - 200–299: the environment (files).
 /// - 300–399: Exchange Online (or the simulated organization) refused the operation.
@@ -24,6 +24,9 @@ pub enum soa_status {
     InvalidUtf8 = 2,
     /// The library panicked; the call had no effect that can be relied on. A bug: please report.
     Panic = 3,
+    /// The call was made while another call of the library was running on the same thread (from
+    /// a progress callback); it did nothing.
+    Reentrant = 4,
     /// An error of a kind this version of the ABI does not name.
     Unknown = 99,
     /// A proxy address, or a set of them, is malformed.
@@ -97,6 +100,7 @@ impl soa_status {
             soa_status::NullArgument => c"SOA_STATUS_NULL_ARGUMENT",
             soa_status::InvalidUtf8 => c"SOA_STATUS_INVALID_UTF8",
             soa_status::Panic => c"SOA_STATUS_PANIC",
+            soa_status::Reentrant => c"SOA_STATUS_REENTRANT",
             soa_status::Unknown => c"SOA_STATUS_UNKNOWN",
             soa_status::InvalidProxyAddress => c"SOA_STATUS_INVALID_PROXY_ADDRESS",
             soa_status::InvalidSmtpAddress => c"SOA_STATUS_INVALID_SMTP_ADDRESS",
@@ -129,6 +133,7 @@ pub extern "C" fn soa_status_name(status: i32) -> *const c_char {
         soa_status::NullArgument,
         soa_status::InvalidUtf8,
         soa_status::Panic,
+        soa_status::Reentrant,
         soa_status::Unknown,
         soa_status::InvalidProxyAddress,
         soa_status::InvalidSmtpAddress,

@@ -57,6 +57,22 @@ const CONFIRM_IMPACTS: &[&str] = &["None", "Low", "Medium", "High"];
 /// The common parameters that `SupportsShouldProcess` adds; a function must not declare them.
 const SHOULD_PROCESS_PARAMETERS: &[&str] = &["WhatIf", "Confirm"];
 
+/// The common parameters of every advanced function (`about_CommonParameters`).
+const COMMON_PARAMETERS: &[&str] = &[
+    "Verbose",
+    "Debug",
+    "ErrorAction",
+    "ErrorVariable",
+    "WarningAction",
+    "WarningVariable",
+    "InformationAction",
+    "InformationVariable",
+    "ProgressAction",
+    "OutVariable",
+    "OutBuffer",
+    "PipelineVariable",
+];
+
 /// The noun prefix of every exported command.
 const NOUN_PREFIX: &str = "Soa";
 
@@ -151,6 +167,8 @@ struct ParameterDef {
     /// The names of its attributes (`Parameter`, `PSTypeName`, `ValidateSet`, ...); type
     /// constraints such as `[string]` are not attributes.
     attributes: Vec<String>,
+    /// The names given by its `[Alias(...)]` attribute.
+    aliases: Vec<String>,
 }
 
 /// A function defined with `function Name { ... }`.
@@ -174,6 +192,23 @@ impl FunctionDef {
         self.parameters
             .iter()
             .find(|p| p.name.eq_ignore_ascii_case(name))
+    }
+
+    /// Whether `-name` binds to a parameter: one of its own (by name or alias) or a common
+    /// parameter (`-WhatIf`/`-Confirm` only with SupportsShouldProcess). Prefixes are not
+    /// accepted: scripts spell parameters out.
+    fn accepts(&self, name: &str) -> bool {
+        self.parameters.iter().any(|p| {
+            p.name.eq_ignore_ascii_case(name)
+                || p.aliases.iter().any(|a| a.eq_ignore_ascii_case(name))
+        }) || (self.advanced
+            && COMMON_PARAMETERS
+                .iter()
+                .any(|c| c.eq_ignore_ascii_case(name)))
+            || (self.supports_should_process
+                && SHOULD_PROCESS_PARAMETERS
+                    .iter()
+                    .any(|c| c.eq_ignore_ascii_case(name)))
     }
 }
 
@@ -234,12 +269,24 @@ fn parameters_of(param_block: Node<'_>, source: &str) -> Vec<ParameterDef> {
             let name = children_of_kind(parameter, "variable")
                 .first()
                 .map(|v| text(*v, source).trim().trim_start_matches('$').to_owned())?;
-            let attributes = children_of_kind(parameter, "attribute_list")
+            let attribute_nodes: Vec<Node<'_>> = children_of_kind(parameter, "attribute_list")
                 .into_iter()
                 .flat_map(|list| children_of_kind(list, "attribute"))
-                .filter_map(|a| attribute_name(a, source))
                 .collect();
-            Some(ParameterDef { name, attributes })
+            let attributes = attribute_nodes
+                .iter()
+                .filter_map(|a| attribute_name(*a, source))
+                .collect();
+            let aliases = attribute_nodes
+                .iter()
+                .filter(|a| is_attribute(**a, source, "Alias"))
+                .flat_map(|a| strings_under(*a, source))
+                .collect();
+            Some(ParameterDef {
+                name,
+                attributes,
+                aliases,
+            })
         })
         .collect()
 }
@@ -415,16 +462,15 @@ fn should_process_problems(f: &FunctionDef) -> Vec<String> {
             ));
         }
     }
-    if let Some(impact) = &f.confirm_impact {
-        if !CONFIRM_IMPACTS
+    if let Some(impact) = &f.confirm_impact
+        && !CONFIRM_IMPACTS
             .iter()
             .any(|i| i.eq_ignore_ascii_case(impact))
-        {
-            problems.push(format!(
-                "{} has ConfirmImpact {impact:?}, not one of {CONFIRM_IMPACTS:?}",
-                f.name
-            ));
-        }
+    {
+        problems.push(format!(
+            "{} has ConfirmImpact {impact:?}, not one of {CONFIRM_IMPACTS:?}",
+            f.name
+        ));
     }
     if !f.supports_should_process {
         return problems;
@@ -518,12 +564,12 @@ fn module_problems(script: &str, manifest_text: &str) -> Vec<String> {
     for f in &defined {
         problems.extend(should_process_problems(f));
     }
-    if let Some(members) = export_module_member(script) {
-        if lower_set(&members) != exported_lower {
-            problems.push(format!(
-                "Export-ModuleMember in the psm1 ({members:?}) differs from FunctionsToExport ({exported:?})"
-            ));
-        }
+    if let Some(members) = export_module_member(script)
+        && lower_set(&members) != exported_lower
+    {
+        problems.push(format!(
+            "Export-ModuleMember in the psm1 ({members:?}) differs from FunctionsToExport ({exported:?})"
+        ));
     }
     for key in ["CmdletsToExport", "AliasesToExport", "VariablesToExport"] {
         match manifest.list(key) {
@@ -599,6 +645,27 @@ fn exports_are_the_expected_cmdlets() {
         "Search-SoaSimulatedAuditLog",
         "Get-SoaSimulatedSyncError",
         "Get-SoaSimulatedOrgSummary",
+        "Connect-SoaTenant",
+        "Disconnect-SoaTenant",
+        "Get-SoaMailbox",
+        "Set-SoaMailbox",
+        "Get-SoaUser",
+        "Get-SoaOrgConfig",
+        "Get-SoaRoleAssignment",
+        "Search-SoaAuditLog",
+        "Start-SoaEmulator",
+        "Stop-SoaEmulator",
+        "New-SoaEmulatorToken",
+        "Set-SoaEmulatorFault",
+        "Get-SoaEmulatorStatistic",
+        "New-SoaTransferPlan",
+        "Start-SoaTransfer",
+        "Resume-SoaTransfer",
+        "Undo-SoaTransfer",
+        "Restore-SoaBackup",
+        "Enable-SoaCloudManagedByDefault",
+        "Disable-SoaCloudManagedByDefault",
+        "Get-SoaRbacReport",
     ] {
         assert!(exported.iter().any(|e| e == name), "{name} is not exported");
     }
@@ -623,6 +690,11 @@ const STATE_CHANGING_OTHER_VERBS: &[&str] = &[
     "Invoke-SoaWritebackCycle",
     "Step-SoaSimulatedClock",
     "Add-SoaSimulatedLicense",
+    "Resume-SoaTransfer",
+    "Undo-SoaTransfer",
+    "Restore-SoaBackup",
+    "Enable-SoaCloudManagedByDefault",
+    "Disable-SoaCloudManagedByDefault",
 ];
 
 /// Exported cmdlets whose effect is hard to undo: `ConfirmImpact = 'High'` and a `-Force`.
@@ -630,6 +702,12 @@ const HIGH_IMPACT: &[&str] = &[
     "Set-SoaCloudManaged",
     "Remove-SoaSimulatedAdUser",
     "Set-SoaSimulatedOrgConfig",
+    "Start-SoaTransfer",
+    "Resume-SoaTransfer",
+    "Undo-SoaTransfer",
+    "Restore-SoaBackup",
+    "Enable-SoaCloudManagedByDefault",
+    "Disable-SoaCloudManagedByDefault",
 ];
 
 /// Verbs of commands that only read: they must not offer `-WhatIf`.
@@ -815,6 +893,359 @@ fn format_views_name_types_the_module_emits() {
         );
     }
     assert!(views > 0, "the format file has no view");
+}
+
+/// Exported cmdlets that work on "an Exchange Online": each takes `-Org` (the simulation) or
+/// `-Connection` (a tenant, through the REST client), in two parameter sets.
+const EXCHANGE_CMDLETS: &[&str] = &[
+    "Get-SoaMailbox",
+    "Set-SoaMailbox",
+    "Get-SoaUser",
+    "Get-SoaOrgConfig",
+    "Get-SoaRoleAssignment",
+    "Search-SoaAuditLog",
+    "Set-SoaCloudManaged",
+    "New-SoaTransferPlan",
+    "Start-SoaTransfer",
+    "Resume-SoaTransfer",
+    "Undo-SoaTransfer",
+    "Restore-SoaBackup",
+    "Enable-SoaCloudManagedByDefault",
+    "Disable-SoaCloudManagedByDefault",
+    "Get-SoaRbacReport",
+];
+
+#[test]
+fn exchange_cmdlets_take_a_connection_or_an_org() {
+    for name in EXCHANGE_CMDLETS {
+        let f = exported_function(name);
+        for (parameter, type_name) in [
+            ("Org", "ExchangeSoa.SimulatedOrg"),
+            ("Connection", "ExchangeSoa.Connection"),
+        ] {
+            let p = f
+                .parameter(parameter)
+                .unwrap_or_else(|| panic!("{name} has no -{parameter}"));
+            assert!(
+                p.attributes.iter().any(|a| a == "PSTypeName"),
+                "{name}: -{parameter} should be [PSTypeName('{type_name}')]"
+            );
+        }
+    }
+    // Every exported -Connection is typed, whatever the cmdlet.
+    let mut with_connection = 0;
+    for f in exported_functions() {
+        if let Some(p) = f.parameter("Connection") {
+            with_connection += 1;
+            assert!(
+                p.attributes.iter().any(|a| a == "PSTypeName"),
+                "{}: -Connection should be [PSTypeName('ExchangeSoa.Connection')]",
+                f.name
+            );
+        }
+    }
+    assert!(
+        with_connection > EXCHANGE_CMDLETS.len(),
+        "{with_connection}"
+    );
+    // Exchange cmdlets that read AD for a connection take -Directory, typed as an organization.
+    for name in [
+        "New-SoaTransferPlan",
+        "Start-SoaTransfer",
+        "Resume-SoaTransfer",
+        "Undo-SoaTransfer",
+    ] {
+        let f = exported_function(name);
+        let p = f
+            .parameter("Directory")
+            .unwrap_or_else(|| panic!("{name} has no -Directory"));
+        assert!(p.attributes.iter().any(|a| a == "PSTypeName"), "{name}");
+    }
+    let connect = exported_function("Connect-SoaTenant");
+    for parameter in [
+        "Tenant",
+        "ClientId",
+        "ClientSecret",
+        "CertificatePath",
+        "KeyPath",
+        "AccessToken",
+        "Cloud",
+        "ExchangeUrl",
+        "LoginUrl",
+    ] {
+        assert!(
+            connect.parameter(parameter).is_some(),
+            "Connect-SoaTenant has no -{parameter}"
+        );
+    }
+    assert!(
+        !connect.supports_should_process,
+        "Connect-SoaTenant changes nothing"
+    );
+    let undo = exported_function("Undo-SoaTransfer");
+    for parameter in ["AcknowledgeLoss", "ExportPath", "Identity"] {
+        assert!(
+            undo.parameter(parameter).is_some(),
+            "Undo-SoaTransfer -{parameter}"
+        );
+    }
+}
+
+#[test]
+fn start_soa_transfer_reports_progress_from_the_callback() {
+    let script = read_module_file("ExchangeSoa.psm1");
+    let start = functions(&script)
+        .into_iter()
+        .find(|f| f.name == "Start-SoaTransfer")
+        .expect("Start-SoaTransfer");
+    assert_eq!(start.confirm_impact.as_deref(), Some("High"));
+    // The handler is a delegate made from a script block that calls Write-Progress.
+    let handler = script
+        .split("function Get-TransferProgressHandler")
+        .nth(1)
+        .and_then(|rest| rest.split("\nfunction ").next())
+        .expect("Get-TransferProgressHandler");
+    assert!(handler.contains("Write-Progress"), "{handler}");
+    assert!(handler.contains("[System.Action[string]]"), "{handler}");
+    let body = script
+        .split("function Start-SoaTransfer")
+        .nth(1)
+        .and_then(|rest| rest.split("\nfunction ").next())
+        .expect("Start-SoaTransfer body");
+    assert!(body.contains("Get-TransferProgressHandler"));
+    assert!(body.contains("-Completed"), "the progress bar is closed");
+    assert!(body.contains("[ExchangeSoa.Api]::RunTransfer("));
+}
+
+// --- the PowerShell example ------------------------------------------------------------------------
+
+fn example_path() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/powershell/pilot.ps1")
+}
+
+/// Each `Verb-Soa...` command a script calls: its name, the `-Parameter`s it is given and the
+/// hashtables splatted into it (`@name`), with their 1-based line.
+struct CommandUse {
+    name: String,
+    parameters: Vec<String>,
+    splats: Vec<String>,
+    line: usize,
+}
+
+fn soa_commands(source: &str) -> Vec<CommandUse> {
+    let tree = parse(source);
+    descendants(tree.root_node())
+        .into_iter()
+        .filter(|n| n.kind() == "command")
+        .filter_map(|command| {
+            let name = text(command.child_by_field_name("command_name")?, source).trim();
+            if !name.contains("-Soa") {
+                return None;
+            }
+            let elements = command.child_by_field_name("command_elements");
+            let direct = |kind: &str| -> Vec<String> {
+                elements
+                    .map(|e| descendants(e))
+                    .unwrap_or_default()
+                    .into_iter()
+                    .filter(|n| n.kind() == kind)
+                    // Only this command's own elements, not those of a nested command.
+                    .filter(|n| {
+                        let mut up = n.parent();
+                        while let Some(p) = up {
+                            if p.kind() == "command" {
+                                return p.id() == command.id();
+                            }
+                            up = p.parent();
+                        }
+                        false
+                    })
+                    .map(|n| text(n, source).trim().to_owned())
+                    .collect()
+            };
+            let parameters = direct("command_parameter")
+                .into_iter()
+                .map(|p| p.trim_start_matches('-').trim_end_matches(':').to_owned())
+                .collect();
+            let splats = direct("variable")
+                .into_iter()
+                .filter_map(|v| v.strip_prefix('@').map(str::to_owned))
+                .collect();
+            Some(CommandUse {
+                name: name.to_owned(),
+                parameters,
+                splats,
+                line: command.start_position().row + 1,
+            })
+        })
+        .collect()
+}
+
+/// The keys of every hashtable literal assigned to `$name` in a script, by name.
+fn hashtable_assignments(source: &str) -> Vec<(String, Vec<String>)> {
+    let tree = parse(source);
+    descendants(tree.root_node())
+        .into_iter()
+        .filter(|n| n.kind() == "assignment_expression")
+        .filter_map(|a| {
+            let mut cursor = a.walk();
+            let left = a
+                .named_children(&mut cursor)
+                .find(|c| c.kind() == "left_assignment_expression")?;
+            let name = text(left, source).trim().strip_prefix('$')?.to_owned();
+            let value = a.child_by_field_name("value")?;
+            // Only `$x = @{...}` itself, not a hashtable somewhere inside a pipeline.
+            let hash = first_hash(value)?;
+            let literal = text(value, source).trim();
+            if !literal.starts_with("@{") {
+                return None;
+            }
+            let keys = hash_entries(hash, source)
+                .into_iter()
+                .map(|(k, _)| k)
+                .collect();
+            Some((name, keys))
+        })
+        .collect()
+}
+
+#[test]
+fn pilot_example_parses_and_calls_only_exported_cmdlets() {
+    let path = example_path();
+    let source =
+        fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    let problems = syntax_problems(&source);
+    assert!(problems.is_empty(), "pilot.ps1: {problems:#?}");
+
+    let exported = exported_functions();
+    let splats = hashtable_assignments(&source);
+    let uses = soa_commands(&source);
+    let mut called = BTreeSet::new();
+    let mut wrong = Vec::new();
+    for u in &uses {
+        let Some(f) = exported
+            .iter()
+            .find(|f| f.name.eq_ignore_ascii_case(&u.name))
+        else {
+            wrong.push(format!(
+                "line {}: {} is not exported by the module",
+                u.line, u.name
+            ));
+            continue;
+        };
+        called.insert(f.name.clone());
+        for p in &u.parameters {
+            if !f.accepts(p) {
+                wrong.push(format!("line {}: {} has no -{p}", u.line, u.name));
+            }
+        }
+        for splat in &u.splats {
+            let keys: Vec<&String> = splats
+                .iter()
+                .filter(|(n, _)| n.eq_ignore_ascii_case(splat))
+                .flat_map(|(_, k)| k)
+                .collect();
+            if keys.is_empty() {
+                wrong.push(format!(
+                    "line {}: @{splat} is not a hashtable of the script",
+                    u.line
+                ));
+            }
+            for key in keys {
+                if !f.accepts(key) {
+                    wrong.push(format!(
+                        "line {}: {} has no -{key} (splatted from @{splat})",
+                        u.line, u.name
+                    ));
+                }
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{wrong:#?}");
+    // The main job: a simulated organization, a plan, -WhatIf then the real run, a rollback.
+    for name in [
+        "New-SoaSimulatedOrg",
+        "New-SoaTransferPlan",
+        "Start-SoaTransfer",
+        "Undo-SoaTransfer",
+        "Connect-SoaTenant",
+        "Start-SoaEmulator",
+    ] {
+        assert!(
+            called.contains(name),
+            "pilot.ps1 never calls {name}: {called:?}"
+        );
+    }
+    let starts: Vec<&CommandUse> = uses
+        .iter()
+        .filter(|u| u.name == "Start-SoaTransfer")
+        .collect();
+    assert!(
+        starts
+            .iter()
+            .any(|u| u.parameters.iter().any(|p| p == "WhatIf")),
+        "pilot.ps1 never runs Start-SoaTransfer -WhatIf"
+    );
+    assert!(
+        starts
+            .iter()
+            .any(|u| u.parameters.iter().all(|p| p != "WhatIf")),
+        "pilot.ps1 never runs Start-SoaTransfer for real"
+    );
+}
+
+#[test]
+fn the_example_checker_catches_mistakes() {
+    let exported = exported_functions();
+    let check = |source: &str| -> Vec<String> {
+        let splats = hashtable_assignments(source);
+        let mut wrong = Vec::new();
+        for u in soa_commands(source) {
+            let Some(f) = exported.iter().find(|f| f.name == u.name) else {
+                wrong.push(format!("{} is not exported", u.name));
+                continue;
+            };
+            for p in &u.parameters {
+                if !f.accepts(p) {
+                    wrong.push(format!("{} has no -{p}", u.name));
+                }
+            }
+            for splat in &u.splats {
+                for (_, keys) in splats.iter().filter(|(n, _)| n == splat) {
+                    for key in keys {
+                        if !f.accepts(key) {
+                            wrong.push(format!("{} has no -{key}", u.name));
+                        }
+                    }
+                }
+            }
+        }
+        wrong
+    };
+    assert!(check("$p = New-SoaTransferPlan -Org $o -Ticket T -Verbose -WhatIf\n").is_empty());
+    assert!(
+        check("Get-SoaMailbox -Org $o -UserPrincipalName a\n").is_empty(),
+        "an alias"
+    );
+    assert_eq!(
+        check("Start-SoaTransfer -Org $o -Plan $p -Tiket T\n"),
+        ["Start-SoaTransfer has no -Tiket"]
+    );
+    assert_eq!(
+        check("Get-SoaRbacReport -Org $o -WhatIf\n"),
+        ["Get-SoaRbacReport has no -WhatIf"],
+        "-WhatIf only with SupportsShouldProcess"
+    );
+    assert_eq!(
+        check("$t = @{ Org = $o; Conection = $c }\nGet-SoaOrgConfig @t\n"),
+        ["Get-SoaOrgConfig has no -Conection"]
+    );
+    assert_eq!(
+        check("Invoke-SoaMagic -Org $o\n"),
+        ["Invoke-SoaMagic is not exported"]
+    );
+    // A nested command's parameters belong to it, not to the outer one.
+    assert!(check("Get-SoaMailbox -Org (Get-SoaOrgConfig -Org $o) -PageSize 5\n").is_empty());
 }
 
 // --- the P/Invoke layer against the exports ------------------------------------------------------

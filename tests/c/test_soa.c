@@ -2,7 +2,14 @@
  * C tests of the exchange-soa C ABI, linked against the built library and run under valgrind
  * by tests/lib/c.sh. Each test uses goto-cleanup so that every path releases what it made;
  * valgrind proves it (no leaks, no invalid reads).
+ *
+ * The REST client is tested against the HTTP emulator started from C: both run in this process
+ * and talk over real loopback sockets.
  */
+/* mkdtemp and opendir are POSIX, outside strict C11. */
+#define _POSIX_C_SOURCE 200809L
+
+#include <dirent.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -365,6 +372,10 @@ static const char *ALICE =
     "{\"user_principal_name\":\"alice@contoso.com\",\"remote_mailbox\":\"RemoteUserMailbox\","
     "\"attributes\":{\"displayName\":\"Alice\",\"extensionAttribute1\":\"CC-100\"}}";
 
+static const char *BOB =
+    "{\"user_principal_name\":\"bob@contoso.com\",\"remote_mailbox\":\"RemoteUserMailbox\","
+    "\"attributes\":{\"displayName\":\"Bob\"}}";
+
 static void test_sim_flip_and_edit(void) {
   int ok = 1;
   soa_sim *sim = NULL;
@@ -475,6 +486,586 @@ cleanup:
   report("simulated organization: old Connect Sync, clock, snapshots", ok);
 }
 
+/* ----- the REST client against the emulator, over real sockets ----- */
+
+/* A simulated organization with alice provisioned on-premises, synced and licensed. */
+static soa_status alice_org(soa_sim **out) {
+  soa_sim *sim = NULL;
+  char *guid = NULL, *rep = NULL;
+  soa_status st = soa_sim_new("contoso.com", &sim);
+  if (st == SOA_STATUS_OK) st = soa_sim_add_ad_user(sim, ALICE, &guid);
+  if (st == SOA_STATUS_OK) st = soa_sim_sync_cycle(sim, &rep);
+  if (st == SOA_STATUS_OK) st = soa_sim_assign_license(sim, "alice@contoso.com");
+  soa_string_free(guid);
+  soa_string_free(rep);
+  if (st == SOA_STATUS_OK) {
+    *out = sim;
+  } else {
+    soa_sim_free(sim);
+  }
+  return st;
+}
+
+/* `{"exchange":"<base>","login":"<base>"}` for the emulator, in `buf`. */
+static int emulator_cloud(const soa_emulator *emu, char *buf, size_t len) {
+  char *base = NULL;
+  if (soa_emulator_base_url(emu, &base) != SOA_STATUS_OK) return 0;
+  int n = snprintf(buf, len, "{\"exchange\":\"%s\",\"login\":\"%s\"}", base, base);
+  soa_string_free(base);
+  return n > 0 && (size_t)n < len;
+}
+
+/* Connects to the emulator with a token it issued for `principal`. */
+static soa_status connect_as(const soa_emulator *emu, const char *principal, const char *options,
+                             soa_client **out) {
+  char cloud[256], cred[512];
+  char *token = NULL, *tenant = NULL;
+  soa_status st = soa_emulator_issue_token(emu, principal, &token);
+  if (st == SOA_STATUS_OK) st = soa_emulator_tenant(emu, &tenant);
+  if (st == SOA_STATUS_OK && !emulator_cloud(emu, cloud, sizeof cloud)) st = SOA_STATUS_UNKNOWN;
+  if (st == SOA_STATUS_OK) {
+    snprintf(cred, sizeof cred, "{\"kind\":\"token\",\"token\":\"%s\"}", token);
+    st = soa_client_connect(tenant, cloud, cred, options, out);
+  }
+  soa_string_free(token);
+  soa_string_free(tenant);
+  return st;
+}
+
+static int count_of(const char *haystack, const char *needle) {
+  int n = 0;
+  for (const char *p = strstr(haystack, needle); p != NULL; p = strstr(p + 1, needle)) n++;
+  return n;
+}
+
+/* The number after `"key":` in a JSON text, or -1. */
+static long json_number(const char *json, const char *key) {
+  char pattern[64];
+  snprintf(pattern, sizeof pattern, "\"%s\":", key);
+  const char *at = strstr(json, pattern);
+  return at == NULL ? -1 : strtol(at + strlen(pattern), NULL, 10);
+}
+
+static void test_client_get_set(void) {
+  int ok = 1;
+  soa_sim *sim = NULL;
+  soa_emulator *emu = NULL;
+  soa_client *client = NULL;
+  char *url = NULL, *tenant_id = NULL, *endpoint = NULL, *mbx = NULL, *user = NULL, *config = NULL,
+       *roles = NULL, *audit = NULL, *seen = NULL, *stats = NULL;
+  CHECK_STATUS(alice_org(&sim), SOA_STATUS_OK);
+  CHECK_STATUS(soa_emulator_start(sim, NULL, &emu), SOA_STATUS_OK);
+  CHECK_STATUS(soa_emulator_base_url(emu, &url), SOA_STATUS_OK);
+  CHECK(strncmp(url, "http://127.0.0.1:", 17) == 0);
+  CHECK_STATUS(soa_emulator_tenant_id(emu, &tenant_id), SOA_STATUS_OK);
+  CHECK(strlen(tenant_id) == 36);
+  /* Short retries: the last call below meets a stopped emulator. */
+  CHECK_STATUS(connect_as(emu, "admin@contoso.com", "{\"retry\":{\"max_retries\":1,\"initial_delay_secs\":0.01}}",
+                          &client),
+               SOA_STATUS_OK);
+  CHECK_STATUS(soa_client_endpoint(client, &endpoint), SOA_STATUS_OK);
+  CHECK(strstr(endpoint, "/adminapi/beta/contoso.com/InvokeCommand") != NULL);
+  CHECK_STATUS(soa_client_get_mailbox(client, "alice@contoso.com", &mbx), SOA_STATUS_OK);
+  CHECK(strstr(mbx, "\"IsDirSynced\":true") != NULL);
+  CHECK(strstr(mbx, "\"IsExchangeCloudManaged\":false") != NULL);
+  CHECK_STATUS(soa_client_get_user(client, "alice", &user), SOA_STATUS_OK);
+  CHECK(strstr(user, "\"DisplayName\":\"Alice\"") != NULL);
+  /* Mastered on-premises: the gateway refuses the edit with the write-scope error. */
+  CHECK_STATUS(soa_client_set_mailbox(client, "alice", "{\"set\":{\"CustomAttribute1\":\"x\"}}"),
+               SOA_STATUS_OUT_OF_WRITE_SCOPE);
+  CHECK_STATUS(soa_client_set_cloud_managed(client, "alice", 1), SOA_STATUS_OK);
+  CHECK_STATUS(soa_client_set_mailbox(client, "alice", "{\"set\":{\"CustomAttribute1\":\"CC-300\"}}"),
+               SOA_STATUS_OK);
+  /* The emulator serves the same organization: the change is seen through the sim handle. */
+  CHECK_STATUS(soa_sim_get_mailbox(sim, "alice", &seen), SOA_STATUS_OK);
+  CHECK(strstr(seen, "\"CustomAttribute1\":\"CC-300\"") != NULL);
+  CHECK(strstr(seen, "\"IsExchangeCloudManaged\":true") != NULL);
+  CHECK_STATUS(soa_client_get_organization_config(client, &config), SOA_STATUS_OK);
+  CHECK(strstr(config, "\"BlockExchangeProvisioningFromOnPremEnabled\":false") != NULL);
+  CHECK_STATUS(soa_client_set_cloud_managed_by_default(client, 2), SOA_STATUS_INVALID_INPUT);
+  CHECK_STATUS(soa_client_role_assignments(client, "Set-Mailbox", "IsExchangeCloudManaged", &roles),
+               SOA_STATUS_OK);
+  CHECK(strstr(roles, "admin@contoso.com") != NULL);
+  CHECK_STATUS(soa_client_search_admin_audit_log(client, "{\"parameter\":\"IsExchangeCloudManaged\"}", &audit),
+               SOA_STATUS_OK);
+  CHECK(strstr(audit, "alice@contoso.com") != NULL);
+  soa_string_free(mbx);
+  mbx = NULL;
+  CHECK_STATUS(soa_client_get_mailbox(client, "nobody@contoso.com", &mbx), SOA_STATUS_NOT_FOUND);
+  CHECK(mbx == NULL);
+  CHECK_STATUS(soa_emulator_stats(emu, &stats), SOA_STATUS_OK);
+  CHECK(json_number(stats, "Set-Mailbox") >= 3);
+  CHECK_STATUS(soa_emulator_stop(emu), SOA_STATUS_OK);
+  CHECK_STATUS(soa_emulator_stop(emu), SOA_STATUS_OK);
+  /* Stopped: the client can no longer reach it. */
+  CHECK_STATUS(soa_client_get_organization_config(client, &config), SOA_STATUS_TRANSPORT);
+cleanup:
+  soa_string_free(url);
+  soa_string_free(tenant_id);
+  soa_string_free(endpoint);
+  soa_string_free(mbx);
+  soa_string_free(user);
+  soa_string_free(config);
+  soa_string_free(roles);
+  soa_string_free(audit);
+  soa_string_free(seen);
+  soa_string_free(stats);
+  soa_client_free(client);
+  soa_emulator_free(emu);
+  soa_sim_free(sim);
+  report("client over the emulator: get, set, write scope, config, roles, audit", ok);
+}
+
+static void test_client_pager(void) {
+  int ok = 1;
+  soa_sim *sim = NULL;
+  soa_emulator *emu = NULL;
+  soa_client *client = NULL;
+  soa_mailbox_pager *pager = NULL;
+  char *summary = NULL, *page = NULL, *stats = NULL;
+  int total = 0, pages = 0;
+  CHECK_STATUS(soa_sim_generate(40, 7, &sim), SOA_STATUS_OK);
+  CHECK_STATUS(soa_sim_summary(sim, &summary), SOA_STATUS_OK);
+  /* The emulator serves at most 10 mailboxes a page: the client follows @odata.nextLink. */
+  CHECK_STATUS(soa_emulator_start(sim, "{\"max_page_size\":10,\"seed\":3}", &emu), SOA_STATUS_OK);
+  CHECK_STATUS(connect_as(emu, "admin@contoso.com", "{\"page_size\":1000}", &client), SOA_STATUS_OK);
+  CHECK_STATUS(soa_client_list_mailboxes(client, "{}", &pager), SOA_STATUS_OK);
+  CHECK_STATUS(soa_emulator_stats(emu, &stats), SOA_STATUS_OK);
+  CHECK(json_number(stats, "invoke_requests") == 0); /* lazy: nothing sent yet */
+  for (;;) {
+    CHECK_STATUS(soa_mailbox_pager_next(pager, 7, &page), SOA_STATUS_OK);
+    int n = count_of(page, "\"IsDirSynced\":");
+    soa_string_free(page);
+    page = NULL;
+    if (n == 0) break;
+    CHECK(n <= 7);
+    total += n;
+    pages++;
+  }
+  CHECK(total == json_number(summary, "mailboxes"));
+  CHECK(pages >= 5);
+  /* After the end, [] again. */
+  CHECK_STATUS(soa_mailbox_pager_next(pager, 7, &page), SOA_STATUS_OK);
+  CHECK(strcmp(page, "[]") == 0);
+  soa_string_free(stats);
+  stats = NULL;
+  CHECK_STATUS(soa_emulator_stats(emu, &stats), SOA_STATUS_OK);
+  CHECK(json_number(stats, "Get-Mailbox") >= 4); /* at least ceil(N/10) gateway pages */
+cleanup:
+  soa_string_free(summary);
+  soa_string_free(page);
+  soa_string_free(stats);
+  soa_mailbox_pager_free(pager);
+  soa_client_free(client);
+  soa_emulator_free(emu);
+  soa_sim_free(sim);
+  report("client over the emulator: a listing across gateway pages", ok);
+}
+
+static void test_client_denied_and_auth(void) {
+  int ok = 1;
+  soa_sim *sim = NULL;
+  soa_emulator *emu = NULL;
+  soa_client *stranger = NULL, *app = NULL, *bad = (soa_client *)0x1;
+  soa_mailbox_pager *pager = NULL;
+  char *mbx = NULL, *page = NULL, *msg = NULL;
+  char cloud[256];
+  CHECK_STATUS(alice_org(&sim), SOA_STATUS_OK);
+  CHECK_STATUS(soa_emulator_start(
+                   sim, "{\"apps\":[{\"client_id\":\"pilot-app\",\"secret\":\"s3cret-Value-42\",\"principal\":\"admin@contoso.com\"}]}",
+                   &emu),
+               SOA_STATUS_OK);
+  /* A principal the organization does not know holds no role. */
+  CHECK_STATUS(connect_as(emu, "stranger@fabrikam.com", NULL, &stranger), SOA_STATUS_OK);
+  CHECK_STATUS(soa_client_get_mailbox(stranger, "alice", &mbx), SOA_STATUS_ACCESS_DENIED);
+  CHECK(last_error_contains("stranger@fabrikam.com"));
+  CHECK_STATUS(soa_client_list_mailboxes(stranger, "{}", &pager), SOA_STATUS_OK);
+  CHECK_STATUS(soa_mailbox_pager_next(pager, 10, &page), SOA_STATUS_ACCESS_DENIED);
+  CHECK(page == NULL);
+  CHECK_STATUS(soa_mailbox_pager_next(pager, 10, &page), SOA_STATUS_OK);
+  CHECK(strcmp(page, "[]") == 0);
+  /* A client secret: the first token is fetched at connect time. */
+  CHECK(emulator_cloud(emu, cloud, sizeof cloud));
+  CHECK_STATUS(soa_client_connect("contoso.com", cloud,
+                                  "{\"kind\":\"secret\",\"client_id\":\"pilot-app\",\"secret\":\"s3cret-Value-42\"}",
+                                  NULL, &app),
+               SOA_STATUS_OK);
+  CHECK_STATUS(soa_client_get_mailbox(app, "alice", &mbx), SOA_STATUS_OK);
+  /* A wrong secret fails at connect, and no message quotes it. */
+  CHECK_STATUS(soa_client_connect("contoso.com", cloud,
+                                  "{\"kind\":\"secret\",\"client_id\":\"pilot-app\",\"secret\":\"Wrong-Secret-99\"}",
+                                  NULL, &bad),
+               SOA_STATUS_AUTH);
+  msg = soa_last_error();
+  CHECK(msg != NULL && strstr(msg, "Wrong-Secret-99") == NULL);
+  soa_string_free(msg);
+  msg = NULL;
+  CHECK_STATUS(soa_client_connect("contoso.com", cloud,
+                                  "{\"kind\":\"secret\",\"client_id\":\"pilot-app\",\"secret\":[\"Leaky-Secret-7\"]}",
+                                  NULL, &bad),
+               SOA_STATUS_INVALID_JSON);
+  msg = soa_last_error();
+  CHECK(msg != NULL && strstr(msg, "Leaky-Secret-7") == NULL && strstr(msg, "credential_json") != NULL);
+  CHECK_STATUS(soa_client_connect("contoso.com", cloud, "{\"kind\":\"password\",\"secret\":\"x\"}", NULL, &bad),
+               SOA_STATUS_INVALID_JSON);
+  CHECK(last_error_contains("unknown variant"));
+  /* Only https, except on loopback; unknown cloud names. */
+  CHECK_STATUS(soa_client_connect("contoso.com", "{\"exchange\":\"http://example.com\",\"login\":\"http://example.com\"}",
+                                  "{\"kind\":\"token\",\"token\":\"t\"}", NULL, &bad),
+               SOA_STATUS_INVALID_INPUT);
+  CHECK(last_error_contains("https"));
+  CHECK_STATUS(soa_client_connect("contoso.com", "mars", "{\"kind\":\"token\",\"token\":\"t\"}", NULL, &bad),
+               SOA_STATUS_INVALID_INPUT);
+  CHECK_STATUS(soa_client_connect("contoso.com", "gcchigh", "{\"kind\":\"token\",\"token\":\"t\"}",
+                                  "{\"page_size\":5000}", &bad),
+               SOA_STATUS_INVALID_INPUT);
+  CHECK(bad == (soa_client *)0x1);
+cleanup:
+  soa_string_free(mbx);
+  soa_string_free(page);
+  soa_string_free(msg);
+  soa_mailbox_pager_free(pager);
+  soa_client_free(stranger);
+  soa_client_free(app);
+  soa_emulator_free(emu);
+  soa_sim_free(sim);
+  report("client over the emulator: access denied, secrets, bad clouds", ok);
+}
+
+static void test_client_throttled(void) {
+  int ok = 1;
+  soa_sim *sim = NULL;
+  soa_emulator *emu = NULL;
+  soa_client *client = NULL;
+  char *mbx = NULL, *stats = NULL;
+  CHECK_STATUS(alice_org(&sim), SOA_STATUS_OK);
+  CHECK_STATUS(soa_emulator_start(sim, NULL, &emu), SOA_STATUS_OK);
+  CHECK_STATUS(soa_emulator_set_faults(emu, "{\"throttle\":{\"rate\":20.0,\"burst\":2}}"), SOA_STATUS_OK);
+  CHECK_STATUS(soa_emulator_set_faults(emu, "{\"unavailable_rate\":2.0}"), SOA_STATUS_INVALID_INPUT);
+  CHECK_STATUS(connect_as(emu, "admin@contoso.com",
+                          "{\"retry\":{\"max_retries\":8,\"initial_delay_secs\":0.01,\"max_delay_secs\":0.2}}",
+                          &client),
+               SOA_STATUS_OK);
+  /* Twelve calls at once through a bucket of two: 429s, waits, and every call completes. */
+  for (int i = 0; i < 12; i++) {
+    CHECK_STATUS(soa_client_get_mailbox(client, "alice@contoso.com", &mbx), SOA_STATUS_OK);
+    CHECK(strstr(mbx, "alice@contoso.com") != NULL);
+    soa_string_free(mbx);
+    mbx = NULL;
+  }
+  CHECK_STATUS(soa_emulator_stats(emu, &stats), SOA_STATUS_OK);
+  CHECK(json_number(stats, "throttled") > 0);
+  CHECK(json_number(stats, "Get-Mailbox") > 12);
+cleanup:
+  soa_string_free(mbx);
+  soa_string_free(stats);
+  soa_client_free(client);
+  soa_emulator_free(emu);
+  soa_sim_free(sim);
+  report("client over a throttled emulator: retries until every call completes", ok);
+}
+
+/* ----- the transfer workflow ----- */
+
+typedef struct {
+  int events;
+  int verified;
+  int backed_up;
+  long last_done;
+} progress_count;
+
+static void count_progress(const char *event_json, void *user_data) {
+  progress_count *c = (progress_count *)user_data;
+  c->events++;
+  c->last_done = json_number(event_json, "done");
+  if (strstr(event_json, "\"step\":\"verified\"") != NULL) c->verified++;
+  if (strstr(event_json, "\"step\":\"backed_up\"") != NULL) c->backed_up++;
+}
+
+/* A fresh run folder under target/c-tests/runs, in `buf`. */
+static int new_run_dir(char *buf, size_t len) {
+  int n = snprintf(buf, len, "target/c-tests/runs/runXXXXXX");
+  return n > 0 && (size_t)n < len && mkdtemp(buf) != NULL;
+}
+
+/* The path of the one backup in `<run>/backups`, in `buf`. */
+static int backup_file(const char *run, char *buf, size_t len) {
+  char dir[512];
+  snprintf(dir, sizeof dir, "%s/backups", run);
+  DIR *d = opendir(dir);
+  if (d == NULL) return 0;
+  int found = 0;
+  struct dirent *e;
+  while ((e = readdir(d)) != NULL) {
+    size_t n = strlen(e->d_name);
+    if (n > 5 && strcmp(e->d_name + n - 5, ".json") == 0) {
+      snprintf(buf, len, "%s/%s", dir, e->d_name);
+      found++;
+    }
+  }
+  closedir(d);
+  return found == 1;
+}
+
+static const char *ALICE_ONLY = "{\"identities\":[\"alice@contoso.com\"]}";
+
+/* A callback that calls back into the library: the nested call is refused (the runtime is busy
+ * with the run), and the run goes on. */
+typedef struct {
+  soa_sim *sim;
+  int calls;
+  soa_status nested;
+} reentrant;
+
+static void call_back_in(const char *event_json, void *user_data) {
+  reentrant *r = (reentrant *)user_data;
+  char *mbx = NULL;
+  (void)event_json;
+  r->calls++;
+  r->nested = soa_sim_get_mailbox(r->sim, "alice", &mbx);
+  soa_string_free(mbx);
+}
+
+/* Plan, dry run, run with progress, resume, cloud edit, rollback (refused, then acknowledged),
+ * over `backend`, whose organization (or the one behind its emulator) is `sim`. */
+static int transfer_flow(const soa_backend *backend, soa_sim *sim, const char *directory_label) {
+  int ok = 1;
+  soa_sim *directory = strcmp(directory_label, "explicit") == 0 ? sim : NULL;
+  char run[64], run_dry[64], backup[640];
+  char *plan = NULL, *summary = NULL, *report = NULL, *cycles = NULL, *outcome = NULL, *dry = NULL,
+       *resumed = NULL, *script = NULL, *restore = NULL;
+  char *untouched = (char *)0x1;
+  progress_count progress = {0, 0, 0, -1};
+  CHECK(new_run_dir(run, sizeof run));
+  CHECK(new_run_dir(run_dry, sizeof run_dry));
+  /* The safe defaults require a ticket. */
+  CHECK_STATUS(soa_transfer_plan(backend, directory, ALICE_ONLY, "{}", "{}", NULL, &untouched),
+               SOA_STATUS_REFUSED);
+  CHECK(untouched == (char *)0x1);
+  CHECK(last_error_contains("ticket"));
+  /* Alice changed on-premises moments ago: the settle rule skips her... */
+  CHECK_STATUS(soa_transfer_plan(backend, directory, ALICE_ONLY, "{\"ticket\":\"CHG-7\"}", "{}", NULL, &plan),
+               SOA_STATUS_OK);
+  CHECK(strstr(plan, "\"decision\":\"skip\"") != NULL);
+  CHECK(strstr(plan, "recent_on_premises_change") != NULL);
+  soa_string_free(plan);
+  plan = NULL;
+  /* ...until a sync cycle plus 24 hours have passed. */
+  CHECK_STATUS(soa_sim_advance(sim, 25 * 60, &cycles), SOA_STATUS_OK);
+  CHECK_STATUS(soa_transfer_plan(backend, directory, ALICE_ONLY, "{\"ticket\":\"CHG-7\"}", "{}", NULL, &plan),
+               SOA_STATUS_OK);
+  CHECK(strstr(plan, "\"decision\":\"go\"") != NULL);
+  CHECK_STATUS(soa_transfer_plan_summary(plan, &summary), SOA_STATUS_OK);
+  CHECK(strstr(summary, "1 mailbox(es) to transfer") != NULL && strstr(summary, "CHG-7") != NULL);
+  /* A dry run changes nothing and calls no callback it was not given. */
+  CHECK_STATUS(soa_transfer_run(backend, directory, plan, run_dry, "{\"dry_run\":true}", NULL, NULL, &dry),
+               SOA_STATUS_OK);
+  CHECK(strstr(dry, "\"dry_run\":true") != NULL && strstr(dry, "\"step\":\"planned\"") != NULL);
+  /* The run: every step reported through the callback, on this thread. */
+  CHECK_STATUS(soa_transfer_run(backend, directory, plan, run, "{\"actor\":\"c-test\"}", count_progress,
+                                &progress, &report),
+               SOA_STATUS_OK);
+  CHECK(strstr(report, "\"step\":\"verified\"") != NULL);
+  CHECK(progress.events >= 5); /* planned, backed_up, flip_sent, verified, finished */
+  CHECK(progress.verified >= 1 && progress.backed_up == 1);
+  CHECK(progress.last_done == 1); /* the last event counts the mailbox done */
+  /* Resuming a finished run flips nothing again: one event, the mailbox found done. */
+  progress.events = 0;
+  progress.backed_up = 0;
+  progress.last_done = -1;
+  CHECK_STATUS(soa_transfer_resume(backend, directory, run, NULL, count_progress, &progress, &resumed),
+               SOA_STATUS_OK);
+  CHECK(strstr(resumed, "done in an earlier attempt") != NULL);
+  CHECK(progress.events == 1 && progress.backed_up == 0 && progress.last_done == 1);
+  /* The backup restores in the cloud (nothing differs yet) and as an on-premises script. */
+  CHECK(backup_file(run, backup, sizeof backup));
+  CHECK_STATUS(soa_transfer_restore_in_cloud(backend, backup, 1, &restore), SOA_STATUS_OK);
+  CHECK(strstr(restore, "\"dry_run\":true") != NULL);
+  CHECK_STATUS(soa_transfer_restore_script(NULL, backup, &script), SOA_STATUS_OK);
+  CHECK(strstr(script, "Set-ADUser -Identity 'alice@contoso.com' -Replace") != NULL);
+  CHECK(strstr(script, "'CC-100'") != NULL);
+  /* A cloud edit, then a rollback: refused until the loss is acknowledged. */
+  CHECK_STATUS(soa_sim_set_mailbox(sim, "alice", "{\"set\":{\"CustomAttribute1\":\"CC-CLOUD\"}}"), SOA_STATUS_OK);
+  CHECK_STATUS(soa_transfer_rollback(backend, directory, "alice@contoso.com", "{}", NULL, &outcome),
+               SOA_STATUS_REFUSED);
+  CHECK(outcome == NULL);
+  CHECK(last_error_contains("Acknowledge"));
+  {
+    char audit[128];
+    snprintf(audit, sizeof audit, "%s/audit.jsonl", run);
+    CHECK_STATUS(soa_transfer_rollback(backend, directory, "alice@contoso.com",
+                                       "{\"acknowledge_loss\":true,\"ticket\":\"CHG-7\"}", audit, &outcome),
+                 SOA_STATUS_OK);
+  }
+  CHECK(strstr(outcome, "\"rolled_back\":true") != NULL);
+  CHECK(strstr(outcome, "CustomAttribute1") != NULL);
+cleanup:
+  soa_string_free(plan);
+  soa_string_free(summary);
+  soa_string_free(report);
+  soa_string_free(cycles);
+  soa_string_free(outcome);
+  soa_string_free(dry);
+  soa_string_free(resumed);
+  soa_string_free(script);
+  soa_string_free(restore);
+  return ok;
+}
+
+static void test_transfer_sim(void) {
+  int ok = 1;
+  soa_sim *sim = NULL;
+  soa_backend *backend = NULL;
+  char *plan = NULL, *run_report = NULL, *rbac = NULL, *config = NULL, *guid = NULL, *cycle = NULL;
+  char run[64];
+  CHECK_STATUS(alice_org(&sim), SOA_STATUS_OK);
+  CHECK_STATUS(soa_backend_from_sim(sim, &backend), SOA_STATUS_OK);
+  CHECK(transfer_flow(backend, sim, "own"));
+  /* An outdated Connect Sync blocks the run, not the plan. */
+  CHECK(new_run_dir(run, sizeof run));
+  CHECK_STATUS(soa_transfer_plan(backend, NULL, ALICE_ONLY, "{\"ticket\":\"CHG-8\"}",
+                                 "{\"sync\":{\"connect_sync_version\":\"2.5.79.0\"}}", "2027-01-01T00:00:00Z", &plan),
+               SOA_STATUS_OK);
+  CHECK_STATUS(soa_transfer_run(backend, NULL, plan, run, NULL, NULL, NULL, &run_report), SOA_STATUS_REFUSED);
+  CHECK(last_error_contains("connect_sync"));
+  /* A callback that calls into the library gets SOA_STATUS_REENTRANT from that call; the run goes on. */
+  soa_string_free(plan);
+  plan = NULL;
+  CHECK_STATUS(soa_sim_add_ad_user(sim, BOB, &guid), SOA_STATUS_OK);
+  CHECK_STATUS(soa_sim_sync_cycle(sim, &cycle), SOA_STATUS_OK);
+  CHECK_STATUS(soa_sim_assign_license(sim, "bob@contoso.com"), SOA_STATUS_OK);
+  CHECK_STATUS(soa_transfer_plan(backend, NULL, "{\"identities\":[\"bob@contoso.com\"]}", "{\"ticket\":\"CHG-9\"}",
+                                 "{}", "2027-01-01T00:00:00Z", &plan),
+               SOA_STATUS_OK);
+  CHECK(new_run_dir(run, sizeof run));
+  {
+    reentrant r = {sim, 0, SOA_STATUS_OK};
+    CHECK_STATUS(soa_transfer_run(backend, NULL, plan, run, NULL, call_back_in, &r, &run_report), SOA_STATUS_OK);
+    CHECK(r.calls >= 4);
+    CHECK(r.nested == SOA_STATUS_REENTRANT);
+    CHECK(strstr(run_report, "\"step\":\"verified\"") != NULL);
+  }
+  /* The RBAC review and the tenant default's gate. */
+  CHECK_STATUS(soa_rbac_review(backend, "SOA Operators", &rbac), SOA_STATUS_OK);
+  CHECK(strstr(rbac, "New-RoleGroup -Name 'SOA Operators'") != NULL);
+  CHECK_STATUS(soa_tenant_default_enable(backend, "{\"on_premises_provisioning_in_use\":true}", NULL),
+               SOA_STATUS_REFUSED);
+  CHECK(last_error_contains("Fix:"));
+  CHECK_STATUS(soa_tenant_default_enable(backend, "{\"on_premises_provisioning_in_use\":false}", "{}"),
+               SOA_STATUS_OK);
+  CHECK_STATUS(soa_sim_get_organization_config(sim, &config), SOA_STATUS_OK);
+  CHECK(strstr(config, "\"BlockExchangeProvisioningFromOnPremEnabled\":true") != NULL);
+  CHECK_STATUS(soa_tenant_default_disable(backend), SOA_STATUS_OK);
+cleanup:
+  soa_string_free(plan);
+  soa_string_free(run_report);
+  soa_string_free(rbac);
+  soa_string_free(config);
+  soa_string_free(guid);
+  soa_string_free(cycle);
+  soa_backend_free(backend);
+  soa_sim_free(sim);
+  report("transfer on the simulation: ticket, settle rule, run with progress, resume, rollback", ok);
+}
+
+static void test_transfer_client(void) {
+  int ok = 1;
+  soa_sim *sim = NULL;
+  soa_emulator *emu = NULL;
+  soa_client *client = NULL;
+  soa_backend *backend = NULL;
+  char *outcome = NULL;
+  CHECK_STATUS(alice_org(&sim), SOA_STATUS_OK);
+  CHECK_STATUS(soa_emulator_start(sim, NULL, &emu), SOA_STATUS_OK);
+  CHECK_STATUS(connect_as(emu, "admin@contoso.com", NULL, &client), SOA_STATUS_OK);
+  CHECK_STATUS(soa_backend_from_client(client, &backend), SOA_STATUS_OK);
+  /* The backend holds the client: releasing the handle it came from changes nothing. */
+  soa_client_free(client);
+  client = NULL;
+  /* Without a directory, a rollback through a client has no AD values to compare with. */
+  CHECK_STATUS(soa_transfer_rollback(backend, NULL, "alice", "{\"acknowledge_loss\":true}", NULL, &outcome),
+               SOA_STATUS_NULL_ARGUMENT);
+  CHECK(last_error_contains("directory"));
+  CHECK(transfer_flow(backend, sim, "explicit"));
+cleanup:
+  soa_string_free(outcome);
+  soa_backend_free(backend);
+  soa_client_free(client);
+  soa_emulator_free(emu);
+  soa_sim_free(sim);
+  report("transfer through the REST client and the emulator: the same flow", ok);
+}
+
+static void test_new_functions_misuse(void) {
+  int ok = 1;
+  soa_sim *sim = NULL;
+  soa_backend *backend = NULL, *none = (soa_backend *)0x1;
+  soa_client *client = (soa_client *)0x1;
+  soa_emulator *emu = (soa_emulator *)0x1;
+  char *out = NULL;
+  CHECK_STATUS(soa_sim_new("contoso.com", &sim), SOA_STATUS_OK);
+  CHECK_STATUS(soa_backend_from_sim(sim, &backend), SOA_STATUS_OK);
+  /* NULL handles, strings and out-pointers. */
+  CHECK_STATUS(soa_client_connect(NULL, "commercial", "{}", NULL, &client), SOA_STATUS_NULL_ARGUMENT);
+  CHECK(last_error_contains("tenant"));
+  CHECK_STATUS(soa_client_connect("contoso.com", "commercial", NULL, NULL, &client), SOA_STATUS_NULL_ARGUMENT);
+  CHECK_STATUS(soa_client_connect("contoso.com", "commercial", "{\"kind\":\"token\",\"token\":\"t\"}", NULL, NULL),
+               SOA_STATUS_NULL_ARGUMENT);
+  CHECK(client == (soa_client *)0x1);
+  CHECK_STATUS(soa_client_get_mailbox(NULL, "alice", &out), SOA_STATUS_NULL_ARGUMENT);
+  CHECK(last_error_contains("`client`"));
+  CHECK_STATUS(soa_client_list_mailboxes(NULL, "{}", NULL), SOA_STATUS_NULL_ARGUMENT);
+  CHECK_STATUS(soa_emulator_start(NULL, NULL, &emu), SOA_STATUS_NULL_ARGUMENT);
+  CHECK_STATUS(soa_emulator_start(sim, "{\"max_page_size\":0}", &emu), SOA_STATUS_INVALID_INPUT);
+  CHECK_STATUS(soa_emulator_start(sim, "[1]", &emu), SOA_STATUS_INVALID_JSON);
+  CHECK(emu == (soa_emulator *)0x1);
+  CHECK_STATUS(soa_emulator_base_url(NULL, &out), SOA_STATUS_NULL_ARGUMENT);
+  CHECK_STATUS(soa_emulator_stop(NULL), SOA_STATUS_NULL_ARGUMENT);
+  CHECK_STATUS(soa_emulator_issue_token(NULL, "x", &out), SOA_STATUS_NULL_ARGUMENT);
+  CHECK_STATUS(soa_backend_from_sim(NULL, &none), SOA_STATUS_NULL_ARGUMENT);
+  CHECK_STATUS(soa_backend_from_client(NULL, &none), SOA_STATUS_NULL_ARGUMENT);
+  CHECK(none == (soa_backend *)0x1);
+  CHECK_STATUS(soa_transfer_plan(NULL, NULL, ALICE_ONLY, "{}", "{}", NULL, &out), SOA_STATUS_NULL_ARGUMENT);
+  CHECK_STATUS(soa_transfer_plan(backend, NULL, NULL, "{}", "{}", NULL, &out), SOA_STATUS_NULL_ARGUMENT);
+  CHECK(last_error_contains("selection_json"));
+  CHECK_STATUS(soa_transfer_plan(backend, NULL, ALICE_ONLY, "{\"ticket\":\"C\"}", "{}", NULL, NULL),
+               SOA_STATUS_NULL_ARGUMENT);
+  CHECK_STATUS(soa_transfer_run(backend, NULL, NULL, "x", NULL, NULL, NULL, &out), SOA_STATUS_NULL_ARGUMENT);
+  CHECK_STATUS(soa_transfer_resume(backend, NULL, NULL, NULL, NULL, NULL, &out), SOA_STATUS_NULL_ARGUMENT);
+  CHECK_STATUS(soa_transfer_rollback(backend, NULL, NULL, "{}", NULL, &out), SOA_STATUS_NULL_ARGUMENT);
+  CHECK_STATUS(soa_transfer_restore_in_cloud(backend, NULL, 0, &out), SOA_STATUS_NULL_ARGUMENT);
+  CHECK_STATUS(soa_transfer_restore_script(NULL, NULL, &out), SOA_STATUS_NULL_ARGUMENT);
+  CHECK_STATUS(soa_transfer_plan_summary(NULL, &out), SOA_STATUS_NULL_ARGUMENT);
+  CHECK_STATUS(soa_tenant_default_enable(backend, NULL, NULL), SOA_STATUS_NULL_ARGUMENT);
+  CHECK_STATUS(soa_tenant_default_disable(NULL), SOA_STATUS_NULL_ARGUMENT);
+  CHECK_STATUS(soa_rbac_review(backend, NULL, &out), SOA_STATUS_NULL_ARGUMENT);
+  /* Invalid UTF-8. */
+  CHECK_STATUS(soa_client_connect("contoso\xff", "commercial", "{}", NULL, &client), SOA_STATUS_INVALID_UTF8);
+  CHECK(last_error_contains("offset 7"));
+  CHECK_STATUS(soa_transfer_plan(backend, NULL, "{\"identities\":[\"\xc3\"]}", "{}", "{}", NULL, &out),
+               SOA_STATUS_INVALID_UTF8);
+  CHECK_STATUS(soa_transfer_plan(backend, NULL, ALICE_ONLY, "{}", "{}", "2026\xfe", &out), SOA_STATUS_INVALID_UTF8);
+  CHECK(last_error_contains("`now`"));
+  CHECK_STATUS(soa_transfer_resume(backend, NULL, "runs/\xff", NULL, NULL, NULL, &out), SOA_STATUS_INVALID_UTF8);
+  CHECK(last_error_contains("`run_dir`"));
+  CHECK_STATUS(soa_rbac_review(backend, "SOA \xe2\x82", &out), SOA_STATUS_INVALID_UTF8);
+  /* Bad values. */
+  CHECK_STATUS(soa_transfer_plan(backend, NULL, "{\"everyone\":true}", "{}", "{}", NULL, &out), SOA_STATUS_INVALID_JSON);
+  CHECK_STATUS(soa_transfer_plan(backend, NULL, ALICE_ONLY, "{}", "{}", "yesterday", &out), SOA_STATUS_INVALID_INPUT);
+  CHECK_STATUS(soa_transfer_restore_in_cloud(backend, "/nonexistent/backup.json", 0, &out), SOA_STATUS_IO);
+  CHECK_STATUS(soa_transfer_restore_in_cloud(backend, "/nonexistent/backup.json", 5, &out), SOA_STATUS_INVALID_INPUT);
+  CHECK_STATUS(soa_transfer_resume(backend, NULL, "/nonexistent/run", NULL, NULL, NULL, &out), SOA_STATUS_IO);
+  CHECK(out == NULL);
+  /* The free functions ignore NULL. */
+  soa_client_free(NULL);
+  soa_emulator_free(NULL);
+  soa_backend_free(NULL);
+cleanup:
+  soa_backend_free(backend);
+  soa_sim_free(sim);
+  report("new functions: NULL, invalid UTF-8 and bad values", ok);
+}
+
 int main(void) {
   test_version();
   test_catalog_lookup();
@@ -493,6 +1084,13 @@ int main(void) {
   test_sim_flip_and_edit();
   test_sim_rbac_and_pager();
   test_sim_old_engine_and_snapshot();
+  test_client_get_set();
+  test_client_pager();
+  test_client_denied_and_auth();
+  test_client_throttled();
+  test_transfer_sim();
+  test_transfer_client();
+  test_new_functions_misuse();
   printf("c: %d passed, %d failed\n", passed, failed);
   return failed == 0 ? 0 : 1;
 }

@@ -8,7 +8,9 @@
 // invalid UTF-8, a NULL out-pointer, a forced panic, a disposed handle. The simulated
 // organization is driven through a whole transfer: provisioning on-premises, sync, license, the
 // write-scope refusal, the flip, a cloud edit that sync no longer overwrites, writeback, RBAC,
-// the audit log, paging, snapshots and an outdated sync engine.
+// the audit log, paging, snapshots and an outdated sync engine. The HTTP emulator is started
+// through the ABI and the REST client connects to it over loopback sockets; the transfer workflow
+// runs on both backends, its progress reaching a C# delegate.
 //
 // Prints one line per test and ends with exactly `csharp: N passed, N failed`; exits 1 on any
 // failure.
@@ -226,6 +228,16 @@ namespace ExchangeSoa.Tests
             Run("misuse: NULL strings on the sim functions", TestSimNullStrings);
             Run("misuse: invalid UTF-8 on the sim functions", TestSimInvalidUtf8);
             Run("misuse: NULL out-pointers and invalid SafeHandles on the sim functions", TestSimNullOutAndInvalidHandles);
+            Run("emulator: start, URLs, tokens, apps, faults, stats, stop", TestEmulator);
+            Run("client: get, set, write scope, config, roles, audit over the emulator", TestClientOperations);
+            Run("client: a listing across gateway pages", TestClientPager);
+            Run("client: access denied for an unknown principal, secrets stay out of messages", TestClientDenied);
+            Run("client: a throttled emulator, every call completes", TestClientThrottled);
+            Run("transfer on the simulation: plan, run with a C# delegate, resume, restore, rollback", TestTransferSim);
+            Run("transfer through the client and the emulator: the same flow", TestTransferClient);
+            Run("transfer: an exception in the delegate is rethrown after the run", TestTransferProgressException);
+            Run("transfer: tenant default gate and RBAC review", TestTenantDefaultAndRbac);
+            Run("misuse: invalid and disposed client, emulator and backend handles", TestNewHandlesMisuse);
             Run("every declared export was called", TestEveryExportCalled);
 
             Console.WriteLine("csharp: {0} passed, {1} failed", passed, failed);
@@ -1128,7 +1140,10 @@ namespace ExchangeSoa.Tests
                 Contains(Api.WritebackCycle(sim), "\"ran\":false", "the agent was removed");
                 Api.SetCloudSyncAgent(sim, AgentJson.Replace("1.1.1107.0", "1.1.1000.0"));
                 Contains(Api.WritebackCycle(sim), "\"ran\":false", "an agent too old for writeback");
-                Throws(SoaStatus.InvalidJson, () => Api.SetCloudSyncAgent(sim, "{\"version\":\"1.1.1107.0\"}"), "an incomplete agent");
+                // Fields left out take the defaults (writeback on, GA capacity); a malformed one is refused.
+                Api.SetCloudSyncAgent(sim, "{\"version\":\"1.1.1107.0\"}");
+                Contains(Api.WritebackCycle(sim), "\"ran\":true", "an agent with default settings");
+                Throws(SoaStatus.InvalidJson, () => Api.SetCloudSyncAgent(sim, "{\"version\":[1,1]}"), "a malformed agent");
                 Throws(SoaStatus.InvalidJson, () => Api.SetCloudSyncAgent(sim, AgentJson.Replace("1.1.1107.0", "latest")), "a bad agent version");
             }
         }
@@ -1560,7 +1575,7 @@ namespace ExchangeSoa.Tests
             Contains(Api.LastError(), "`pager`", "the message names the parameter");
             try
             {
-                Api.GetMailbox(null, "alice@contoso.com");
+                Api.GetMailbox((SoaSimHandle)null, "alice@contoso.com");
                 throw new TestFailure("Api.GetMailbox(null) did not throw");
             }
             catch (ArgumentNullException)
@@ -1747,6 +1762,486 @@ namespace ExchangeSoa.Tests
             Equal(SoaStatus.Ok, Raw.soa_mailbox_pager_next(rawPager, 5, out page), "soa_mailbox_pager_next");
             Equal("[]", Api.TakeString(page), "an empty organization lists nothing");
             Native.soa_mailbox_pager_free(rawPager);
+        }
+
+        // --- emulator, REST client and transfer ------------------------------------------------
+
+        private const string AdminApps =
+            "{\"apps\":[{\"client_id\":\"cs-app\",\"secret\":\"Cs-Secret-31\",\"principal\":\"admin@contoso.com\"}]}";
+
+        private static string CloudOf(SoaEmulatorHandle emulator)
+        {
+            string url = Api.EmulatorBaseUrl(emulator);
+            Use("soa_emulator_base_url");
+            return "{\"exchange\":\"" + url + "\",\"login\":\"" + url + "\"}";
+        }
+
+        // A client on the emulator with a token it issued for `principal`.
+        private static SoaClientHandle ConnectAs(SoaEmulatorHandle emulator, string principal, string optionsJson)
+        {
+            string token = Api.IssueToken(emulator, principal);
+            Use("soa_emulator_issue_token");
+            string tenant = Api.EmulatorTenant(emulator);
+            Use("soa_emulator_tenant");
+            SoaClientHandle client = Api.Connect(tenant, CloudOf(emulator),
+                "{\"kind\":\"token\",\"token\":\"" + token + "\"}", optionsJson);
+            Use("soa_client_connect");
+            return client;
+        }
+
+        private static string NewRunDir()
+        {
+            string dir = Path.Combine(Path.GetTempPath(), "soa-csharp-" + Guid.NewGuid().ToString("N"));
+            Directory.CreateDirectory(dir);
+            return dir;
+        }
+
+        private static void RemoveDir(string dir)
+        {
+            try
+            {
+                Directory.Delete(dir, true);
+            }
+            catch (IOException)
+            {
+            }
+        }
+
+        private static void TestEmulator()
+        {
+            using (SoaSimHandle sim = SyncedOrg())
+            using (SoaEmulatorHandle emulator = Api.StartEmulator(sim, AdminApps))
+            {
+                Use("soa_emulator_start");
+                string url = Api.EmulatorBaseUrl(emulator);
+                True(url.StartsWith("http://127.0.0.1:", StringComparison.Ordinal), "base URL " + url);
+                Equal("contoso.com", Api.EmulatorTenant(emulator), "tenant");
+                string id = Api.EmulatorTenantId(emulator);
+                Use("soa_emulator_tenant_id");
+                Equal(36, id.Length, "tenant id length");
+                string token = Api.IssueToken(emulator, "admin@contoso.com");
+                True(token.Length >= 16, "a token");
+                True(token != Api.IssueToken(emulator, "admin@contoso.com"), "every token is new");
+                Api.RegisterApp(emulator, "{\"client_id\":\"cs-app-2\",\"secret\":\"Second-Secret-2\",\"principal\":\"admin@contoso.com\"}");
+                Use("soa_emulator_register_app");
+                // The tenant id is accepted as the tenant too; the secret gets a token at connect.
+                using (SoaClientHandle client = Api.Connect(id, CloudOf(emulator),
+                    "{\"kind\":\"secret\",\"client_id\":\"cs-app-2\",\"secret\":\"Second-Secret-2\"}", null))
+                {
+                    Contains(Api.GetMailbox(client, "alice"), "\"UserPrincipalName\":\"alice@contoso.com\"", "Get-Mailbox as the app");
+                }
+                // A certificate credential: the assertion is signed with the key (the emulator
+                // checks its claims, not its signature).
+                Api.RegisterApp(emulator, "{\"client_id\":\"cs-cert-app\",\"secret\":null,\"principal\":\"admin@contoso.com\"}");
+                string fixtures = Path.Combine("soa-core", "tests", "fixtures");
+                string certificate = "{\"kind\":\"certificate\",\"client_id\":\"cs-cert-app\",\"key_pem\":"
+                    + JsonString(File.ReadAllText(Path.Combine(fixtures, "rest-test-key.pem")))
+                    + ",\"cert_pem\":" + JsonString(File.ReadAllText(Path.Combine(fixtures, "rest-test-cert.pem"))) + "}";
+                using (SoaClientHandle client = Api.Connect("contoso.com", CloudOf(emulator), certificate, null))
+                {
+                    Contains(Api.GetOrganizationConfig(client), "\"Name\"", "Get-OrganizationConfig as the certificate app");
+                }
+                Throws(SoaStatus.InvalidInput, () => Api.Connect("contoso.com", CloudOf(emulator),
+                    "{\"kind\":\"certificate\",\"client_id\":\"cs-cert-app\",\"key_pem\":\"not a key\",\"cert_pem\":\"not a cert\"}", null),
+                    "PEM text that is not a key");
+                SoaException bad = Throws(SoaStatus.InvalidJson,
+                    () => Api.RegisterApp(emulator, "{\"client_id\":\"x\",\"secret\":42424242,\"principal\":\"p\"}"), "a malformed app");
+                True(bad.Message.IndexOf("42424242", StringComparison.Ordinal) < 0, "the message quotes the secret: " + bad.Message);
+                Api.SetFaults(emulator, "{\"latency\":0.001}");
+                Use("soa_emulator_set_faults");
+                Throws(SoaStatus.InvalidInput, () => Api.SetFaults(emulator, "{\"drop_before_rate\":-1}"), "a negative rate");
+                string stats = Api.EmulatorStats(emulator);
+                Use("soa_emulator_stats");
+                True(JsonInt(stats, "token_requests") >= 1, "token requests counted: " + stats);
+                True(JsonInt(stats, "tokens_issued") >= 3, "tokens counted: " + stats);
+                Api.StopEmulator(emulator);
+                Api.StopEmulator(emulator);
+                Use("soa_emulator_stop");
+                Equal(url, Api.EmulatorBaseUrl(emulator), "a stopped emulator keeps its URL");
+            }
+            using (SoaSimHandle empty = Api.NewSim("contoso.com"))
+            {
+                Throws(SoaStatus.InvalidInput, () => Api.StartEmulator(empty, "{\"max_page_size\":5000}").Dispose(),
+                    "a page cap beyond 1000");
+            }
+        }
+
+        private static void TestClientOperations()
+        {
+            using (SoaSimHandle sim = SyncedOrg())
+            using (SoaEmulatorHandle emulator = Api.StartEmulator(sim, null))
+            using (SoaClientHandle client = ConnectAs(emulator, "admin@contoso.com", null))
+            {
+                Contains(Api.ClientEndpoint(client), "/adminapi/beta/contoso.com/InvokeCommand", "endpoint");
+                Use("soa_client_endpoint");
+                Contains(Api.GetMailbox(client, "alice@contoso.com"), "\"IsExchangeCloudManaged\":false", "Get-Mailbox");
+                Use("soa_client_get_mailbox");
+                Contains(Api.GetUser(client, "alice"), "\"DisplayName\":\"Alice\"", "Get-User");
+                Use("soa_client_get_user");
+                Throws(SoaStatus.OutOfWriteScope, () => Api.SetMailbox(client, "alice", SetCloudValue), "edit before the flip");
+                Use("soa_client_set_mailbox");
+                Api.SetCloudManaged(client, "alice", true);
+                Use("soa_client_set_cloud_managed");
+                Api.SetMailbox(client, "alice", SetCloudValue);
+                Contains(Api.GetMailbox(sim, "alice"), "\"CustomAttribute1\":\"Cloud\"", "the emulator serves the same organization");
+                Contains(Api.GetOrganizationConfig(client), "\"BlockExchangeProvisioningFromOnPremEnabled\":false", "config");
+                Use("soa_client_get_organization_config");
+                Api.SetCloudManagedByDefault(client, true);
+                Use("soa_client_set_cloud_managed_by_default");
+                Contains(Api.GetOrganizationConfig(sim), "\"BlockExchangeProvisioningFromOnPremEnabled\":true", "default on");
+                Api.SetCloudManagedByDefault(client, false);
+                Contains(Api.RoleAssignments(client, "Set-Mailbox", "IsExchangeCloudManaged"), "admin@contoso.com", "roles");
+                Use("soa_client_role_assignments");
+                string audit = Api.SearchAdminAuditLog(client, "{\"parameter\":\"IsExchangeCloudManaged\"}");
+                Use("soa_client_search_admin_audit_log");
+                Contains(audit, "alice@contoso.com", "audit");
+                Throws(SoaStatus.NotFound, () => Api.GetMailbox(client, "nobody@contoso.com"), "an unknown mailbox");
+                Throws(SoaStatus.InvalidInput, () => Api.SetMailbox(client, "alice", "[]"), "changes that are not an object");
+            }
+        }
+
+        private static void TestClientPager()
+        {
+            using (SoaSimHandle sim = Api.GenerateSim(30, 11))
+            using (SoaEmulatorHandle emulator = Api.StartEmulator(sim, "{\"max_page_size\":4}"))
+            {
+                long expected = JsonInt(Api.SimSummary(sim), "mailboxes");
+                using (SoaClientHandle client = ConnectAs(emulator, "admin@contoso.com", null))
+                {
+                    SoaMailboxPagerHandle pager = Api.ListMailboxes(client, "{}");
+                    Use("soa_client_list_mailboxes");
+                    using (pager)
+                    {
+                        Equal(0L, JsonInt(Api.EmulatorStats(emulator), "invoke_requests"), "nothing sent before the first page");
+                        long total = 0;
+                        int pages = 0;
+                        for (;;)
+                        {
+                            string page = Api.NextMailboxPage(pager, 3);
+                            int n = Count(page, "\"IsDirSynced\":");
+                            if (n == 0)
+                            {
+                                Equal("[]", page, "the end");
+                                break;
+                            }
+                            True(n <= 3, "a page holds " + n);
+                            total += n;
+                            pages++;
+                        }
+                        Equal(expected, total, "every mailbox once");
+                        True(pages >= expected / 3, "pages: " + pages);
+                        True(JsonInt(Api.EmulatorStats(emulator), "Get-Mailbox") >= expected / 4, "gateway pages");
+                    }
+                    // A pager outlives its client handle.
+                    SoaMailboxPagerHandle later = Api.ListMailboxes(client, "{\"dir_synced\":true}");
+                    client.Dispose();
+                    using (later)
+                    {
+                        Contains(Api.NextMailboxPage(later, 2), "\"IsDirSynced\":true", "a page after the client handle is gone");
+                    }
+                }
+            }
+        }
+
+        private static void TestClientDenied()
+        {
+            using (SoaSimHandle sim = SyncedOrg())
+            using (SoaEmulatorHandle emulator = Api.StartEmulator(sim, AdminApps))
+            {
+                using (SoaClientHandle stranger = ConnectAs(emulator, "stranger@fabrikam.com", null))
+                {
+                    SoaException e = Throws(SoaStatus.AccessDenied, () => Api.GetMailbox(stranger, "alice"), "an unknown principal");
+                    Contains(e.Message, "stranger@fabrikam.com", "the message names the caller");
+                    using (SoaMailboxPagerHandle pager = Api.ListMailboxes(stranger, "{}"))
+                    {
+                        Throws(SoaStatus.AccessDenied, () => Api.NextMailboxPage(pager, 10), "a denied listing fails at its first page");
+                        Equal("[]", Api.NextMailboxPage(pager, 10), "and is over");
+                    }
+                }
+                string cloud = CloudOf(emulator);
+                SoaException auth = Throws(SoaStatus.Auth,
+                    () => Api.Connect("contoso.com", cloud, "{\"kind\":\"secret\",\"client_id\":\"cs-app\",\"secret\":\"Not-The-Secret-5\"}", null),
+                    "a wrong secret");
+                True(auth.Message.IndexOf("Not-The-Secret-5", StringComparison.Ordinal) < 0, "the message quotes the secret");
+                SoaException json = Throws(SoaStatus.InvalidJson,
+                    () => Api.Connect("contoso.com", cloud, "{\"kind\":\"secret\",\"client_id\":\"cs-app\",\"secret\":{\"v\":\"Nested-Secret-6\"}}", null),
+                    "a secret of the wrong type");
+                True(json.Message.IndexOf("Nested-Secret-6", StringComparison.Ordinal) < 0, "the message quotes the secret");
+                Throws(SoaStatus.InvalidInput, () => Api.Connect("contoso.com", "atlantis", "{\"kind\":\"token\",\"token\":\"t\"}", null),
+                    "an unknown cloud");
+                Throws(SoaStatus.InvalidJson, () => Api.Connect("contoso.com", "dod", "{\"kind\":\"token\",\"token\":\"t\"}", "{\"pagesize\":1}"),
+                    "an unknown option");
+            }
+        }
+
+        private static void TestClientThrottled()
+        {
+            using (SoaSimHandle sim = SyncedOrg())
+            using (SoaEmulatorHandle emulator = Api.StartEmulator(sim, "{\"faults\":{\"throttle\":{\"rate\":25.0,\"burst\":1}}}"))
+            using (SoaClientHandle client = ConnectAs(emulator, "admin@contoso.com",
+                "{\"retry\":{\"max_retries\":10,\"initial_delay_secs\":0.01,\"max_delay_secs\":0.2}}"))
+            {
+                for (int i = 0; i < 8; i++)
+                {
+                    Contains(Api.GetMailbox(client, "alice"), "alice@contoso.com", "call " + i);
+                }
+                string stats = Api.EmulatorStats(emulator);
+                True(JsonInt(stats, "throttled") > 0, "the emulator throttled: " + stats);
+            }
+        }
+
+        private const string AliceSelection = "{\"identities\":[\"alice@contoso.com\"]}";
+
+        // Plan, run with a delegate, resume, restore, rollback over `backend` (whose organization,
+        // or the one behind its emulator, is `sim`); `directory` is passed as given.
+        private static void TransferFlow(SoaBackendHandle backend, SoaSimHandle sim, SoaSimHandle directory)
+        {
+            string run = NewRunDir();
+            try
+            {
+                SoaException refused = Throws(SoaStatus.Refused,
+                    () => Api.PlanTransfer(backend, directory, AliceSelection, "{}", "{}", null), "a plan without a ticket");
+                Use("soa_transfer_plan");
+                Contains(refused.Message, "ticket", "the refusal says why");
+                Contains(Api.PlanTransfer(backend, directory, AliceSelection, "{\"ticket\":\"CHG-CS\"}", "{}", null),
+                    "recent_on_premises_change", "the settle rule");
+                Api.Advance(sim, 25 * 60);
+                string plan = Api.PlanTransfer(backend, directory, AliceSelection, "{\"ticket\":\"CHG-CS\"}", "{}", null);
+                Contains(plan, "\"decision\":\"go\"", "alice goes");
+                Contains(Api.PlanSummary(plan), "1 mailbox(es) to transfer", "summary");
+                Use("soa_transfer_plan_summary");
+
+                List<string> events = new List<string>();
+                int thread = Thread.CurrentThread.ManagedThreadId;
+                bool otherThread = false;
+                string report = Api.RunTransfer(backend, directory, plan, run, "{\"actor\":\"csharp\"}", e =>
+                {
+                    events.Add(e);
+                    otherThread |= Thread.CurrentThread.ManagedThreadId != thread;
+                });
+                Use("soa_transfer_run");
+                Contains(report, "\"step\":\"verified\"", "the report");
+                True(events.Count >= 4, "progress events: " + events.Count);
+                True(!otherThread, "the delegate ran on another thread");
+                Contains(string.Join("\n", events.ToArray()), "\"step\":\"backed_up\"", "a backup event");
+                Contains(events[events.Count - 1], "\"done\":1,\"total\":1", "the last event counts the mailbox done");
+                Contains(File.ReadAllText(Path.Combine(run, "audit.jsonl")), "\"actor\":\"csharp\"", "the audit log names the actor");
+
+                events.Clear();
+                string resumed = Api.ResumeTransfer(backend, directory, run, null, e => events.Add(e));
+                Use("soa_transfer_resume");
+                Contains(resumed, "done in an earlier attempt", "nothing flipped twice");
+                Equal(1, events.Count, "on resume, only the event of the mailbox found done");
+                Contains(events[0], "\"done\":1", "it counts the mailbox done");
+                Contains(Api.ResumeTransfer(backend, directory, run, null, null), "done in an earlier attempt", "a null delegate");
+
+                string[] backups = Directory.GetFiles(Path.Combine(run, "backups"), "*.json");
+                Equal(1, backups.Length, "one backup");
+                Contains(Api.RestoreInCloud(backend, backups[0], true), "\"dry_run\":true", "a dry restore");
+                Use("soa_transfer_restore_in_cloud");
+                using (SoaCatalogHandle catalog = Api.BuiltinCatalog())
+                {
+                    Contains(Api.RestoreScript(catalog, backups[0]), "Set-ADUser -Identity 'alice@contoso.com' -Replace", "the script");
+                }
+                Contains(Api.RestoreScript(null, backups[0]), "'Sales'", "the script with the built-in catalog");
+                Use("soa_transfer_restore_script");
+
+                Api.SetMailbox(sim, "alice", SetCloudValue);
+                SoaException loss = Throws(SoaStatus.Refused,
+                    () => Api.RollbackTransfer(backend, directory, "alice@contoso.com", "{}", null), "a rollback that loses a value");
+                Use("soa_transfer_rollback");
+                Contains(loss.Message, "CustomAttribute1", "the loss is named");
+                string export = Path.Combine(run, "loss.json");
+                string outcome = Api.RollbackTransfer(backend, directory, "alice@contoso.com",
+                    "{\"export_to\":" + JsonString(export) + ",\"ticket\":\"CHG-CS\"}", Path.Combine(run, "audit.jsonl"));
+                Contains(outcome, "\"rolled_back\":true", "rolled back after the export");
+                True(File.Exists(export), "the loss was exported");
+                Contains(Api.GetMailbox(sim, "alice"), "\"IsExchangeCloudManaged\":false", "the flag reads false");
+            }
+            finally
+            {
+                RemoveDir(run);
+            }
+        }
+
+        private static string JsonString(string text)
+        {
+            return "\"" + text.Replace("\\", "\\\\").Replace("\"", "\\\"").Replace("\r", "\\r").Replace("\n", "\\n") + "\"";
+        }
+
+        private static void TestTransferSim()
+        {
+            using (SoaSimHandle sim = SyncedOrg())
+            using (SoaBackendHandle backend = Api.BackendFromSim(sim))
+            {
+                Use("soa_backend_from_sim");
+                TransferFlow(backend, sim, null);
+            }
+        }
+
+        private static void TestTransferClient()
+        {
+            using (SoaSimHandle sim = SyncedOrg())
+            using (SoaEmulatorHandle emulator = Api.StartEmulator(sim, null))
+            {
+                SoaBackendHandle backend;
+                using (SoaClientHandle client = ConnectAs(emulator, "admin@contoso.com", null))
+                {
+                    backend = Api.BackendFromClient(client);
+                    Use("soa_backend_from_client");
+                }
+                using (backend)
+                {
+                    Throws(SoaStatus.NullArgument,
+                        () => Api.RollbackTransfer(backend, null, "alice", "{\"acknowledge_loss\":true}", null),
+                        "a rollback through a client without a directory");
+                    TransferFlow(backend, sim, sim);
+                }
+            }
+        }
+
+        private static void TestTransferProgressException()
+        {
+            string run = NewRunDir();
+            try
+            {
+                using (SoaSimHandle sim = SyncedOrg())
+                using (SoaBackendHandle backend = Api.BackendFromSim(sim))
+                {
+                    string plan = Api.PlanTransfer(backend, sim, AliceSelection, "{\"ticket\":\"CHG-X\"}", "{}", "2030-01-01T00:00:00Z");
+                    int calls = 0;
+                    try
+                    {
+                        Api.RunTransfer(backend, sim, plan, run, null, e =>
+                        {
+                            calls++;
+                            throw new InvalidOperationException("stop at " + e);
+                        });
+                        throw new TestFailure("the delegate's exception was swallowed");
+                    }
+                    catch (InvalidOperationException e)
+                    {
+                        Contains(e.Message, "\"step\":\"planned\"", "the first event's exception");
+                    }
+                    Equal(1, calls, "the delegate is not called again after it threw");
+                    // The run itself went on: the mailbox is flipped and the journal complete.
+                    Contains(Api.GetMailbox(sim, "alice"), "\"IsExchangeCloudManaged\":true", "the run completed");
+                    Contains(File.ReadAllText(Path.Combine(run, "journal.jsonl")), "\"verified\"", "the journal");
+                    // A delegate that calls back into the library is refused (Reentrant); the run goes on.
+                    string second = NewRunDir();
+                    try
+                    {
+                        Api.AddAdUser(sim, "{\"user_principal_name\":\"bob@contoso.com\",\"remote_mailbox\":\"RemoteUserMailbox\"}");
+                        Api.SyncCycle(sim);
+                        Api.AssignLicense(sim, "bob@contoso.com");
+                        string bobPlan = Api.PlanTransfer(backend, sim, "{\"identities\":[\"bob@contoso.com\"]}",
+                            "{\"ticket\":\"CHG-X\"}", "{}", "2030-01-01T00:00:00Z");
+                        List<SoaStatus> nested = new List<SoaStatus>();
+                        string report = Api.RunTransfer(backend, sim, bobPlan, second, null, e =>
+                        {
+                            try
+                            {
+                                Api.GetMailbox(sim, "bob");
+                                nested.Add(SoaStatus.Ok);
+                            }
+                            catch (SoaException inner)
+                            {
+                                nested.Add(inner.Status);
+                            }
+                        });
+                        Contains(report, "\"step\":\"verified\"", "the run went on");
+                        True(nested.Count >= 4, "nested calls: " + nested.Count);
+                        True(nested.TrueForAll(st => st == SoaStatus.Reentrant), "every nested call is refused as Reentrant");
+                    }
+                    finally
+                    {
+                        RemoveDir(second);
+                    }
+                    // A failed call's error wins over nothing: the refusal comes through as usual.
+                    Throws(SoaStatus.Io, () => Api.ResumeTransfer(backend, sim, Path.Combine(run, "missing"), null, e => { }),
+                        "resume of a folder without a plan");
+                }
+            }
+            finally
+            {
+                RemoveDir(run);
+            }
+        }
+
+        private static void TestTenantDefaultAndRbac()
+        {
+            using (SoaSimHandle sim = SyncedOrg())
+            using (SoaBackendHandle backend = Api.BackendFromSim(sim))
+            {
+                SoaException e = Throws(SoaStatus.Refused,
+                    () => Api.EnableCloudManagedByDefault(backend, "{\"on_premises_provisioning_in_use\":true}", null),
+                    "the default while provisioning on-premises");
+                Use("soa_tenant_default_enable");
+                Contains(e.Message, "Fix:", "the refusal says how to fix it");
+                Api.EnableCloudManagedByDefault(backend, "{}", "{}");
+                Contains(Api.GetOrganizationConfig(sim), "\"BlockExchangeProvisioningFromOnPremEnabled\":true", "on");
+                Api.DisableCloudManagedByDefault(backend);
+                Use("soa_tenant_default_disable");
+                Contains(Api.GetOrganizationConfig(sim), "\"BlockExchangeProvisioningFromOnPremEnabled\":false", "off");
+                string rbac = Api.RbacReview(backend, "SOA Operators");
+                Use("soa_rbac_review");
+                Contains(rbac, "admin@contoso.com", "who holds the right");
+                Contains(rbac, "New-RoleGroup -Name 'SOA Operators'", "the confining commands");
+                Contains(Api.RbacReview(backend, "O'Brien Team"), "'O''Brien Team'", "a quote in the group name is escaped");
+            }
+        }
+
+        private static void TestNewHandlesMisuse()
+        {
+            using (SoaClientHandle client = new SoaClientHandle())
+            {
+                IntPtr json;
+                Equal(SoaStatus.NullArgument, Native.soa_client_get_mailbox(client, "alice", out json), "NULL client");
+                Contains(Api.LastError(), "`client`", "the message names the parameter");
+                Throws(SoaStatus.NullArgument, () => Api.ListMailboxes(client, "{}"), "listing on a NULL client");
+                Throws(SoaStatus.NullArgument, () => Api.BackendFromClient(client), "backend of a NULL client");
+            }
+            using (SoaEmulatorHandle emulator = new SoaEmulatorHandle())
+            {
+                Throws(SoaStatus.NullArgument, () => Api.StopEmulator(emulator), "stop a NULL emulator");
+                Throws(SoaStatus.NullArgument, () => Api.EmulatorStats(emulator), "stats of a NULL emulator");
+            }
+            using (SoaBackendHandle backend = new SoaBackendHandle())
+            {
+                Throws(SoaStatus.NullArgument, () => Api.RbacReview(backend, "g"), "a NULL backend");
+                Throws(SoaStatus.NullArgument, () => Api.PlanTransfer(backend, null, AliceSelection, "{}", "{}", null), "plan on a NULL backend");
+            }
+            using (SoaSimHandle sim = Api.NewSim("contoso.com"))
+            using (SoaBackendHandle backend = Api.BackendFromSim(sim))
+            {
+                SoaException missing = Throws(SoaStatus.NullArgument,
+                    () => Api.PlanTransfer(backend, null, null, "{}", "{}", null), "a NULL selection");
+                Contains(missing.Message, "`selection_json`", "the message names the parameter");
+                Throws(SoaStatus.InvalidJson, () => Api.PlanTransfer(backend, null, "{\"all\":true}", "{}", "{}", null), "an unknown selection");
+                Throws(SoaStatus.InvalidInput, () => Api.PlanTransfer(backend, null, AliceSelection, "{}", "{}", "soon"), "a bad time");
+                Throws(SoaStatus.InvalidJson, () => Api.PlanSummary("{}"), "a plan without its fields");
+                Throws(SoaStatus.Io, () => Api.RestoreInCloud(backend, "/nonexistent/backup.json", false), "a missing backup");
+                Throws(SoaStatus.Io, () => Api.RestoreScript(null, "/nonexistent/backup.json"), "a missing backup (script)");
+                Throws(SoaStatus.InvalidInput, () => Api.RunTransfer(backend, null, "[]", Path.GetTempPath(), null, null), "a plan that is not an object");
+                Throws(SoaStatus.InvalidInput, () => Api.EnableCloudManagedByDefault(backend, "{}", "[]"), "requirements that are not an object");
+                SoaBackendHandle disposed = Api.BackendFromSim(sim);
+                disposed.Dispose();
+                disposed.Dispose();
+                try
+                {
+                    Api.RbacReview(disposed, "g");
+                    throw new TestFailure("a disposed backend was used");
+                }
+                catch (ObjectDisposedException)
+                {
+                }
+            }
+            Native.soa_client_free(IntPtr.Zero);
+            Use("soa_client_free");
+            Native.soa_emulator_free(IntPtr.Zero);
+            Use("soa_emulator_free");
+            Native.soa_backend_free(IntPtr.Zero);
+            Use("soa_backend_free");
         }
 
         private static void TestEveryExportCalled()

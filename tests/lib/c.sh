@@ -30,7 +30,9 @@ fi
 
 LIBDIR=$(build_ffi) || exit 1
 OUT="$ROOT/target/c-tests"
-mkdir -p "$OUT"
+# The transfer tests make their run folders under runs/: start from an empty one.
+rm -rf "$OUT/runs"
+mkdir -p "$OUT/runs"
 VERSION=$(sed -n 's/^version = "\(.*\)"/\1/p' "$ROOT/Cargo.toml" | head -1)
 CFLAGS=(-std=c11 -Wall -Wextra -Werror -g -I "$ROOT/soa-ffi/include" "-DSOA_EXPECTED_VERSION=\"$VERSION\"")
 

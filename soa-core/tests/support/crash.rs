@@ -48,7 +48,9 @@ pub struct Trial {
     pub token: String,
 }
 
-fn org(n: usize) -> SimulatedOrg {
+/// An organization of `n` licensed remote mailboxes `m0000@contoso.com`..., synchronized, with
+/// the clock past the settle rule: every mailbox is eligible.
+pub fn org(n: usize) -> SimulatedOrg {
     let org = SimulatedOrg::new("contoso.com");
     for i in 0..n {
         org.add_ad_user(NewAdUser {
@@ -70,6 +72,11 @@ fn org(n: usize) -> SimulatedOrg {
     org
 }
 
+/// The identities of [`org`]'s mailboxes.
+pub fn ids(n: usize) -> Vec<String> {
+    (0..n).map(|i| format!("m{i:04}@contoso.com")).collect()
+}
+
 /// Sets up a trial: the organization, the emulator, and the plan written to a fresh folder.
 pub fn setup(n: usize, root: &Path, trial: usize) -> Trial {
     let org = org(n);
@@ -78,7 +85,7 @@ pub fn setup(n: usize, root: &Path, trial: usize) -> Trial {
     let run_dir = root.join(format!("trial-{trial:03}"));
     let _ = std::fs::remove_dir_all(&run_dir);
     std::fs::create_dir_all(&run_dir).unwrap();
-    let ids: Vec<String> = (0..n).map(|i| format!("m{i:04}@contoso.com")).collect();
+    let ids = ids(n);
     let policy = TransferPolicy {
         ticket: Some("CHG-CRASH".into()),
         batch_cap: n,

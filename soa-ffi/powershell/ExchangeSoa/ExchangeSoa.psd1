@@ -5,7 +5,7 @@
     Author               = 'exchange-soa developers'
     CompanyName          = 'exchange-soa'
     Copyright            = '(c) exchange-soa developers. MIT OR Apache-2.0.'
-    Description          = 'Source of authority of Exchange attributes in hybrid Exchange: who masters each attribute of a mailbox (on-premises AD or Exchange Online, per IsExchangeCloudManaged), whether an edit will stick, what a rollback loses, and the prerequisites for cloud-managed mailboxes; and a simulated hybrid organization (AD, Entra Connect Sync, Cloud Sync writeback, Exchange Online with RBAC and an audit log, on a virtual clock) to rehearse a transfer without a tenant. A thin front end over the exchange-soa native library (soa_ffi), which must sit next to this manifest.'
+    Description          = 'Source of authority of Exchange attributes in hybrid Exchange: who masters each attribute of a mailbox (on-premises AD or Exchange Online, per IsExchangeCloudManaged), whether an edit will stick, what a rollback loses, and the prerequisites for cloud-managed mailboxes; and a simulated hybrid organization (AD, Entra Connect Sync, Cloud Sync writeback, Exchange Online with RBAC and an audit log, on a virtual clock) to rehearse a transfer without a tenant; a REST client of Exchange Online (Connect-SoaTenant) and an HTTP emulator of it; and the transfer itself (plan, backup, flip, verify, resume, rollback with a loss report, restore), over the simulation or a tenant. A thin front end over the exchange-soa native library (soa_ffi), which must sit next to this manifest.'
     PowerShellVersion    = '7.2'
     CompatiblePSEditions = @('Core')
     FormatsToProcess     = @('ExchangeSoa.format.ps1xml')
@@ -46,15 +46,36 @@
         'Search-SoaSimulatedAuditLog'
         'Get-SoaSimulatedSyncError'
         'Get-SoaSimulatedOrgSummary'
+        'Connect-SoaTenant'
+        'Disconnect-SoaTenant'
+        'Get-SoaMailbox'
+        'Set-SoaMailbox'
+        'Get-SoaUser'
+        'Get-SoaOrgConfig'
+        'Get-SoaRoleAssignment'
+        'Search-SoaAuditLog'
+        'Start-SoaEmulator'
+        'Stop-SoaEmulator'
+        'New-SoaEmulatorToken'
+        'Set-SoaEmulatorFault'
+        'Get-SoaEmulatorStatistic'
+        'New-SoaTransferPlan'
+        'Start-SoaTransfer'
+        'Resume-SoaTransfer'
+        'Undo-SoaTransfer'
+        'Restore-SoaBackup'
+        'Enable-SoaCloudManagedByDefault'
+        'Disable-SoaCloudManagedByDefault'
+        'Get-SoaRbacReport'
     )
     CmdletsToExport      = @()
     AliasesToExport      = @()
     VariablesToExport    = @()
     PrivateData          = @{
         PSData = @{
-            Tags         = @('Exchange', 'ExchangeOnline', 'Hybrid', 'ActiveDirectory', 'EntraID', 'SourceOfAuthority', 'IsExchangeCloudManaged', 'Simulation', 'PSEdition_Core', 'Windows', 'Linux', 'MacOS')
+            Tags         = @('Exchange', 'ExchangeOnline', 'Hybrid', 'ActiveDirectory', 'EntraID', 'SourceOfAuthority', 'IsExchangeCloudManaged', 'Simulation', 'Migration', 'PSEdition_Core', 'Windows', 'Linux', 'MacOS')
             ProjectUri   = 'https://github.com/exchange-soa/exchange-soa'
-            ReleaseNotes = '0.1.0: first release. Get-SoaAttribute, Get-SoaAuthority, Test-SoaEdit, Get-SoaRollbackLoss, Test-SoaProxyAddress, Test-SoaSmtpAddress, Test-SoaRecipientType, Test-SoaPrerequisite, Test-SoaMailbox, ConvertTo-SoaSyncVersion and Compare-SoaSyncVersion over soa_ffi 0.1.0. The simulated organization: New-, Import-, Export- and Connect-SoaSimulatedOrg, Add-SoaSimulatedPrincipal, Get-SoaSimulatedRoleAssignment, Invoke-SoaSyncCycle, Invoke-SoaWritebackCycle, Step-SoaSimulatedClock, Get-, New- and Set-SoaSimulatedMailbox, Set-SoaCloudManaged, Get-SoaSimulatedUser, New-, Get-, Set- and Remove-SoaSimulatedAdUser, Add-SoaSimulatedLicense, Set-SoaSimulatedSyncEngine, Get- and Set-SoaSimulatedOrgConfig, Search-SoaSimulatedAuditLog, Get-SoaSimulatedSyncError and Get-SoaSimulatedOrgSummary.'
+            ReleaseNotes = '0.1.0: first release. Get-SoaAttribute, Get-SoaAuthority, Test-SoaEdit, Get-SoaRollbackLoss, Test-SoaProxyAddress, Test-SoaSmtpAddress, Test-SoaRecipientType, Test-SoaPrerequisite, Test-SoaMailbox, ConvertTo-SoaSyncVersion and Compare-SoaSyncVersion over soa_ffi 0.1.0. The simulated organization: New-, Import-, Export- and Connect-SoaSimulatedOrg, Add-SoaSimulatedPrincipal, Get-SoaSimulatedRoleAssignment, Invoke-SoaSyncCycle, Invoke-SoaWritebackCycle, Step-SoaSimulatedClock, Get-, New- and Set-SoaSimulatedMailbox, Set-SoaCloudManaged, Get-SoaSimulatedUser, New-, Get-, Set- and Remove-SoaSimulatedAdUser, Add-SoaSimulatedLicense, Set-SoaSimulatedSyncEngine, Get- and Set-SoaSimulatedOrgConfig, Search-SoaSimulatedAuditLog, Get-SoaSimulatedSyncError and Get-SoaSimulatedOrgSummary. Exchange Online through the REST client: Connect-SoaTenant and Disconnect-SoaTenant; Get-SoaMailbox, Set-SoaMailbox, Get-SoaUser, Get-SoaOrgConfig, Get-SoaRoleAssignment, Search-SoaAuditLog and Set-SoaCloudManaged take -Connection or -Org. The emulator: Start-SoaEmulator, Stop-SoaEmulator, New-SoaEmulatorToken, Set-SoaEmulatorFault and Get-SoaEmulatorStatistic. The transfer: New-SoaTransferPlan, Start-SoaTransfer, Resume-SoaTransfer, Undo-SoaTransfer, Restore-SoaBackup, Enable-SoaCloudManagedByDefault, Disable-SoaCloudManagedByDefault and Get-SoaRbacReport.'
         }
     }
 }

@@ -8,7 +8,10 @@ edit sticks, what a rollback loses, which prerequisites block) is made by the li
 cmdlets only turn parameters into the library's JSON and its JSON into objects. The same holds for
 the simulated hybrid organization (the *-SoaSimulated* cmdlets, Invoke-SoaSyncCycle, ...): the
 library runs AD, the sync engines, Exchange Online, RBAC and the audit log; an organization object
-only carries the native handle to it.
+only carries the native handle to it. A real tenant is reached through the library's REST client
+(Connect-SoaTenant); the Exchange Online cmdlets (Get-SoaMailbox, Set-SoaMailbox, ...) and the
+transfer (New-SoaTransferPlan, Start-SoaTransfer, Undo-SoaTransfer, ...) take either -Org or
+-Connection, and Start-SoaEmulator serves a simulated organization over the real wire protocol.
 
 Layout, all in one folder:
     ExchangeSoa.psd1 / ExchangeSoa.psm1 / ExchangeSoa.format.ps1xml / SoaNative.cs
@@ -138,6 +141,7 @@ function ConvertTo-NativeErrorRecord {
     $category = switch ([int]$soa.Status) {
         1 { 'InvalidArgument' }
         2 { 'InvalidArgument' }
+        4 { 'InvalidOperation' }
         104 { $UnknownAttributeCategory }
         105 { 'InvalidData' }
         200 { $IoCategory }
@@ -1916,18 +1920,27 @@ function Set-SoaCloudManaged {
     Set-Mailbox -IsExchangeCloudManaged in a call of its own. With -Enabled $true the mailbox's
     Exchange attributes become mastered in Exchange Online: cloud edits are allowed and on-premises
     edits stop syncing. With -Enabled $false (a rollback) the next sync cycle overwrites the cloud
-    values with AD's; check what would be lost with Get-SoaRollbackLoss first. Asks for
-    confirmation unless -Force or -Confirm:$false is given.
+    values with AD's; check what would be lost with Get-SoaRollbackLoss first (Undo-SoaTransfer
+    does, and refuses to lose values unacknowledged). Works on a simulated organization (-Org) or a
+    tenant (-Connection, from Connect-SoaTenant). Asks for confirmation unless -Force or
+    -Confirm:$false is given.
 
     .EXAMPLE
     Get-SoaSimulatedMailbox -Org $org -DirSynced -CloudManaged:$false | Set-SoaCloudManaged -Org $org -Enabled $true -WhatIf
+
+    .EXAMPLE
+    Set-SoaCloudManaged -Connection $c -Identity alice@contoso.com -Enabled $true -Force
     #>
-    [CmdletBinding(SupportsShouldProcess, ConfirmImpact = 'High')]
-    [OutputType('ExchangeSoa.SimulatedMailbox')]
+    [CmdletBinding(DefaultParameterSetName = 'Org', SupportsShouldProcess, ConfirmImpact = 'High')]
+    [OutputType('ExchangeSoa.SimulatedMailbox', 'ExchangeSoa.Mailbox')]
     param(
-        [Parameter(Mandatory)]
+        [Parameter(ParameterSetName = 'Org', Mandatory)]
         [PSTypeName('ExchangeSoa.SimulatedOrg')]
         [psobject] $Org,
+
+        [Parameter(ParameterSetName = 'Connection', Mandatory)]
+        [PSTypeName('ExchangeSoa.Connection')]
+        [psobject] $Connection,
 
         [Parameter(Mandatory, Position = 0, ValueFromPipeline, ValueFromPipelineByPropertyName)]
         [Alias('UserPrincipalName', 'PrimarySmtpAddress')]
@@ -1960,17 +1973,21 @@ function Set-SoaCloudManaged {
         if (-not $PSCmdlet.ShouldProcess($Identity, $action)) {
             return
         }
+        $handle = Get-ExchangeHandle -Org $Org -Connection $Connection
         try {
-            [ExchangeSoa.Api]::SetCloudManaged($Org.Handle, $Identity, $Enabled)
+            [ExchangeSoa.Api]::SetCloudManaged($handle, $Identity, $Enabled)
             if ($PassThru) {
-                $mailbox = [ExchangeSoa.Api]::GetMailbox($Org.Handle, $Identity) | ConvertFrom-Json
+                $mailbox = [ExchangeSoa.Api]::GetMailbox($handle, $Identity) | ConvertFrom-Json
             }
         }
         catch {
             $PSCmdlet.WriteError((ConvertTo-NativeErrorRecord -ErrorRecord $_ -TargetObject $Identity))
             return
         }
-        if ($PassThru) {
+        if ($PassThru -and $null -ne $Connection) {
+            ConvertTo-MailboxObject -Mailbox $mailbox
+        }
+        elseif ($PassThru) {
             ConvertTo-SimulatedMailboxObject -Mailbox $mailbox
         }
     }
@@ -2602,6 +2619,1751 @@ function Get-SoaSimulatedOrgSummary {
     }
 }
 
+# --- Exchange Online, simulated or real: private helpers -------------------------------------------
+#
+# The cmdlets below work on "an Exchange Online": the simulated organization (-Org, an
+# ExchangeSoa.SimulatedOrg) or a tenant reached through the REST client (-Connection, an
+# ExchangeSoa.Connection from Connect-SoaTenant). Each takes one of the two, in two parameter sets;
+# the facade's methods are overloaded on the two handle types, so the code is the same for both.
+# The *-SoaSimulated* cmdlets stay: they are the simulation's own view (AD, sync engines, clock).
+
+# The native handle of the Exchange Online a cmdlet works on.
+function Get-ExchangeHandle {
+    param([psobject] $Org, [psobject] $Connection)
+
+    if ($null -ne $Connection) {
+        return $Connection.Handle
+    }
+    return $Org.Handle
+}
+
+# The tenant a cmdlet works on, for messages and ErrorRecords.
+function Get-ExchangeTargetName {
+    param([psobject] $Org, [psobject] $Connection)
+
+    if ($null -ne $Connection) {
+        return $Connection.Tenant
+    }
+    return $Org.Tenant
+}
+
+# A new backend handle for the transfer calls; the caller disposes it.
+function Open-BackendHandle {
+    param([psobject] $Org, [psobject] $Connection)
+
+    if ($null -ne $Connection) {
+        return [ExchangeSoa.Api]::BackendFromClient($Connection.Handle)
+    }
+    return [ExchangeSoa.Api]::BackendFromSim($Org.Handle)
+}
+
+# The handle of -Directory, or $null: the library then reads the simulated organization's own AD
+# for -Org, and no AD for -Connection.
+function Get-DirectoryHandle {
+    param([psobject] $Directory)
+
+    if ($null -ne $Directory) {
+        return $Directory.Handle
+    }
+    return $null
+}
+
+# The plain text of a SecureString (or of a string), for the JSON handed to the library.
+function ConvertFrom-SecretValue {
+    param([object] $Value)
+
+    if ($Value -is [securestring]) {
+        return [System.Net.NetworkCredential]::new('', $Value).Password
+    }
+    return [string]$Value
+}
+
+# One mailbox of the library's JSON as an object with the Get-Mailbox property names.
+function ConvertTo-MailboxObject {
+    param([object] $Mailbox)
+
+    return Add-ObjectTypeName -InputObject $Mailbox -TypeName 'ExchangeSoa.Mailbox'
+}
+
+# A RollbackLoss of the library's JSON (already parsed) as an object.
+function ConvertTo-RollbackLossObject {
+    param([object] $Loss)
+
+    $entries = @(foreach ($lost in @($Loss.entries | Where-Object { $null -ne $_ })) {
+            [pscustomobject]@{
+                PSTypeName  = 'ExchangeSoa.LossEntry'
+                Attribute   = $lost.attribute
+                LdapName    = $lost.ldap_name
+                CloudValue  = $lost.cloud_value
+                AdValue     = $lost.ad_value
+                WrittenBack = [bool]$lost.written_back
+            }
+        })
+    [pscustomobject]@{
+        PSTypeName = 'ExchangeSoa.RollbackLoss'
+        Applies    = [bool]$Loss.applies
+        IsLossless = ($entries.Count -eq 0)
+        Summary    = $Loss.summary
+        Entries    = $entries
+    }
+}
+
+# A Plan of the library's JSON as an ExchangeSoa.TransferPlan. The JSON itself rides along (Json)
+# so that Start-SoaTransfer hands the library exactly the plan it made.
+function ConvertTo-TransferPlanObject {
+    param([string] $PlanJson)
+
+    $plan = ConvertFrom-Json -InputObject $PlanJson
+    $entries = @(foreach ($entry in @($plan.entries | Where-Object { $null -ne $_ })) {
+            [pscustomobject]@{
+                PSTypeName        = 'ExchangeSoa.TransferPlanEntry'
+                Identity          = $entry.identity
+                UserPrincipalName = $entry.user_principal_name
+                Decision          = $entry.decision
+                Reason            = $entry.reason
+                Findings          = @(foreach ($finding in @($entry.findings | Where-Object { $null -ne $_ })) {
+                        ConvertTo-FindingObject -Finding $finding
+                    })
+            }
+        })
+    $organization = @(foreach ($finding in @($plan.organization | Where-Object { $null -ne $_ })) {
+            ConvertTo-FindingObject -Finding $finding
+        })
+    [pscustomobject]@{
+        PSTypeName   = 'ExchangeSoa.TransferPlan'
+        RunId        = $plan.run_id
+        Created      = $plan.created
+        Ticket       = $plan.policy.ticket
+        Go           = @($entries | Where-Object { $_.Decision -eq 'go' }).Count
+        Skipped      = @($entries | Where-Object { $_.Decision -ne 'go' }).Count
+        Blocked      = (@($organization | Where-Object { $_.Blocks }).Count -gt 0)
+        Summary      = [ExchangeSoa.Api]::PlanSummary($PlanJson)
+        Entries      = $entries
+        Organization = $organization
+        Json         = $PlanJson
+    }
+}
+
+# The results of a RunReport of the library's JSON, one ExchangeSoa.TransferResult per mailbox.
+function ConvertTo-TransferResultObject {
+    param([string] $ReportJson, [string] $RunDirectory)
+
+    $report = ConvertFrom-Json -InputObject $ReportJson
+    if ($report.cancelled) {
+        Write-Warning -Message "Run $($report.run_id) stopped early; Resume-SoaTransfer -RunDirectory '$RunDirectory' finishes it."
+    }
+    foreach ($result in @($report.results | Where-Object { $null -ne $_ })) {
+        [pscustomobject]@{
+            PSTypeName   = 'ExchangeSoa.TransferResult'
+            RunId        = $report.run_id
+            Identity     = $result.identity
+            Step         = $result.step
+            Reason       = $result.reason
+            DryRun       = [bool]$report.dry_run
+            RunDirectory = $RunDirectory
+        }
+    }
+}
+
+# The progress handler of a transfer run: each event (JSON) becomes a Write-Progress record. The
+# library calls it on this thread, during the native call, so Write-Progress reaches the host; an
+# exception it throws (a stopped pipeline) is rethrown by the facade once the call returns.
+function Get-TransferProgressHandler {
+    param([string] $Activity)
+
+    $handler = {
+        param([string] $EventJson)
+
+        $progressEvent = ConvertFrom-Json -InputObject $EventJson
+        $percent = 0
+        if ($progressEvent.total -gt 0) {
+            $percent = [math]::Min(100, [int][math]::Floor(100 * $progressEvent.done / $progressEvent.total))
+        }
+        $status = "$($progressEvent.done) of $($progressEvent.total) mailbox(es) done"
+        $operation = "$($progressEvent.identity): $($progressEvent.step)"
+        Write-Progress -Id 1 -Activity $Activity -Status $status -CurrentOperation $operation -PercentComplete $percent
+    }
+    $closure = $handler.GetNewClosure()
+    return [System.Action[string]]$closure
+}
+
+# The folder of a run: -RunDirectory as a full path, or soa-runs/<run id> under the current
+# file-system location.
+function Resolve-RunDirectory {
+    param([System.Management.Automation.PSCmdlet] $Cmdlet, [string] $Path, [string] $RunId)
+
+    if (-not [string]::IsNullOrEmpty($Path)) {
+        return Resolve-LiteralFilePath -Cmdlet $Cmdlet -Path $Path
+    }
+    $here = (Get-Location -PSProvider FileSystem).ProviderPath
+    return [System.IO.Path]::Combine($here, 'soa-runs', $RunId)
+}
+
+# A file name made of an identity: letters, digits, '.', '-', '_' and '@' kept, the rest '_'.
+function ConvertTo-SafeFileName {
+    param([string] $Text)
+
+    return ([regex]::Replace($Text, '[^A-Za-z0-9.@_-]', '_'))
+}
+
+# --- connecting to a tenant -----------------------------------------------------------------------
+
+function Connect-SoaTenant {
+    <#
+    .SYNOPSIS
+    Connects to a tenant's Exchange Online through the REST client.
+
+    .DESCRIPTION
+    Makes a connection to the Exchange Online InvokeCommand gateway of -Tenant (its ID, a GUID, or
+    its onmicrosoft.com domain) for the cmdlets that take -Connection (Get-SoaMailbox,
+    Set-SoaMailbox, Set-SoaCloudManaged, New-SoaTransferPlan, Start-SoaTransfer, ...). The
+    application signs in with a client secret (-ClientId -ClientSecret) or a certificate
+    (-ClientId -CertificatePath, with -KeyPath when the private key is in another PEM file), or a
+    token obtained elsewhere is used as is (-AccessToken). An app's first token is fetched now, so
+    a wrong secret fails here.
+
+    -Cloud picks the national cloud's hosts; -ExchangeUrl and -LoginUrl (given together) point at
+    other hosts, such as the emulator (Start-SoaEmulator). Only https is accepted, except on
+    loopback. Secrets never appear in messages or in the connection object. Release the
+    connection with Disconnect-SoaTenant (or let it be collected).
+
+    .PARAMETER ClientSecret
+    The app registration's client secret, as a SecureString.
+
+    .PARAMETER CertificatePath
+    A PEM file holding the app's certificate (and its unencrypted RSA private key, unless -KeyPath
+    is given).
+
+    .PARAMETER AccessToken
+    A bearer token for the Exchange Online resource, as a SecureString.
+
+    .PARAMETER DelegatedUser
+    With a delegated -AccessToken, the signed-in admin's UPN (routes the calls to their mailbox).
+
+    .EXAMPLE
+    $c = Connect-SoaTenant -Tenant contoso.onmicrosoft.com -ClientId $appId -CertificatePath ./app.pem
+
+    .EXAMPLE
+    $c = Connect-SoaTenant -Tenant $id -ClientId $appId -ClientSecret (Read-Host -AsSecureString) -Cloud GccHigh
+    #>
+    [CmdletBinding(DefaultParameterSetName = 'ClientSecret')]
+    [OutputType('ExchangeSoa.Connection')]
+    param(
+        [Parameter(Mandatory, Position = 0)]
+        [Alias('TenantId', 'Organization')]
+        [ValidateNotNullOrEmpty()]
+        [string] $Tenant,
+
+        [Parameter(ParameterSetName = 'ClientSecret', Mandatory)]
+        [Parameter(ParameterSetName = 'Certificate', Mandatory)]
+        [Alias('AppId')]
+        [ValidateNotNullOrEmpty()]
+        [string] $ClientId,
+
+        [Parameter(ParameterSetName = 'ClientSecret', Mandatory)]
+        [securestring] $ClientSecret,
+
+        [Parameter(ParameterSetName = 'Certificate', Mandatory)]
+        [ValidateNotNullOrEmpty()]
+        [string] $CertificatePath,
+
+        [Parameter(ParameterSetName = 'Certificate')]
+        [ValidateNotNullOrEmpty()]
+        [string] $KeyPath,
+
+        [Parameter(ParameterSetName = 'AccessToken', Mandatory)]
+        [securestring] $AccessToken,
+
+        [Parameter(ParameterSetName = 'AccessToken')]
+        [ValidateNotNullOrEmpty()]
+        [string] $DelegatedUser,
+
+        [Parameter()]
+        [ValidateSet('Commercial', 'GccHigh', 'DoD', 'China')]
+        [string] $Cloud = 'Commercial',
+
+        [Parameter()]
+        [ValidateNotNullOrEmpty()]
+        [string] $ExchangeUrl,
+
+        [Parameter()]
+        [ValidateNotNullOrEmpty()]
+        [string] $LoginUrl,
+
+        [Parameter()]
+        [ValidateRange(1, 1000)]
+        [int] $PageSize = 1000
+    )
+
+    $custom = $PSBoundParameters.ContainsKey('ExchangeUrl') -or $PSBoundParameters.ContainsKey('LoginUrl')
+    if ($custom -and -not ($PSBoundParameters.ContainsKey('ExchangeUrl') -and $PSBoundParameters.ContainsKey('LoginUrl'))) {
+        $PSCmdlet.ThrowTerminatingError((ConvertTo-InvalidArgumentRecord -ErrorId 'CustomHostsTogether' -TargetObject $Tenant -Message (
+                    '-ExchangeUrl and -LoginUrl go together: give both (for the emulator, both are its BaseUrl).')))
+    }
+    $cloudText = $Cloud
+    $cloudName = $Cloud
+    if ($custom) {
+        $cloudText = ConvertTo-CompactJson -InputObject ([ordered]@{ exchange = $ExchangeUrl; login = $LoginUrl })
+        $cloudName = "Custom ($ExchangeUrl)"
+    }
+    $options = [ordered]@{ page_size = $PageSize }
+    if ($PSBoundParameters.ContainsKey('DelegatedUser')) {
+        $options['delegated_upn'] = $DelegatedUser
+    }
+    try {
+        switch ($PSCmdlet.ParameterSetName) {
+            'ClientSecret' {
+                $credential = [ordered]@{ kind = 'secret'; client_id = $ClientId; secret = (ConvertFrom-SecretValue -Value $ClientSecret) }
+                $authentication = 'ClientSecret'
+            }
+            'Certificate' {
+                $certificateFile = Resolve-LiteralFilePath -Cmdlet $PSCmdlet -Path $CertificatePath
+                $keyFile = $certificateFile
+                if ($PSBoundParameters.ContainsKey('KeyPath')) {
+                    $keyFile = Resolve-LiteralFilePath -Cmdlet $PSCmdlet -Path $KeyPath
+                }
+                $credential = [ordered]@{
+                    kind      = 'certificate'
+                    client_id = $ClientId
+                    key_pem   = [System.IO.File]::ReadAllText($keyFile)
+                    cert_pem  = [System.IO.File]::ReadAllText($certificateFile)
+                }
+                $authentication = 'Certificate'
+            }
+            default {
+                $credential = [ordered]@{ kind = 'token'; token = (ConvertFrom-SecretValue -Value $AccessToken) }
+                $authentication = 'AccessToken'
+            }
+        }
+        $handle = [ExchangeSoa.Api]::Connect($Tenant, $cloudText, (ConvertTo-CompactJson -InputObject $credential),
+            (ConvertTo-CompactJson -InputObject $options))
+        $endpoint = [ExchangeSoa.Api]::ClientEndpoint($handle)
+    }
+    catch {
+        $PSCmdlet.WriteError((ConvertTo-NativeErrorRecord -ErrorRecord $_ -TargetObject $Tenant))
+        return
+    }
+    finally {
+        $credential = $null
+    }
+    [pscustomobject]@{
+        PSTypeName         = 'ExchangeSoa.Connection'
+        Tenant             = $Tenant
+        Cloud              = $cloudName
+        ClientId           = $ClientId
+        AuthenticationType = $authentication
+        Endpoint           = $endpoint
+        Handle             = $handle
+    }
+}
+
+function Disconnect-SoaTenant {
+    <#
+    .SYNOPSIS
+    Closes a connection made by Connect-SoaTenant.
+
+    .DESCRIPTION
+    Releases the connection's native client (its connections and cached token). Transfers and
+    listings already started with it keep working until they end.
+
+    .EXAMPLE
+    Disconnect-SoaTenant -Connection $c
+    #>
+    [CmdletBinding()]
+    param(
+        [Parameter(Mandatory, Position = 0, ValueFromPipeline)]
+        [PSTypeName('ExchangeSoa.Connection')]
+        [psobject] $Connection
+    )
+
+    process {
+        $Connection.Handle.Dispose()
+    }
+}
+
+# --- Exchange Online, simulated or real: cmdlets ----------------------------------------------------
+
+function Get-SoaMailbox {
+    <#
+    .SYNOPSIS
+    Gets mailboxes, as Get-Mailbox does, from a tenant (-Connection) or a simulated organization (-Org).
+
+    .DESCRIPTION
+    With -Identity (UPN, SMTP address, alias, ExternalDirectoryObjectId or ExchangeGuid), writes
+    those mailboxes. Without it, lists the mailboxes that pass the filters page by page, writing
+    each page to the pipeline as it arrives (Select-Object -First stops the listing early). Through
+    a connection, nothing is sent until the first page is read, and the gateway's pages are
+    followed. Objects carry the Get-Mailbox property names, so they can be piped to
+    Test-SoaMailbox, Set-SoaMailbox, Set-SoaCloudManaged and New-SoaTransferPlan.
+
+    .PARAMETER PageSize
+    Mailboxes per page read from the library (default 1000).
+
+    .EXAMPLE
+    Get-SoaMailbox -Connection $c -DirSynced -CloudManaged:$false -RecipientType UserMailbox | Test-SoaMailbox
+
+    .EXAMPLE
+    Get-SoaMailbox -Org $org alice@contoso.com
+    #>
+    [CmdletBinding(DefaultParameterSetName = 'Org')]
+    [OutputType('ExchangeSoa.Mailbox')]
+    param(
+        [Parameter(ParameterSetName = 'Org', Mandatory)]
+        [PSTypeName('ExchangeSoa.SimulatedOrg')]
+        [psobject] $Org,
+
+        [Parameter(ParameterSetName = 'Connection', Mandatory)]
+        [PSTypeName('ExchangeSoa.Connection')]
+        [psobject] $Connection,
+
+        [Parameter(Position = 0, ValueFromPipeline, ValueFromPipelineByPropertyName)]
+        [Alias('UserPrincipalName', 'PrimarySmtpAddress')]
+        [ValidateNotNullOrEmpty()]
+        [string[]] $Identity,
+
+        [Parameter()]
+        [switch] $DirSynced,
+
+        [Parameter()]
+        [switch] $CloudManaged,
+
+        [Parameter()]
+        [Alias('RecipientTypeDetails')]
+        [ValidateNotNullOrEmpty()]
+        [string[]] $RecipientType,
+
+        [Parameter()]
+        [ValidateRange(1, 100000)]
+        [int] $PageSize = 1000
+    )
+
+    process {
+        $handle = Get-ExchangeHandle -Org $Org -Connection $Connection
+        if ($null -ne $Identity -and $Identity.Count -gt 0) {
+            foreach ($item in $Identity) {
+                try {
+                    $mailbox = [ExchangeSoa.Api]::GetMailbox($handle, $item) | ConvertFrom-Json
+                }
+                catch {
+                    $PSCmdlet.WriteError((ConvertTo-NativeErrorRecord -ErrorRecord $_ -TargetObject $item))
+                    continue
+                }
+                ConvertTo-MailboxObject -Mailbox $mailbox
+            }
+            return
+        }
+
+        $filter = [ordered]@{}
+        if ($PSBoundParameters.ContainsKey('DirSynced')) {
+            $filter['dir_synced'] = [bool]$DirSynced
+        }
+        if ($PSBoundParameters.ContainsKey('CloudManaged')) {
+            $filter['cloud_managed'] = [bool]$CloudManaged
+        }
+        if ($PSBoundParameters.ContainsKey('RecipientType')) {
+            $filter['recipient_types'] = [string[]]@($RecipientType)
+        }
+        try {
+            $pager = [ExchangeSoa.Api]::ListMailboxes($handle, (ConvertTo-CompactJson -InputObject $filter))
+        }
+        catch {
+            $PSCmdlet.WriteError((ConvertTo-NativeErrorRecord -ErrorRecord $_ -TargetObject $filter))
+            return
+        }
+        # The pager is released however the listing ends, including when a downstream command
+        # (Select-Object -First) stops the pipeline.
+        try {
+            $pageNumber = 0
+            while ($true) {
+                try {
+                    $page = [ExchangeSoa.Api]::NextMailboxPage($pager, [uint32]$PageSize)
+                }
+                catch {
+                    $PSCmdlet.WriteError((ConvertTo-NativeErrorRecord -ErrorRecord $_ -TargetObject $filter))
+                    break
+                }
+                if ($page -eq '[]') {
+                    break
+                }
+                $pageNumber++
+                $mailboxes = @(ConvertFrom-Json -InputObject $page)
+                Write-Verbose -Message "Page $($pageNumber): $($mailboxes.Count) mailbox(es)"
+                foreach ($mailbox in $mailboxes) {
+                    ConvertTo-MailboxObject -Mailbox $mailbox
+                }
+            }
+        }
+        finally {
+            $pager.Dispose()
+        }
+    }
+}
+
+function Set-SoaMailbox {
+    <#
+    .SYNOPSIS
+    Changes attributes of a mailbox, as Set-Mailbox does, in a tenant (-Connection) or a simulated organization (-Org).
+
+    .DESCRIPTION
+    One Set-Mailbox call with the attributes in -Set (replace; $null clears), -Add and -Remove
+    (multi-valued attributes, as -EmailAddresses @{Add=...; Remove=...}). Keys are any catalog
+    name (CustomAttribute1, extensionAttribute1, EmailAddresses, ...). While the mailbox's Exchange
+    attributes are mastered on-premises Exchange Online refuses with the write-scope error
+    (InvalidOperation). Through a connection, a call whose outcome is unknown (a timeout, a 5xx)
+    is read back before it is sent again, so a change is never applied twice.
+
+    .EXAMPLE
+    Get-SoaMailbox -Connection $c alice@contoso.com | Set-SoaMailbox -Connection $c -Set @{ CustomAttribute1 = 'Sales' }
+    #>
+    [CmdletBinding(DefaultParameterSetName = 'Org', SupportsShouldProcess, ConfirmImpact = 'Medium')]
+    [OutputType('ExchangeSoa.Mailbox')]
+    param(
+        [Parameter(ParameterSetName = 'Org', Mandatory)]
+        [PSTypeName('ExchangeSoa.SimulatedOrg')]
+        [psobject] $Org,
+
+        [Parameter(ParameterSetName = 'Connection', Mandatory)]
+        [PSTypeName('ExchangeSoa.Connection')]
+        [psobject] $Connection,
+
+        [Parameter(Mandatory, Position = 0, ValueFromPipeline, ValueFromPipelineByPropertyName)]
+        [Alias('UserPrincipalName', 'PrimarySmtpAddress')]
+        [ValidateNotNullOrEmpty()]
+        [string] $Identity,
+
+        [Parameter()]
+        [System.Collections.IDictionary] $Set,
+
+        [Parameter()]
+        [System.Collections.IDictionary] $Add,
+
+        [Parameter()]
+        [System.Collections.IDictionary] $Remove,
+
+        [Parameter()]
+        [switch] $PassThru
+    )
+
+    process {
+        $handle = Get-ExchangeHandle -Org $Org -Connection $Connection
+        $changes = [ordered]@{
+            set    = ConvertTo-ChangeMap -Values $Set
+            add    = ConvertTo-ChangeMap -Values $Add -AsStringLists
+            remove = ConvertTo-ChangeMap -Values $Remove -AsStringLists
+        }
+        $names = @($changes['set'].Keys) + @($changes['add'].Keys | ForEach-Object { "$_ (add)" }) +
+            @($changes['remove'].Keys | ForEach-Object { "$_ (remove)" })
+        if ($names.Count -eq 0) {
+            Write-Warning -Message "Set-SoaMailbox: nothing to change on '$Identity'; give -Set, -Add or -Remove."
+            return
+        }
+        if (-not $PSCmdlet.ShouldProcess($Identity, "Set-Mailbox: $($names -join ', ')")) {
+            return
+        }
+        try {
+            [ExchangeSoa.Api]::SetMailbox($handle, $Identity, (ConvertTo-CompactJson -InputObject $changes))
+            if ($PassThru) {
+                $mailbox = [ExchangeSoa.Api]::GetMailbox($handle, $Identity) | ConvertFrom-Json
+            }
+        }
+        catch {
+            $PSCmdlet.WriteError((ConvertTo-NativeErrorRecord -ErrorRecord $_ -TargetObject $Identity))
+            return
+        }
+        if ($PassThru) {
+            ConvertTo-MailboxObject -Mailbox $mailbox
+        }
+    }
+}
+
+function Get-SoaUser {
+    <#
+    .SYNOPSIS
+    Gets users, as Get-User does, from a tenant (-Connection) or a simulated organization (-Org).
+
+    .DESCRIPTION
+    Writes the user's identity attributes (DisplayName, Title, Department, ...), which stay
+    mastered in AD for a dir-synced user whatever IsExchangeCloudManaged says.
+
+    .EXAMPLE
+    Get-SoaUser -Connection $c alice@contoso.com
+    #>
+    [CmdletBinding(DefaultParameterSetName = 'Org')]
+    [OutputType('ExchangeSoa.User')]
+    param(
+        [Parameter(ParameterSetName = 'Org', Mandatory)]
+        [PSTypeName('ExchangeSoa.SimulatedOrg')]
+        [psobject] $Org,
+
+        [Parameter(ParameterSetName = 'Connection', Mandatory)]
+        [PSTypeName('ExchangeSoa.Connection')]
+        [psobject] $Connection,
+
+        [Parameter(Mandatory, Position = 0, ValueFromPipeline, ValueFromPipelineByPropertyName)]
+        [Alias('UserPrincipalName')]
+        [ValidateNotNullOrEmpty()]
+        [string[]] $Identity
+    )
+
+    process {
+        $handle = Get-ExchangeHandle -Org $Org -Connection $Connection
+        foreach ($item in $Identity) {
+            try {
+                $user = [ExchangeSoa.Api]::GetUser($handle, $item) | ConvertFrom-Json
+            }
+            catch {
+                $PSCmdlet.WriteError((ConvertTo-NativeErrorRecord -ErrorRecord $_ -TargetObject $item))
+                continue
+            }
+            Add-ObjectTypeName -InputObject $user -TypeName 'ExchangeSoa.User'
+        }
+    }
+}
+
+function Get-SoaOrgConfig {
+    <#
+    .SYNOPSIS
+    Gets the organization configuration, as Get-OrganizationConfig does, of a tenant (-Connection) or a simulated organization (-Org).
+
+    .DESCRIPTION
+    Writes Name and BlockExchangeProvisioningFromOnPremEnabled, which is true while the tenant
+    default (ExchangeAttributesCloudManagedByDefault) is on.
+
+    .EXAMPLE
+    Get-SoaOrgConfig -Connection $c
+    #>
+    [CmdletBinding(DefaultParameterSetName = 'Org')]
+    [OutputType('ExchangeSoa.OrgConfig')]
+    param(
+        [Parameter(ParameterSetName = 'Org', Mandatory, ValueFromPipeline)]
+        [PSTypeName('ExchangeSoa.SimulatedOrg')]
+        [psobject] $Org,
+
+        [Parameter(ParameterSetName = 'Connection', Mandatory, ValueFromPipeline)]
+        [PSTypeName('ExchangeSoa.Connection')]
+        [psobject] $Connection
+    )
+
+    process {
+        $target = Get-ExchangeTargetName -Org $Org -Connection $Connection
+        try {
+            $config = [ExchangeSoa.Api]::GetOrganizationConfig((Get-ExchangeHandle -Org $Org -Connection $Connection)) | ConvertFrom-Json
+        }
+        catch {
+            $PSCmdlet.WriteError((ConvertTo-NativeErrorRecord -ErrorRecord $_ -TargetObject $target))
+            return
+        }
+        Add-ObjectTypeName -InputObject $config -TypeName 'ExchangeSoa.OrgConfig'
+    }
+}
+
+function Get-SoaRoleAssignment {
+    <#
+    .SYNOPSIS
+    Gets the role assignments that grant a cmdlet parameter, in a tenant (-Connection) or a simulated organization (-Org).
+
+    .DESCRIPTION
+    Writes who holds a role granting 'Cmdlet -Parameter' (by default Set-Mailbox
+    -IsExchangeCloudManaged, the right to flip mailboxes), as Get-ManagementRole -Cmdlet
+    -CmdletParameters joined with Get-ManagementRoleAssignment.
+
+    .EXAMPLE
+    Get-SoaRoleAssignment -Connection $c
+    #>
+    [CmdletBinding(DefaultParameterSetName = 'Org')]
+    [OutputType('ExchangeSoa.RoleAssignment')]
+    param(
+        [Parameter(ParameterSetName = 'Org', Mandatory)]
+        [PSTypeName('ExchangeSoa.SimulatedOrg')]
+        [psobject] $Org,
+
+        [Parameter(ParameterSetName = 'Connection', Mandatory)]
+        [PSTypeName('ExchangeSoa.Connection')]
+        [psobject] $Connection,
+
+        [Parameter(Position = 0)]
+        [ValidateNotNullOrEmpty()]
+        [string] $Cmdlet = 'Set-Mailbox',
+
+        [Parameter(Position = 1)]
+        [ValidateNotNullOrEmpty()]
+        [string] $Parameter = 'IsExchangeCloudManaged'
+    )
+
+    try {
+        $handle = Get-ExchangeHandle -Org $Org -Connection $Connection
+        $assignments = @([ExchangeSoa.Api]::RoleAssignments($handle, $Cmdlet, $Parameter) | ConvertFrom-Json)
+        foreach ($assignment in $assignments) {
+            [pscustomobject]@{
+                PSTypeName = 'ExchangeSoa.RoleAssignment'
+                Role       = $assignment.role
+                Assignee   = $assignment.assignee
+                Cmdlet     = $Cmdlet
+                Parameter  = $Parameter
+            }
+        }
+    }
+    catch {
+        $PSCmdlet.WriteError((ConvertTo-NativeErrorRecord -ErrorRecord $_ -TargetObject "$Cmdlet -$Parameter"))
+    }
+}
+
+function Search-SoaAuditLog {
+    <#
+    .SYNOPSIS
+    Searches the admin audit log, as Search-AdminAuditLog does, of a tenant (-Connection) or a simulated organization (-Org).
+
+    .DESCRIPTION
+    Criteria left out match everything; names compare case-insensitively. Use -Parameter
+    IsExchangeCloudManaged to see every flip and rollback with its caller.
+
+    .EXAMPLE
+    Search-SoaAuditLog -Connection $c -Parameter IsExchangeCloudManaged -StartDate (Get-Date).AddDays(-7)
+    #>
+    [CmdletBinding(DefaultParameterSetName = 'Org')]
+    [OutputType('ExchangeSoa.AuditRecord')]
+    param(
+        [Parameter(ParameterSetName = 'Org', Mandatory)]
+        [PSTypeName('ExchangeSoa.SimulatedOrg')]
+        [psobject] $Org,
+
+        [Parameter(ParameterSetName = 'Connection', Mandatory)]
+        [PSTypeName('ExchangeSoa.Connection')]
+        [psobject] $Connection,
+
+        [Parameter()]
+        [datetime] $StartDate,
+
+        [Parameter()]
+        [datetime] $EndDate,
+
+        [Parameter()]
+        [Alias('Cmdlets')]
+        [ValidateNotNullOrEmpty()]
+        [string[]] $Cmdlet,
+
+        [Parameter(ValueFromPipelineByPropertyName)]
+        [Alias('ObjectIds', 'UserPrincipalName')]
+        [string] $ObjectId,
+
+        [Parameter()]
+        [Alias('Parameters')]
+        [string] $Parameter,
+
+        [Parameter()]
+        [Alias('UserIds')]
+        [string] $Caller
+    )
+
+    process {
+        $query = [ordered]@{}
+        if ($PSBoundParameters.ContainsKey('StartDate')) {
+            $query['start'] = ConvertTo-Rfc3339 -Time $StartDate
+        }
+        if ($PSBoundParameters.ContainsKey('EndDate')) {
+            $query['end'] = ConvertTo-Rfc3339 -Time $EndDate
+        }
+        if ($PSBoundParameters.ContainsKey('Cmdlet')) {
+            $query['cmdlets'] = [string[]]@($Cmdlet)
+        }
+        if (-not [string]::IsNullOrEmpty($ObjectId)) {
+            $query['object'] = $ObjectId
+        }
+        if (-not [string]::IsNullOrEmpty($Parameter)) {
+            $query['parameter'] = $Parameter
+        }
+        if (-not [string]::IsNullOrEmpty($Caller)) {
+            $query['caller'] = $Caller
+        }
+        try {
+            $handle = Get-ExchangeHandle -Org $Org -Connection $Connection
+            $records = @([ExchangeSoa.Api]::SearchAdminAuditLog($handle, (ConvertTo-CompactJson -InputObject $query)) | ConvertFrom-Json)
+        }
+        catch {
+            $PSCmdlet.WriteError((ConvertTo-NativeErrorRecord -ErrorRecord $_ -TargetObject $query))
+            return
+        }
+        foreach ($record in $records) {
+            [pscustomobject]@{
+                PSTypeName       = 'ExchangeSoa.AuditRecord'
+                RunDate          = $record.time
+                Caller           = $record.caller
+                CmdletName       = $record.cmdlet
+                ObjectModified   = $record.object
+                CmdletParameters = ConvertTo-OrderedDictionary -InputObject $record.parameters
+                OldValues        = ConvertTo-OrderedDictionary -InputObject $record.old_values
+                NewValues        = ConvertTo-OrderedDictionary -InputObject $record.new_values
+                Succeeded        = [bool]$record.succeeded
+            }
+        }
+    }
+}
+
+# --- the HTTP emulator ------------------------------------------------------------------------------
+
+function Start-SoaEmulator {
+    <#
+    .SYNOPSIS
+    Starts the HTTP emulator of Exchange Online's gateway and token endpoint for a simulated organization.
+
+    .DESCRIPTION
+    Serves -Org over the real wire protocol on 127.0.0.1, so that Connect-SoaTenant and every
+    -Connection cmdlet can be rehearsed end to end without a tenant. Tokens act as their principal
+    in the organization (its roles, write-scope rule and audit log apply), and changes made through
+    the emulator are seen through -Org. Get a token with New-SoaEmulatorToken, or register
+    applications with -App and sign in with their secret.
+
+    .PARAMETER App
+    Applications to register: hashtables with ClientId, Secret (a SecureString or a string; leave
+    it out for an app that signs in with a certificate) and Principal.
+
+    .PARAMETER Fault
+    Faults to inject from the start, with the library's names: throttle (@{ rate = 5.0; burst = 2 }),
+    latency (seconds), unavailable_rate, drop_before_rate, drop_after_apply_rate,
+    transient_error_rate, nul_forbidden_rate, applied_but_error_rate (0 to 1) and
+    claims_challenge ($true).
+
+    .PARAMETER MaxPageSize
+    The most mailboxes one gateway page holds (1 to 1000).
+
+    .EXAMPLE
+    $emulator = Start-SoaEmulator -Org $org -MaxPageSize 100 -Fault @{ throttle = @{ rate = 20.0; burst = 5 } }
+    #>
+    [CmdletBinding(SupportsShouldProcess, ConfirmImpact = 'Low')]
+    [OutputType('ExchangeSoa.Emulator')]
+    param(
+        [Parameter(Mandatory, ValueFromPipeline)]
+        [PSTypeName('ExchangeSoa.SimulatedOrg')]
+        [psobject] $Org,
+
+        [Parameter()]
+        [ValidateRange(0, 65535)]
+        [int] $Port = 0,
+
+        [Parameter()]
+        [ValidateRange(1, 1000)]
+        [int] $MaxPageSize = 1000,
+
+        [Parameter()]
+        [System.Collections.IDictionary[]] $App,
+
+        [Parameter()]
+        [System.Collections.IDictionary] $Fault,
+
+        [Parameter()]
+        [uint64] $Seed = 0
+    )
+
+    process {
+        if (-not $PSCmdlet.ShouldProcess("$($Org.Tenant) on 127.0.0.1", 'Start the Exchange Online emulator')) {
+            return
+        }
+        $apps = @(foreach ($entry in @($App | Where-Object { $null -ne $_ })) {
+                $registered = [ordered]@{ client_id = [string]$entry['ClientId']; principal = [string]$entry['Principal'] }
+                if ($null -ne $entry['Secret']) {
+                    $registered['secret'] = ConvertFrom-SecretValue -Value $entry['Secret']
+                }
+                $registered
+            })
+        $options = [ordered]@{ port = $Port; max_page_size = $MaxPageSize; seed = $Seed; apps = $apps }
+        if ($null -ne $Fault) {
+            $options['faults'] = $Fault
+        }
+        try {
+            $handle = [ExchangeSoa.Api]::StartEmulator($Org.Handle, (ConvertTo-CompactJson -InputObject $options))
+            $options = $null
+            [pscustomobject]@{
+                PSTypeName = 'ExchangeSoa.Emulator'
+                BaseUrl    = [ExchangeSoa.Api]::EmulatorBaseUrl($handle)
+                Tenant     = [ExchangeSoa.Api]::EmulatorTenant($handle)
+                TenantId   = [ExchangeSoa.Api]::EmulatorTenantId($handle)
+                Org        = $Org
+                Handle     = $handle
+            }
+        }
+        catch {
+            $PSCmdlet.WriteError((ConvertTo-NativeErrorRecord -ErrorRecord $_ -TargetObject $Org.Tenant))
+        }
+    }
+}
+
+function Stop-SoaEmulator {
+    <#
+    .SYNOPSIS
+    Stops an emulator started by Start-SoaEmulator.
+
+    .DESCRIPTION
+    Stops accepting, closes every connection and frees the port. Its statistics stay readable with
+    Get-SoaEmulatorStatistic. Stopping a stopped emulator does nothing.
+
+    .EXAMPLE
+    $emulator | Stop-SoaEmulator
+    #>
+    [CmdletBinding(SupportsShouldProcess, ConfirmImpact = 'Low')]
+    param(
+        [Parameter(Mandatory, Position = 0, ValueFromPipeline)]
+        [PSTypeName('ExchangeSoa.Emulator')]
+        [psobject] $Emulator
+    )
+
+    process {
+        if (-not $PSCmdlet.ShouldProcess($Emulator.BaseUrl, 'Stop the Exchange Online emulator')) {
+            return
+        }
+        try {
+            [ExchangeSoa.Api]::StopEmulator($Emulator.Handle)
+        }
+        catch {
+            $PSCmdlet.WriteError((ConvertTo-NativeErrorRecord -ErrorRecord $_ -TargetObject $Emulator.BaseUrl))
+        }
+    }
+}
+
+function New-SoaEmulatorToken {
+    <#
+    .SYNOPSIS
+    Issues an access token from an emulator, acting as a principal of its organization.
+
+    .DESCRIPTION
+    Writes the token as a SecureString, ready for Connect-SoaTenant -AccessToken. A principal the
+    organization does not know holds no role: every call it makes is denied.
+
+    .EXAMPLE
+    $token = New-SoaEmulatorToken -Emulator $emulator -Principal admin@contoso.com
+    #>
+    [CmdletBinding(SupportsShouldProcess, ConfirmImpact = 'Low')]
+    [OutputType([securestring])]
+    param(
+        [Parameter(Mandatory)]
+        [PSTypeName('ExchangeSoa.Emulator')]
+        [psobject] $Emulator,
+
+        [Parameter(Mandatory, Position = 0, ValueFromPipeline)]
+        [ValidateNotNullOrEmpty()]
+        [string] $Principal
+    )
+
+    process {
+        if (-not $PSCmdlet.ShouldProcess($Principal, 'Issue an emulator access token')) {
+            return
+        }
+        try {
+            $token = [ExchangeSoa.Api]::IssueToken($Emulator.Handle, $Principal)
+            ConvertTo-SecureString -String $token -AsPlainText -Force
+        }
+        catch {
+            $PSCmdlet.WriteError((ConvertTo-NativeErrorRecord -ErrorRecord $_ -TargetObject $Principal))
+        }
+        finally {
+            $token = $null
+        }
+    }
+}
+
+function Set-SoaEmulatorFault {
+    <#
+    .SYNOPSIS
+    Replaces the faults an emulator injects.
+
+    .DESCRIPTION
+    -Fault uses the library's names (see Start-SoaEmulator); an empty hashtable turns every fault
+    off. Effective for the next request.
+
+    .EXAMPLE
+    Set-SoaEmulatorFault -Emulator $emulator -Fault @{ unavailable_rate = 0.2; latency = 0.05 }
+    #>
+    [CmdletBinding(SupportsShouldProcess, ConfirmImpact = 'Low')]
+    param(
+        [Parameter(Mandatory, ValueFromPipeline)]
+        [PSTypeName('ExchangeSoa.Emulator')]
+        [psobject] $Emulator,
+
+        [Parameter(Mandatory, Position = 0)]
+        [AllowEmptyCollection()]
+        [System.Collections.IDictionary] $Fault
+    )
+
+    process {
+        $json = ConvertTo-CompactJson -InputObject $Fault
+        if (-not $PSCmdlet.ShouldProcess($Emulator.BaseUrl, "Inject the faults $json")) {
+            return
+        }
+        try {
+            [ExchangeSoa.Api]::SetFaults($Emulator.Handle, $json)
+        }
+        catch {
+            $PSCmdlet.WriteError((ConvertTo-NativeErrorRecord -ErrorRecord $_ -TargetObject $Fault))
+        }
+    }
+}
+
+function Get-SoaEmulatorStatistic {
+    <#
+    .SYNOPSIS
+    Gets what an emulator served: requests, tokens, cmdlets, statuses and injected faults.
+
+    .EXAMPLE
+    ($emulator | Get-SoaEmulatorStatistic).Faults
+    #>
+    [CmdletBinding()]
+    [OutputType('ExchangeSoa.EmulatorStatistic')]
+    param(
+        [Parameter(Mandatory, Position = 0, ValueFromPipeline)]
+        [PSTypeName('ExchangeSoa.Emulator')]
+        [psobject] $Emulator
+    )
+
+    process {
+        try {
+            $stats = [ExchangeSoa.Api]::EmulatorStats($Emulator.Handle) | ConvertFrom-Json
+        }
+        catch {
+            $PSCmdlet.WriteError((ConvertTo-NativeErrorRecord -ErrorRecord $_ -TargetObject $Emulator.BaseUrl))
+            return
+        }
+        [pscustomobject]@{
+            PSTypeName     = 'ExchangeSoa.EmulatorStatistic'
+            Requests       = $stats.requests
+            TokenRequests  = $stats.token_requests
+            TokensIssued   = $stats.tokens_issued
+            InvokeRequests = $stats.invoke_requests
+            Unauthorized   = $stats.unauthorized
+            ByCmdlet       = ConvertTo-OrderedDictionary -InputObject $stats.by_cmdlet
+            ByStatus       = ConvertTo-OrderedDictionary -InputObject $stats.by_status
+            Faults         = ConvertTo-OrderedDictionary -InputObject $stats.faults
+        }
+    }
+}
+
+# --- the transfer -----------------------------------------------------------------------------------
+
+function New-SoaTransferPlan {
+    <#
+    .SYNOPSIS
+    Plans a transfer of the source of authority to Exchange Online: which mailboxes go, and why the others do not.
+
+    .DESCRIPTION
+    Reads the selected mailboxes and decides go or skip for each with the preflight findings,
+    under the policy: a change ticket is required (-Ticket; -NoTicketRequired relaxes it), a
+    wave holds at most -BatchCap mailboxes, excluded and ineligible mailboxes are skipped, and so
+    is a mailbox changed on-premises within the last sync cycle plus 24 hours (-IgnoreSettleRule
+    turns that into a warning). A plan changes nothing; Start-SoaTransfer runs it.
+
+    The selection: mailboxes piped in or given with -Identity; the identities of a CSV file
+    (-CsvPath: an Identity, UserPrincipalName, PrimarySmtpAddress, Mail or Alias column, as
+    Export-Csv writes it); otherwise every dir-synced mailbox not yet cloud-managed (of the
+    -RecipientType types), in the service's order, those beyond the batch cap deferred to later
+    waves. An explicit selection with more eligible mailboxes than the cap is refused.
+
+    The organization findings come from -Preflight (a hashtable with the library's Preflight keys:
+    sync, tenant, caller, requirements); a blocking one stops the run. Through -Connection, AD is
+    read from -Directory when given (a simulated organization).
+
+    .PARAMETER Now
+    The time the plan is made at; by default the simulated organization's virtual time (of -Org, or
+    of -Directory), else the current time.
+
+    .EXAMPLE
+    $plan = New-SoaTransferPlan -Connection $c -Ticket CHG-1042 -BatchCap 25 -RecipientType UserMailbox
+
+    .EXAMPLE
+    Import-Csv wave1.csv | New-SoaTransferPlan -Org $org -Ticket CHG-7
+    #>
+    [CmdletBinding(DefaultParameterSetName = 'Org', SupportsShouldProcess, ConfirmImpact = 'Low')]
+    [OutputType('ExchangeSoa.TransferPlan')]
+    param(
+        [Parameter(ParameterSetName = 'Org', Mandatory)]
+        [PSTypeName('ExchangeSoa.SimulatedOrg')]
+        [psobject] $Org,
+
+        [Parameter(ParameterSetName = 'Connection', Mandatory)]
+        [PSTypeName('ExchangeSoa.Connection')]
+        [psobject] $Connection,
+
+        [Parameter(ParameterSetName = 'Connection')]
+        [PSTypeName('ExchangeSoa.SimulatedOrg')]
+        [psobject] $Directory,
+
+        [Parameter(Position = 0, ValueFromPipeline, ValueFromPipelineByPropertyName)]
+        [Alias('UserPrincipalName', 'PrimarySmtpAddress')]
+        [ValidateNotNullOrEmpty()]
+        [string[]] $Identity,
+
+        [Parameter()]
+        [ValidateNotNullOrEmpty()]
+        [string] $CsvPath,
+
+        [Parameter()]
+        [Alias('RecipientTypeDetails')]
+        [ValidateNotNullOrEmpty()]
+        [string[]] $RecipientType,
+
+        [Parameter()]
+        [string] $Ticket,
+
+        [Parameter()]
+        [switch] $NoTicketRequired,
+
+        [Parameter()]
+        [ValidateRange(1, 1000000)]
+        [int] $BatchCap = 25,
+
+        [Parameter()]
+        [string[]] $Exclude,
+
+        [Parameter()]
+        [switch] $IgnoreSettleRule,
+
+        [Parameter()]
+        [ValidateRange(1, 64)]
+        [int] $MaxConcurrency = 4,
+
+        [Parameter()]
+        [ValidateNotNullOrEmpty()]
+        [string] $ProbeAttribute,
+
+        [Parameter()]
+        [System.Collections.IDictionary] $Preflight,
+
+        [Parameter()]
+        [datetime] $Now
+    )
+
+    begin {
+        $identities = [System.Collections.Generic.List[string]]::new()
+    }
+
+    process {
+        foreach ($item in @($Identity | Where-Object { -not [string]::IsNullOrWhiteSpace($_) })) {
+            $identities.Add($item)
+        }
+    }
+
+    end {
+        if ($identities.Count -gt 0 -and $PSBoundParameters.ContainsKey('CsvPath')) {
+            $PSCmdlet.ThrowTerminatingError((ConvertTo-InvalidArgumentRecord -ErrorId 'OneSelection' -TargetObject $CsvPath -Message (
+                        'Give the mailboxes either with -Identity (or the pipeline) or with -CsvPath, not both.')))
+        }
+        if ($identities.Count -gt 0) {
+            $selection = [ordered]@{ identities = [string[]]$identities.ToArray() }
+            $what = "$($identities.Count) selected mailbox(es)"
+        }
+        elseif ($PSBoundParameters.ContainsKey('CsvPath')) {
+            $selection = [ordered]@{ csv_file = (Resolve-LiteralFilePath -Cmdlet $PSCmdlet -Path $CsvPath) }
+            $what = "the mailboxes of $CsvPath"
+        }
+        else {
+            $filter = [ordered]@{ dir_synced = $true; cloud_managed = $false }
+            if ($PSBoundParameters.ContainsKey('RecipientType')) {
+                $filter['recipient_types'] = [string[]]@($RecipientType)
+            }
+            $selection = [ordered]@{ filter = $filter }
+            $what = 'every dir-synced mailbox not yet cloud-managed'
+        }
+        $policy = [ordered]@{
+            require_ticket      = -not $NoTicketRequired
+            batch_cap           = $BatchCap
+            exclusions          = [string[]]@($Exclude | Where-Object { $null -ne $_ })
+            enforce_settle_rule = -not $IgnoreSettleRule
+            max_concurrency     = $MaxConcurrency
+        }
+        if (-not [string]::IsNullOrWhiteSpace($Ticket)) {
+            $policy['ticket'] = $Ticket
+        }
+        if ($PSBoundParameters.ContainsKey('RecipientType')) {
+            $policy['allowed_types'] = [string[]]@($RecipientType)
+        }
+        if ($PSBoundParameters.ContainsKey('ProbeAttribute')) {
+            $policy['probe_attribute'] = $ProbeAttribute
+        }
+        $preflightMap = [ordered]@{}
+        if ($null -ne $Preflight) {
+            $preflightMap = $Preflight
+        }
+        $nowText = $null
+        if ($PSBoundParameters.ContainsKey('Now')) {
+            $nowText = ConvertTo-Rfc3339 -Time $Now
+        }
+        $target = Get-ExchangeTargetName -Org $Org -Connection $Connection
+        if (-not $PSCmdlet.ShouldProcess("$what in $target", 'Plan a transfer (reads mailboxes, changes nothing)')) {
+            return
+        }
+        $backend = $null
+        try {
+            $backend = Open-BackendHandle -Org $Org -Connection $Connection
+            $planJson = [ExchangeSoa.Api]::PlanTransfer($backend, (Get-DirectoryHandle -Directory $Directory),
+                (ConvertTo-CompactJson -InputObject $selection), (ConvertTo-CompactJson -InputObject $policy),
+                (ConvertTo-CompactJson -InputObject $preflightMap), $nowText)
+            $plan = ConvertTo-TransferPlanObject -PlanJson $planJson
+        }
+        catch {
+            $PSCmdlet.WriteError((ConvertTo-NativeErrorRecord -ErrorRecord $_ -TargetObject $selection))
+            return
+        }
+        finally {
+            if ($null -ne $backend) {
+                $backend.Dispose()
+            }
+        }
+        Write-Verbose -Message $plan.Summary
+        $plan
+    }
+}
+
+function Start-SoaTransfer {
+    <#
+    .SYNOPSIS
+    Runs a transfer plan: backs up, sets IsExchangeCloudManaged and verifies each mailbox.
+
+    .DESCRIPTION
+    For every mailbox the plan says go: writes a checksummed backup of its attributes (fsynced
+    before anything changes), sets IsExchangeCloudManaged to True in a call of its own, reads it
+    back (an error that in fact applied counts as applied; a success that did not, as failed) and,
+    with a probe attribute in the plan's policy, proves the mailbox is editable in the cloud.
+    Everything is journaled in -RunDirectory (by default soa-runs/<RunId> under the current
+    folder), so Resume-SoaTransfer finishes a run that was interrupted, never flipping a mailbox
+    twice. Progress is shown with Write-Progress. Writes one result per mailbox.
+
+    A plan whose organization findings block is refused. Asks for confirmation unless -Force or
+    -Confirm:$false is given; -WhatIf lists the mailboxes that would be transferred.
+
+    .EXAMPLE
+    $plan | Start-SoaTransfer -Connection $c -WhatIf
+
+    .EXAMPLE
+    Start-SoaTransfer -Org $org -Plan $plan -RunDirectory ./runs/wave1 -Force | Group-Object Step
+    #>
+    [CmdletBinding(DefaultParameterSetName = 'Org', SupportsShouldProcess, ConfirmImpact = 'High')]
+    [OutputType('ExchangeSoa.TransferResult')]
+    param(
+        [Parameter(ParameterSetName = 'Org', Mandatory)]
+        [PSTypeName('ExchangeSoa.SimulatedOrg')]
+        [psobject] $Org,
+
+        [Parameter(ParameterSetName = 'Connection', Mandatory)]
+        [PSTypeName('ExchangeSoa.Connection')]
+        [psobject] $Connection,
+
+        [Parameter(ParameterSetName = 'Connection')]
+        [PSTypeName('ExchangeSoa.SimulatedOrg')]
+        [psobject] $Directory,
+
+        [Parameter(Mandatory, Position = 0, ValueFromPipeline)]
+        [PSTypeName('ExchangeSoa.TransferPlan')]
+        [psobject] $Plan,
+
+        [Parameter()]
+        [ValidateNotNullOrEmpty()]
+        [string] $RunDirectory,
+
+        [Parameter()]
+        [ValidateNotNullOrEmpty()]
+        [string] $Actor,
+
+        [Parameter()]
+        [switch] $Force
+    )
+
+    begin {
+        if (Test-ForceWithoutConfirm -BoundParameters $PSBoundParameters) {
+            $ConfirmPreference = 'None'
+        }
+    }
+
+    process {
+        $runDir = Resolve-RunDirectory -Cmdlet $PSCmdlet -Path $RunDirectory -RunId $Plan.RunId
+        $go = @($Plan.Entries | Where-Object { $_.Decision -eq 'go' } | ForEach-Object {
+                if ([string]::IsNullOrEmpty($_.UserPrincipalName)) { $_.Identity } else { $_.UserPrincipalName }
+            })
+        $target = "$($go.Count) mailbox(es) of plan $($Plan.RunId) in $(Get-ExchangeTargetName -Org $Org -Connection $Connection): $($go -join ', ')"
+        if (-not $PSCmdlet.ShouldProcess($target, "Back up, set IsExchangeCloudManaged to True and verify (journal in $runDir)")) {
+            return
+        }
+        $options = [ordered]@{}
+        if ($PSBoundParameters.ContainsKey('Actor')) {
+            $options['actor'] = $Actor
+        }
+        $activity = "Transferring the source of authority (plan $($Plan.RunId))"
+        $backend = $null
+        try {
+            $backend = Open-BackendHandle -Org $Org -Connection $Connection
+            $report = [ExchangeSoa.Api]::RunTransfer($backend, (Get-DirectoryHandle -Directory $Directory), $Plan.Json, $runDir,
+                (ConvertTo-CompactJson -InputObject $options), (Get-TransferProgressHandler -Activity $activity))
+        }
+        catch {
+            $PSCmdlet.WriteError((ConvertTo-NativeErrorRecord -ErrorRecord $_ -TargetObject $Plan.RunId))
+            return
+        }
+        finally {
+            Write-Progress -Id 1 -Activity $activity -Completed
+            if ($null -ne $backend) {
+                $backend.Dispose()
+            }
+        }
+        ConvertTo-TransferResultObject -ReportJson $report -RunDirectory $runDir
+    }
+}
+
+function Resume-SoaTransfer {
+    <#
+    .SYNOPSIS
+    Finishes a transfer run that was interrupted (a crash, a kill, a stopped pipeline).
+
+    .DESCRIPTION
+    Reads the plan and the journal of -RunDirectory and finishes every mailbox that is not done. A
+    mailbox whose flip may have been sent is read back first and never flipped again once it is
+    cloud-managed; none is flipped without its backup. Writes one result per mailbox of the plan.
+
+    .EXAMPLE
+    Resume-SoaTransfer -Connection $c -RunDirectory ./soa-runs/20261127T090000Z-1a2b-1 -Force
+    #>
+    [CmdletBinding(DefaultParameterSetName = 'Org', SupportsShouldProcess, ConfirmImpact = 'High')]
+    [OutputType('ExchangeSoa.TransferResult')]
+    param(
+        [Parameter(ParameterSetName = 'Org', Mandatory)]
+        [PSTypeName('ExchangeSoa.SimulatedOrg')]
+        [psobject] $Org,
+
+        [Parameter(ParameterSetName = 'Connection', Mandatory)]
+        [PSTypeName('ExchangeSoa.Connection')]
+        [psobject] $Connection,
+
+        [Parameter(ParameterSetName = 'Connection')]
+        [PSTypeName('ExchangeSoa.SimulatedOrg')]
+        [psobject] $Directory,
+
+        [Parameter(Mandatory, Position = 0, ValueFromPipelineByPropertyName)]
+        [ValidateNotNullOrEmpty()]
+        [string] $RunDirectory,
+
+        [Parameter()]
+        [ValidateNotNullOrEmpty()]
+        [string] $Actor,
+
+        [Parameter()]
+        [switch] $Force
+    )
+
+    begin {
+        if (Test-ForceWithoutConfirm -BoundParameters $PSBoundParameters) {
+            $ConfirmPreference = 'None'
+        }
+        $resumed = @{}
+    }
+
+    process {
+        $runDir = Resolve-LiteralFilePath -Cmdlet $PSCmdlet -Path $RunDirectory
+        # Results piped from Start-SoaTransfer carry the same folder once per mailbox.
+        if ($resumed.ContainsKey($runDir)) {
+            return
+        }
+        $resumed[$runDir] = $true
+        if (-not $PSCmdlet.ShouldProcess($runDir, 'Resume the transfer (finish every mailbox not done; none is flipped twice)')) {
+            return
+        }
+        $options = [ordered]@{}
+        if ($PSBoundParameters.ContainsKey('Actor')) {
+            $options['actor'] = $Actor
+        }
+        $activity = "Resuming the transfer in $runDir"
+        $backend = $null
+        try {
+            $backend = Open-BackendHandle -Org $Org -Connection $Connection
+            $report = [ExchangeSoa.Api]::ResumeTransfer($backend, (Get-DirectoryHandle -Directory $Directory), $runDir,
+                (ConvertTo-CompactJson -InputObject $options), (Get-TransferProgressHandler -Activity $activity))
+        }
+        catch {
+            $PSCmdlet.WriteError((ConvertTo-NativeErrorRecord -ErrorRecord $_ -TargetObject $runDir))
+            return
+        }
+        finally {
+            Write-Progress -Id 1 -Activity $activity -Completed
+            if ($null -ne $backend) {
+                $backend.Dispose()
+            }
+        }
+        ConvertTo-TransferResultObject -ReportJson $report -RunDirectory $runDir
+    }
+}
+
+function Undo-SoaTransfer {
+    <#
+    .SYNOPSIS
+    Rolls mailboxes back to on-premises management (IsExchangeCloudManaged to False), after the loss report.
+
+    .DESCRIPTION
+    For each mailbox, compares its cloud values with AD's and reports which ones the next sync
+    will overwrite. When any would be lost, the rollback is refused (OperationStopped, with the
+    loss named) unless -AcknowledgeLoss is given, or -ExportPath names a folder where the values
+    are saved first (rollback-loss-<identity>.json). Then sets the flag in a call of its own and
+    reads it back. With -RunDirectory the refusal or the rollback is recorded in that run's audit
+    log. Through -Connection, AD is read from -Directory (a simulated organization).
+
+    .EXAMPLE
+    Undo-SoaTransfer -Org $org -Identity alice@contoso.com -ExportPath ./loss -RunDirectory $run -Force
+
+    .EXAMPLE
+    $results | Where-Object Step -eq 'probe_failed' | Undo-SoaTransfer -Org $org -AcknowledgeLoss
+    #>
+    [CmdletBinding(DefaultParameterSetName = 'Org', SupportsShouldProcess, ConfirmImpact = 'High')]
+    [OutputType('ExchangeSoa.RollbackOutcome')]
+    param(
+        [Parameter(ParameterSetName = 'Org', Mandatory)]
+        [PSTypeName('ExchangeSoa.SimulatedOrg')]
+        [psobject] $Org,
+
+        [Parameter(ParameterSetName = 'Connection', Mandatory)]
+        [PSTypeName('ExchangeSoa.Connection')]
+        [psobject] $Connection,
+
+        [Parameter(ParameterSetName = 'Connection')]
+        [PSTypeName('ExchangeSoa.SimulatedOrg')]
+        [psobject] $Directory,
+
+        [Parameter(Mandatory, Position = 0, ValueFromPipeline, ValueFromPipelineByPropertyName)]
+        [Alias('UserPrincipalName', 'PrimarySmtpAddress')]
+        [ValidateNotNullOrEmpty()]
+        [string] $Identity,
+
+        [Parameter()]
+        [switch] $AcknowledgeLoss,
+
+        [Parameter()]
+        [ValidateNotNullOrEmpty()]
+        [string] $ExportPath,
+
+        [Parameter()]
+        [string] $Ticket,
+
+        [Parameter(ValueFromPipelineByPropertyName)]
+        [string] $RunDirectory,
+
+        [Parameter()]
+        [ValidateNotNullOrEmpty()]
+        [string] $Actor,
+
+        [Parameter()]
+        [switch] $Force
+    )
+
+    begin {
+        if (Test-ForceWithoutConfirm -BoundParameters $PSBoundParameters) {
+            $ConfirmPreference = 'None'
+        }
+    }
+
+    process {
+        if (-not $PSCmdlet.ShouldProcess($Identity, 'Set IsExchangeCloudManaged to False (the next sync overwrites cloud values with AD values)')) {
+            return
+        }
+        $options = [ordered]@{ acknowledge_loss = [bool]$AcknowledgeLoss }
+        if (-not [string]::IsNullOrWhiteSpace($Ticket)) {
+            $options['ticket'] = $Ticket
+        }
+        if ($PSBoundParameters.ContainsKey('Actor')) {
+            $options['actor'] = $Actor
+        }
+        $exportFile = $null
+        $auditFile = $null
+        $backend = $null
+        try {
+            if ($PSBoundParameters.ContainsKey('ExportPath')) {
+                $exportDir = Resolve-LiteralFilePath -Cmdlet $PSCmdlet -Path $ExportPath
+                $null = [System.IO.Directory]::CreateDirectory($exportDir)
+                $exportFile = [System.IO.Path]::Combine($exportDir, "rollback-loss-$(ConvertTo-SafeFileName -Text $Identity).json")
+                $options['export_to'] = $exportFile
+            }
+            if (-not [string]::IsNullOrEmpty($RunDirectory)) {
+                $auditFile = [System.IO.Path]::Combine((Resolve-LiteralFilePath -Cmdlet $PSCmdlet -Path $RunDirectory), 'audit.jsonl')
+            }
+            $backend = Open-BackendHandle -Org $Org -Connection $Connection
+            $outcome = [ExchangeSoa.Api]::RollbackTransfer($backend, (Get-DirectoryHandle -Directory $Directory), $Identity,
+                (ConvertTo-CompactJson -InputObject $options), $auditFile) | ConvertFrom-Json
+        }
+        catch {
+            $PSCmdlet.WriteError((ConvertTo-NativeErrorRecord -ErrorRecord $_ -TargetObject $Identity))
+            return
+        }
+        finally {
+            if ($null -ne $backend) {
+                $backend.Dispose()
+            }
+        }
+        [pscustomobject]@{
+            PSTypeName = 'ExchangeSoa.RollbackOutcome'
+            Identity   = $outcome.identity
+            RolledBack = [bool]$outcome.rolled_back
+            ExportedTo = $outcome.exported
+            Loss       = ConvertTo-RollbackLossObject -Loss $outcome.loss
+        }
+    }
+}
+
+function Restore-SoaBackup {
+    <#
+    .SYNOPSIS
+    Restores a mailbox's Exchange values from a transfer backup: in Exchange Online, or as an on-premises script.
+
+    .DESCRIPTION
+    Backups are the files in a run folder's backups/ (one per mailbox, checksummed: a damaged or
+    edited backup is refused). For a cloud-managed mailbox, the values that differ are set again
+    with one Set-Mailbox call and read back (-WhatIf names them without changing anything). For a
+    mailbox mastered in AD, -AsScript writes a PowerShell script of Set-ADUser -Replace commands
+    (every value a quoted literal) to review and run on-premises; it changes nothing.
+
+    .EXAMPLE
+    Get-ChildItem ./soa-runs/$($plan.RunId)/backups | Restore-SoaBackup -Connection $c -WhatIf
+
+    .EXAMPLE
+    Restore-SoaBackup -Path $backupFile -AsScript | Set-Content restore-alice.ps1
+    #>
+    [CmdletBinding(DefaultParameterSetName = 'Org', SupportsShouldProcess, ConfirmImpact = 'High')]
+    [OutputType('ExchangeSoa.RestoreReport', 'System.String')]
+    param(
+        [Parameter(ParameterSetName = 'Org', Mandatory)]
+        [PSTypeName('ExchangeSoa.SimulatedOrg')]
+        [psobject] $Org,
+
+        [Parameter(ParameterSetName = 'Connection', Mandatory)]
+        [PSTypeName('ExchangeSoa.Connection')]
+        [psobject] $Connection,
+
+        [Parameter(Mandatory, Position = 0, ValueFromPipelineByPropertyName)]
+        [Alias('LiteralPath', 'PSPath')]
+        [ValidateNotNullOrEmpty()]
+        [string[]] $Path,
+
+        [Parameter(ParameterSetName = 'Script', Mandatory)]
+        [switch] $AsScript,
+
+        [Parameter(ParameterSetName = 'Script')]
+        [string] $OverridePath,
+
+        [Parameter()]
+        [switch] $Force
+    )
+
+    begin {
+        if (Test-ForceWithoutConfirm -BoundParameters $PSBoundParameters) {
+            $ConfirmPreference = 'None'
+        }
+    }
+
+    process {
+        foreach ($item in $Path) {
+            $file = Resolve-LiteralFilePath -Cmdlet $PSCmdlet -Path $item
+            if ($AsScript) {
+                try {
+                    [ExchangeSoa.Api]::RestoreScript((Get-CatalogHandle -OverridePath $OverridePath), $file)
+                }
+                catch {
+                    $PSCmdlet.WriteError((ConvertTo-NativeErrorRecord -ErrorRecord $_ -TargetObject $file))
+                }
+                continue
+            }
+            $backend = $null
+            try {
+                $backend = Open-BackendHandle -Org $Org -Connection $Connection
+                # A dry run first: it names the values that differ, for -WhatIf and -Confirm.
+                $dry = [ExchangeSoa.Api]::RestoreInCloud($backend, $file, $true) | ConvertFrom-Json
+                $names = @($dry.changes.set.PSObject.Properties | ForEach-Object { $_.Name })
+                $report = $dry
+                if ($names.Count -gt 0 -and $PSCmdlet.ShouldProcess($dry.identity, "Set-Mailbox from the backup: $($names -join ', ')")) {
+                    $report = [ExchangeSoa.Api]::RestoreInCloud($backend, $file, $false) | ConvertFrom-Json
+                }
+            }
+            catch {
+                $PSCmdlet.WriteError((ConvertTo-NativeErrorRecord -ErrorRecord $_ -TargetObject $file))
+                continue
+            }
+            finally {
+                if ($null -ne $backend) {
+                    $backend.Dispose()
+                }
+            }
+            [pscustomobject]@{
+                PSTypeName = 'ExchangeSoa.RestoreReport'
+                Identity   = $report.identity
+                DryRun     = [bool]$report.dry_run
+                Verified   = [bool]$report.verified
+                Changes    = ConvertTo-OrderedDictionary -InputObject $report.changes.set
+                Backup     = $file
+            }
+        }
+    }
+}
+
+function Enable-SoaCloudManagedByDefault {
+    <#
+    .SYNOPSIS
+    Turns on the tenant-wide default: new dir-synced mailboxes are cloud-managed from the start.
+
+    .DESCRIPTION
+    Set-OrganizationConfig -ExchangeAttributesCloudManagedByDefault, read back, behind the
+    preflight's gate: while mailboxes, mail users or remote mailboxes are still created
+    on-premises (-OnPremisesProvisioningInUse $true), new synced users would arrive without an
+    Exchange Online recipient, so the change is refused with the reason and the fix. Asks for
+    confirmation unless -Force or -Confirm:$false is given.
+
+    .EXAMPLE
+    Enable-SoaCloudManagedByDefault -Connection $c -OnPremisesProvisioningInUse $false -WhatIf
+    #>
+    [CmdletBinding(DefaultParameterSetName = 'Org', SupportsShouldProcess, ConfirmImpact = 'High')]
+    param(
+        [Parameter(ParameterSetName = 'Org', Mandatory)]
+        [PSTypeName('ExchangeSoa.SimulatedOrg')]
+        [psobject] $Org,
+
+        [Parameter(ParameterSetName = 'Connection', Mandatory)]
+        [PSTypeName('ExchangeSoa.Connection')]
+        [psobject] $Connection,
+
+        [Parameter(Mandatory)]
+        [bool] $OnPremisesProvisioningInUse,
+
+        [Parameter()]
+        [System.Collections.IDictionary] $Requirement,
+
+        [Parameter()]
+        [switch] $Force
+    )
+
+    if (Test-ForceWithoutConfirm -BoundParameters $PSBoundParameters) {
+        $ConfirmPreference = 'None'
+    }
+    $target = Get-ExchangeTargetName -Org $Org -Connection $Connection
+    if (-not $PSCmdlet.ShouldProcess($target, 'Set-OrganizationConfig -ExchangeAttributesCloudManagedByDefault')) {
+        return
+    }
+    $tenant = [ordered]@{ on_premises_provisioning_in_use = $OnPremisesProvisioningInUse }
+    $requirements = $null
+    if ($null -ne $Requirement -and $Requirement.Count -gt 0) {
+        $requirements = ConvertTo-CompactJson -InputObject $Requirement
+    }
+    $backend = $null
+    try {
+        $backend = Open-BackendHandle -Org $Org -Connection $Connection
+        [ExchangeSoa.Api]::EnableCloudManagedByDefault($backend, (ConvertTo-CompactJson -InputObject $tenant), $requirements)
+    }
+    catch {
+        $PSCmdlet.WriteError((ConvertTo-NativeErrorRecord -ErrorRecord $_ -TargetObject $target))
+    }
+    finally {
+        if ($null -ne $backend) {
+            $backend.Dispose()
+        }
+    }
+}
+
+function Disable-SoaCloudManagedByDefault {
+    <#
+    .SYNOPSIS
+    Turns off the tenant-wide default (ExchangeAttributesServerManagedByDefault).
+
+    .DESCRIPTION
+    Applies to objects created from now on: users created while the default was on are not
+    repaired. The setting is read back. Asks for confirmation unless -Force or -Confirm:$false is
+    given.
+
+    .EXAMPLE
+    Disable-SoaCloudManagedByDefault -Connection $c -Force
+    #>
+    [CmdletBinding(DefaultParameterSetName = 'Org', SupportsShouldProcess, ConfirmImpact = 'High')]
+    param(
+        [Parameter(ParameterSetName = 'Org', Mandatory)]
+        [PSTypeName('ExchangeSoa.SimulatedOrg')]
+        [psobject] $Org,
+
+        [Parameter(ParameterSetName = 'Connection', Mandatory)]
+        [PSTypeName('ExchangeSoa.Connection')]
+        [psobject] $Connection,
+
+        [Parameter()]
+        [switch] $Force
+    )
+
+    if (Test-ForceWithoutConfirm -BoundParameters $PSBoundParameters) {
+        $ConfirmPreference = 'None'
+    }
+    $target = Get-ExchangeTargetName -Org $Org -Connection $Connection
+    if (-not $PSCmdlet.ShouldProcess($target, 'Set-OrganizationConfig -ExchangeAttributesServerManagedByDefault')) {
+        return
+    }
+    $backend = $null
+    try {
+        $backend = Open-BackendHandle -Org $Org -Connection $Connection
+        [ExchangeSoa.Api]::DisableCloudManagedByDefault($backend)
+    }
+    catch {
+        $PSCmdlet.WriteError((ConvertTo-NativeErrorRecord -ErrorRecord $_ -TargetObject $target))
+    }
+    finally {
+        if ($null -ne $backend) {
+            $backend.Dispose()
+        }
+    }
+}
+
+function Get-SoaRbacReport {
+    <#
+    .SYNOPSIS
+    Reviews who can flip mailboxes (Set-Mailbox -IsExchangeCloudManaged) and how to confine that right.
+
+    .DESCRIPTION
+    Writes the role assignments that carry the right, the commands that create a dedicated role
+    and role group (-RoleGroupName) holding only it, and what is not known for certain.
+
+    .EXAMPLE
+    (Get-SoaRbacReport -Connection $c -RoleGroupName 'SOA Operators').Commands
+    #>
+    [CmdletBinding(DefaultParameterSetName = 'Org')]
+    [OutputType('ExchangeSoa.RbacReport')]
+    param(
+        [Parameter(ParameterSetName = 'Org', Mandatory)]
+        [PSTypeName('ExchangeSoa.SimulatedOrg')]
+        [psobject] $Org,
+
+        [Parameter(ParameterSetName = 'Connection', Mandatory)]
+        [PSTypeName('ExchangeSoa.Connection')]
+        [psobject] $Connection,
+
+        [Parameter(Position = 0)]
+        [ValidateNotNullOrEmpty()]
+        [string] $RoleGroupName = 'SOA Transfer Operators'
+    )
+
+    $backend = $null
+    try {
+        $backend = Open-BackendHandle -Org $Org -Connection $Connection
+        $report = [ExchangeSoa.Api]::RbacReview($backend, $RoleGroupName) | ConvertFrom-Json
+    }
+    catch {
+        $PSCmdlet.WriteError((ConvertTo-NativeErrorRecord -ErrorRecord $_ -TargetObject $RoleGroupName))
+        return
+    }
+    finally {
+        if ($null -ne $backend) {
+            $backend.Dispose()
+        }
+    }
+    $assignments = @(foreach ($assignment in @($report.assignments | Where-Object { $null -ne $_ })) {
+            [pscustomobject]@{
+                PSTypeName = 'ExchangeSoa.RoleAssignment'
+                Role       = $assignment.role
+                Assignee   = $assignment.assignee
+                Cmdlet     = 'Set-Mailbox'
+                Parameter  = 'IsExchangeCloudManaged'
+            }
+        })
+    [pscustomobject]@{
+        PSTypeName    = 'ExchangeSoa.RbacReport'
+        RoleGroupName = $RoleGroupName
+        Assignments   = $assignments
+        Commands      = [string[]]@($report.commands)
+        Caveats       = [string[]]@($report.caveats)
+    }
+}
+
 Export-ModuleMember -Function @(
     'Get-SoaAttribute'
     'Get-SoaAuthority'
@@ -2639,4 +4401,25 @@ Export-ModuleMember -Function @(
     'Search-SoaSimulatedAuditLog'
     'Get-SoaSimulatedSyncError'
     'Get-SoaSimulatedOrgSummary'
+    'Connect-SoaTenant'
+    'Disconnect-SoaTenant'
+    'Get-SoaMailbox'
+    'Set-SoaMailbox'
+    'Get-SoaUser'
+    'Get-SoaOrgConfig'
+    'Get-SoaRoleAssignment'
+    'Search-SoaAuditLog'
+    'Start-SoaEmulator'
+    'Stop-SoaEmulator'
+    'New-SoaEmulatorToken'
+    'Set-SoaEmulatorFault'
+    'Get-SoaEmulatorStatistic'
+    'New-SoaTransferPlan'
+    'Start-SoaTransfer'
+    'Resume-SoaTransfer'
+    'Undo-SoaTransfer'
+    'Restore-SoaBackup'
+    'Enable-SoaCloudManagedByDefault'
+    'Disable-SoaCloudManagedByDefault'
+    'Get-SoaRbacReport'
 )

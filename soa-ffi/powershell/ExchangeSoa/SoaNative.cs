@@ -19,13 +19,19 @@
 //   - soa_last_error() returns the calling thread's last failure message as an owned string, or
 //     NULL after a success;
 //   - a handle is released with its _free function (soa_catalog_free, soa_sim_free,
-//     soa_mailbox_pager_free), which ignores NULL; in C# each kind has its SafeHandle;
+//     soa_mailbox_pager_free, soa_client_free, soa_emulator_free, soa_backend_free), which
+//     ignores NULL; in C# each kind has its SafeHandle;
+//   - the progress callback of soa_transfer_run/soa_transfer_resume is called on the calling
+//     thread, before the call returns; the facade keeps its delegate alive for the call and
+//     never lets a managed exception unwind through the native frames (it is rethrown after the
+//     call returns);
 //   - complex values are UTF-8 JSON in the serde shape of the soa-core type.
 // No signature uses `bool` (it would marshal as a 4-byte Win32 BOOL), and no function returns a
 // managed `string` (the marshaller would free it with CoTaskMemFree).
 
 using System;
 using System.Reflection;
+using System.Runtime.ExceptionServices;
 using System.Runtime.InteropServices;
 using System.Text;
 
@@ -34,7 +40,8 @@ namespace ExchangeSoa
     /// <summary>
     /// The status codes of the C ABI (enum soa_status in soa.h). The values are fixed by the
     /// library and are never renumbered: 0 success, 1-99 misuse of the ABI, 100-199 bad input,
-    /// 200-299 the environment, 300-399 Exchange Online refused the operation.
+    /// 200-299 the environment, 300-399 Exchange Online refused the operation (or could not be
+    /// reached), 400-499 a safety rule of the library refused it.
     /// </summary>
     public enum SoaStatus : int
     {
@@ -46,6 +53,9 @@ namespace ExchangeSoa
         InvalidUtf8 = 2,
         /// <summary>The library caught a panic (a bug in the library).</summary>
         Panic = 3,
+        /// <summary>The call was made from a progress callback while the call that made it was
+        /// running; it did nothing.</summary>
+        Reentrant = 4,
         /// <summary>An error of a kind this version of the ABI does not name.</summary>
         Unknown = 99,
         /// <summary>A proxy address, or a set of them, is malformed.</summary>
@@ -215,6 +225,114 @@ namespace ExchangeSoa
             return true;
         }
     }
+
+    /// <summary>
+    /// A connection to a tenant's Exchange Online through the REST client (soa_client*). It
+    /// owns the client's runtime and connection pool. Releasing calls soa_client_free exactly
+    /// once; pagers and backends made from it keep working.
+    /// </summary>
+    public sealed class SoaClientHandle : SafeHandle
+    {
+        /// <summary>An invalid (NULL) handle.</summary>
+        public SoaClientHandle()
+            : base(IntPtr.Zero, true)
+        {
+        }
+
+        /// <summary>Takes ownership of a client pointer returned by the library.</summary>
+        public SoaClientHandle(IntPtr existing)
+            : base(IntPtr.Zero, true)
+        {
+            SetHandle(existing);
+        }
+
+        /// <summary>Whether the handle is NULL.</summary>
+        public override bool IsInvalid
+        {
+            get { return handle == IntPtr.Zero; }
+        }
+
+        /// <summary>Releases the client.</summary>
+        protected override bool ReleaseHandle()
+        {
+            Native.soa_client_free(handle);
+            return true;
+        }
+    }
+
+    /// <summary>
+    /// A running HTTP emulator of the Exchange Online gateway (soa_emulator*), serving a
+    /// simulated organization on loopback. Releasing calls soa_emulator_free exactly once, which
+    /// stops it if <see cref="Api.StopEmulator"/> has not.
+    /// </summary>
+    public sealed class SoaEmulatorHandle : SafeHandle
+    {
+        /// <summary>An invalid (NULL) handle.</summary>
+        public SoaEmulatorHandle()
+            : base(IntPtr.Zero, true)
+        {
+        }
+
+        /// <summary>Takes ownership of an emulator pointer returned by the library.</summary>
+        public SoaEmulatorHandle(IntPtr existing)
+            : base(IntPtr.Zero, true)
+        {
+            SetHandle(existing);
+        }
+
+        /// <summary>Whether the handle is NULL.</summary>
+        public override bool IsInvalid
+        {
+            get { return handle == IntPtr.Zero; }
+        }
+
+        /// <summary>Stops and releases the emulator.</summary>
+        protected override bool ReleaseHandle()
+        {
+            Native.soa_emulator_free(handle);
+            return true;
+        }
+    }
+
+    /// <summary>
+    /// The Exchange Online the transfer calls work on (soa_backend*): a simulated organization
+    /// or a REST client, which it keeps alive. Releasing calls soa_backend_free exactly once.
+    /// </summary>
+    public sealed class SoaBackendHandle : SafeHandle
+    {
+        /// <summary>An invalid (NULL) handle.</summary>
+        public SoaBackendHandle()
+            : base(IntPtr.Zero, true)
+        {
+        }
+
+        /// <summary>Takes ownership of a backend pointer returned by the library.</summary>
+        public SoaBackendHandle(IntPtr existing)
+            : base(IntPtr.Zero, true)
+        {
+            SetHandle(existing);
+        }
+
+        /// <summary>Whether the handle is NULL.</summary>
+        public override bool IsInvalid
+        {
+            get { return handle == IntPtr.Zero; }
+        }
+
+        /// <summary>Releases the backend.</summary>
+        protected override bool ReleaseHandle()
+        {
+            Native.soa_backend_free(handle);
+            return true;
+        }
+    }
+
+    /// <summary>
+    /// soa_progress_fn: void (*)(const char *event_json, void *user_data). The JSON is borrowed
+    /// for the call. Called on the thread that called the transfer function.
+    /// </summary>
+    [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
+    public delegate void SoaProgressCallback(IntPtr eventJson, IntPtr userData);
 
     /// <summary>
     /// The exports of soa_ffi, one declaration each, with the C signatures of soa.h. Prefer
@@ -577,6 +695,262 @@ namespace ExchangeSoa
         [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
         public static extern void soa_mailbox_pager_free(IntPtr pager);
 
+        // --- REST client -----------------------------------------------------------------------
+
+        /// <summary>soa_status soa_client_connect(const char *tenant, const char *cloud,
+        /// const char *credential_json, const char *options_json, soa_client **out);
+        /// options_json may be NULL.</summary>
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        public static extern SoaStatus soa_client_connect(
+            [MarshalAs(UnmanagedType.LPUTF8Str)] string tenant,
+            [MarshalAs(UnmanagedType.LPUTF8Str)] string cloud,
+            [MarshalAs(UnmanagedType.LPUTF8Str)] string credentialJson,
+            [MarshalAs(UnmanagedType.LPUTF8Str)] string optionsJson,
+            out IntPtr client);
+
+        /// <summary>void soa_client_free(soa_client *client); NULL is ignored.</summary>
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        public static extern void soa_client_free(IntPtr client);
+
+        /// <summary>soa_status soa_client_endpoint(const soa_client *client, char **out)</summary>
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        public static extern SoaStatus soa_client_endpoint(SoaClientHandle client, out IntPtr endpoint);
+
+        /// <summary>soa_status soa_client_get_mailbox(const soa_client *client, const char *identity,
+        /// char **out_json)</summary>
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        public static extern SoaStatus soa_client_get_mailbox(
+            SoaClientHandle client,
+            [MarshalAs(UnmanagedType.LPUTF8Str)] string identity,
+            out IntPtr json);
+
+        /// <summary>soa_status soa_client_get_user(const soa_client *client, const char *identity,
+        /// char **out_json)</summary>
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        public static extern SoaStatus soa_client_get_user(
+            SoaClientHandle client,
+            [MarshalAs(UnmanagedType.LPUTF8Str)] string identity,
+            out IntPtr json);
+
+        /// <summary>soa_status soa_client_set_mailbox(const soa_client *client, const char *identity,
+        /// const char *changes_json)</summary>
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        public static extern SoaStatus soa_client_set_mailbox(
+            SoaClientHandle client,
+            [MarshalAs(UnmanagedType.LPUTF8Str)] string identity,
+            [MarshalAs(UnmanagedType.LPUTF8Str)] string changesJson);
+
+        /// <summary>soa_status soa_client_set_cloud_managed(const soa_client *client,
+        /// const char *identity, int32_t value); value is 0 or 1.</summary>
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        public static extern SoaStatus soa_client_set_cloud_managed(
+            SoaClientHandle client,
+            [MarshalAs(UnmanagedType.LPUTF8Str)] string identity,
+            int value);
+
+        /// <summary>soa_status soa_client_get_organization_config(const soa_client *client,
+        /// char **out_json)</summary>
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        public static extern SoaStatus soa_client_get_organization_config(SoaClientHandle client, out IntPtr json);
+
+        /// <summary>soa_status soa_client_set_cloud_managed_by_default(const soa_client *client,
+        /// int32_t enabled); enabled is 0 or 1.</summary>
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        public static extern SoaStatus soa_client_set_cloud_managed_by_default(SoaClientHandle client, int enabled);
+
+        /// <summary>soa_status soa_client_role_assignments(const soa_client *client,
+        /// const char *cmdlet, const char *parameter, char **out_json)</summary>
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        public static extern SoaStatus soa_client_role_assignments(
+            SoaClientHandle client,
+            [MarshalAs(UnmanagedType.LPUTF8Str)] string cmdlet,
+            [MarshalAs(UnmanagedType.LPUTF8Str)] string parameter,
+            out IntPtr json);
+
+        /// <summary>soa_status soa_client_search_admin_audit_log(const soa_client *client,
+        /// const char *query_json, char **out_json)</summary>
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        public static extern SoaStatus soa_client_search_admin_audit_log(
+            SoaClientHandle client,
+            [MarshalAs(UnmanagedType.LPUTF8Str)] string queryJson,
+            out IntPtr json);
+
+        /// <summary>soa_status soa_client_list_mailboxes(const soa_client *client,
+        /// const char *filter_json, soa_mailbox_pager **out)</summary>
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        public static extern SoaStatus soa_client_list_mailboxes(
+            SoaClientHandle client,
+            [MarshalAs(UnmanagedType.LPUTF8Str)] string filterJson,
+            out IntPtr pager);
+
+        // --- HTTP emulator ---------------------------------------------------------------------
+
+        /// <summary>soa_status soa_emulator_start(const soa_sim *sim, const char *options_json,
+        /// soa_emulator **out); options_json may be NULL.</summary>
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        public static extern SoaStatus soa_emulator_start(
+            SoaSimHandle sim,
+            [MarshalAs(UnmanagedType.LPUTF8Str)] string optionsJson,
+            out IntPtr emulator);
+
+        /// <summary>soa_status soa_emulator_base_url(const soa_emulator *emulator, char **out)</summary>
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        public static extern SoaStatus soa_emulator_base_url(SoaEmulatorHandle emulator, out IntPtr url);
+
+        /// <summary>soa_status soa_emulator_tenant(const soa_emulator *emulator, char **out)</summary>
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        public static extern SoaStatus soa_emulator_tenant(SoaEmulatorHandle emulator, out IntPtr tenant);
+
+        /// <summary>soa_status soa_emulator_tenant_id(const soa_emulator *emulator, char **out)</summary>
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        public static extern SoaStatus soa_emulator_tenant_id(SoaEmulatorHandle emulator, out IntPtr tenantId);
+
+        /// <summary>soa_status soa_emulator_issue_token(const soa_emulator *emulator,
+        /// const char *principal, char **out_token)</summary>
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        public static extern SoaStatus soa_emulator_issue_token(
+            SoaEmulatorHandle emulator,
+            [MarshalAs(UnmanagedType.LPUTF8Str)] string principal,
+            out IntPtr token);
+
+        /// <summary>soa_status soa_emulator_register_app(const soa_emulator *emulator,
+        /// const char *app_json)</summary>
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        public static extern SoaStatus soa_emulator_register_app(
+            SoaEmulatorHandle emulator,
+            [MarshalAs(UnmanagedType.LPUTF8Str)] string appJson);
+
+        /// <summary>soa_status soa_emulator_set_faults(const soa_emulator *emulator,
+        /// const char *faults_json)</summary>
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        public static extern SoaStatus soa_emulator_set_faults(
+            SoaEmulatorHandle emulator,
+            [MarshalAs(UnmanagedType.LPUTF8Str)] string faultsJson);
+
+        /// <summary>soa_status soa_emulator_stats(const soa_emulator *emulator, char **out_json)</summary>
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        public static extern SoaStatus soa_emulator_stats(SoaEmulatorHandle emulator, out IntPtr json);
+
+        /// <summary>soa_status soa_emulator_stop(const soa_emulator *emulator); idempotent.</summary>
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        public static extern SoaStatus soa_emulator_stop(SoaEmulatorHandle emulator);
+
+        /// <summary>void soa_emulator_free(soa_emulator *emulator); NULL is ignored.</summary>
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        public static extern void soa_emulator_free(IntPtr emulator);
+
+        // --- transfer --------------------------------------------------------------------------
+
+        /// <summary>soa_status soa_backend_from_sim(const soa_sim *sim, soa_backend **out)</summary>
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        public static extern SoaStatus soa_backend_from_sim(SoaSimHandle sim, out IntPtr backend);
+
+        /// <summary>soa_status soa_backend_from_client(const soa_client *client, soa_backend **out)</summary>
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        public static extern SoaStatus soa_backend_from_client(SoaClientHandle client, out IntPtr backend);
+
+        /// <summary>void soa_backend_free(soa_backend *backend); NULL is ignored.</summary>
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        public static extern void soa_backend_free(IntPtr backend);
+
+        /// <summary>soa_status soa_transfer_plan(const soa_backend *backend, const soa_sim *directory,
+        /// const char *selection_json, const char *policy_json, const char *preflight_json,
+        /// const char *now, char **out_plan_json); directory (an invalid handle) and now may be
+        /// NULL.</summary>
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        public static extern SoaStatus soa_transfer_plan(
+            SoaBackendHandle backend,
+            SoaSimHandle directory,
+            [MarshalAs(UnmanagedType.LPUTF8Str)] string selectionJson,
+            [MarshalAs(UnmanagedType.LPUTF8Str)] string policyJson,
+            [MarshalAs(UnmanagedType.LPUTF8Str)] string preflightJson,
+            [MarshalAs(UnmanagedType.LPUTF8Str)] string now,
+            out IntPtr planJson);
+
+        /// <summary>soa_status soa_transfer_plan_summary(const char *plan_json, char **out)</summary>
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        public static extern SoaStatus soa_transfer_plan_summary(
+            [MarshalAs(UnmanagedType.LPUTF8Str)] string planJson,
+            out IntPtr summary);
+
+        /// <summary>soa_status soa_transfer_run(const soa_backend *backend, const soa_sim *directory,
+        /// const char *plan_json, const char *run_dir, const char *options_json,
+        /// soa_progress_fn progress, void *user_data, char **out_report_json); directory,
+        /// options_json and progress may be NULL.</summary>
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        public static extern SoaStatus soa_transfer_run(
+            SoaBackendHandle backend,
+            SoaSimHandle directory,
+            [MarshalAs(UnmanagedType.LPUTF8Str)] string planJson,
+            [MarshalAs(UnmanagedType.LPUTF8Str)] string runDir,
+            [MarshalAs(UnmanagedType.LPUTF8Str)] string optionsJson,
+            SoaProgressCallback progress,
+            IntPtr userData,
+            out IntPtr reportJson);
+
+        /// <summary>soa_status soa_transfer_resume(const soa_backend *backend,
+        /// const soa_sim *directory, const char *run_dir, const char *options_json,
+        /// soa_progress_fn progress, void *user_data, char **out_report_json)</summary>
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        public static extern SoaStatus soa_transfer_resume(
+            SoaBackendHandle backend,
+            SoaSimHandle directory,
+            [MarshalAs(UnmanagedType.LPUTF8Str)] string runDir,
+            [MarshalAs(UnmanagedType.LPUTF8Str)] string optionsJson,
+            SoaProgressCallback progress,
+            IntPtr userData,
+            out IntPtr reportJson);
+
+        /// <summary>soa_status soa_transfer_rollback(const soa_backend *backend,
+        /// const soa_sim *directory, const char *identity, const char *options_json,
+        /// const char *audit_path, char **out_json); directory and audit_path may be NULL.</summary>
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        public static extern SoaStatus soa_transfer_rollback(
+            SoaBackendHandle backend,
+            SoaSimHandle directory,
+            [MarshalAs(UnmanagedType.LPUTF8Str)] string identity,
+            [MarshalAs(UnmanagedType.LPUTF8Str)] string optionsJson,
+            [MarshalAs(UnmanagedType.LPUTF8Str)] string auditPath,
+            out IntPtr json);
+
+        /// <summary>soa_status soa_transfer_restore_in_cloud(const soa_backend *backend,
+        /// const char *backup_path, int32_t dry_run, char **out_json)</summary>
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        public static extern SoaStatus soa_transfer_restore_in_cloud(
+            SoaBackendHandle backend,
+            [MarshalAs(UnmanagedType.LPUTF8Str)] string backupPath,
+            int dryRun,
+            out IntPtr json);
+
+        /// <summary>soa_status soa_transfer_restore_script(const soa_catalog *catalog,
+        /// const char *backup_path, char **out_script); catalog may be NULL (built-in).</summary>
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        public static extern SoaStatus soa_transfer_restore_script(
+            SoaCatalogHandle catalog,
+            [MarshalAs(UnmanagedType.LPUTF8Str)] string backupPath,
+            out IntPtr script);
+
+        /// <summary>soa_status soa_tenant_default_enable(const soa_backend *backend,
+        /// const char *tenant_json, const char *requirements_json); requirements_json may be
+        /// NULL.</summary>
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        public static extern SoaStatus soa_tenant_default_enable(
+            SoaBackendHandle backend,
+            [MarshalAs(UnmanagedType.LPUTF8Str)] string tenantJson,
+            [MarshalAs(UnmanagedType.LPUTF8Str)] string requirementsJson);
+
+        /// <summary>soa_status soa_tenant_default_disable(const soa_backend *backend)</summary>
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        public static extern SoaStatus soa_tenant_default_disable(SoaBackendHandle backend);
+
+        /// <summary>soa_status soa_rbac_review(const soa_backend *backend, const char *group,
+        /// char **out_json)</summary>
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        public static extern SoaStatus soa_rbac_review(
+            SoaBackendHandle backend,
+            [MarshalAs(UnmanagedType.LPUTF8Str)] string group,
+            out IntPtr json);
+
         // --- status, errors, memory ------------------------------------------------------------
 
         /// <summary>const char *soa_status_name(int32_t status): a static string, never freed.</summary>
@@ -869,6 +1243,119 @@ namespace ExchangeSoa
                 throw new ObjectDisposedException(name, "the mailbox pager has been disposed");
             }
             return pager;
+        }
+
+        private static SoaClientHandle Usable(SoaClientHandle client, string name)
+        {
+            if (client == null)
+            {
+                throw new ArgumentNullException(name);
+            }
+            if (client.IsClosed)
+            {
+                throw new ObjectDisposedException(name, "the client handle has been disposed");
+            }
+            return client;
+        }
+
+        private static SoaEmulatorHandle Usable(SoaEmulatorHandle emulator, string name)
+        {
+            if (emulator == null)
+            {
+                throw new ArgumentNullException(name);
+            }
+            if (emulator.IsClosed)
+            {
+                throw new ObjectDisposedException(name, "the emulator handle has been disposed");
+            }
+            return emulator;
+        }
+
+        private static SoaBackendHandle Usable(SoaBackendHandle backend, string name)
+        {
+            if (backend == null)
+            {
+                throw new ArgumentNullException(name);
+            }
+            if (backend.IsClosed)
+            {
+                throw new ObjectDisposedException(name, "the backend handle has been disposed");
+            }
+            return backend;
+        }
+
+        // An optional organization handle: null becomes an invalid handle, which crosses as NULL.
+        private static SoaSimHandle OptionalSim(SoaSimHandle sim, string name)
+        {
+            return sim == null ? new SoaSimHandle() : Usable(sim, name);
+        }
+
+        // Takes ownership of a pager the library wrote, or throws for a failed call.
+        private static SoaMailboxPagerHandle FinishPager(SoaStatus status, IntPtr raw)
+        {
+            if (status != SoaStatus.Ok)
+            {
+                SoaException failure = Failure(status);
+                Native.soa_mailbox_pager_free(raw);
+                throw failure;
+            }
+            return new SoaMailboxPagerHandle(raw);
+        }
+
+        // Relays the native progress callback to a managed handler. The delegate lives as long as
+        // the relay, which the caller keeps alive for the native call. An exception thrown by the
+        // handler never unwinds through the native frames: it is kept (later events are then
+        // dropped) and rethrown once the native call has returned.
+        private sealed class ProgressRelay
+        {
+            private readonly Action<string> handler;
+            private ExceptionDispatchInfo failure;
+
+            public ProgressRelay(Action<string> handler)
+            {
+                this.handler = handler;
+                Callback = handler == null ? null : new SoaProgressCallback(Invoke);
+            }
+
+            public SoaProgressCallback Callback { get; private set; }
+
+            private void Invoke(IntPtr eventJson, IntPtr userData)
+            {
+                if (failure != null)
+                {
+                    return;
+                }
+                try
+                {
+                    handler(PtrToStringUtf8(eventJson));
+                }
+                catch (Exception e)
+                {
+                    failure = ExceptionDispatchInfo.Capture(e);
+                }
+            }
+
+            public void RethrowIfFailed()
+            {
+                if (failure != null)
+                {
+                    failure.Throw();
+                }
+            }
+        }
+
+        // The end of a transfer call with a progress relay: the handler's exception first (it is
+        // what stopped the caller), then the call's failure, else the JSON it wrote.
+        private static string FinishWithProgress(SoaStatus status, IntPtr owned, ProgressRelay relay)
+        {
+            SoaException failure = status == SoaStatus.Ok ? null : Failure(status);
+            string json = TakeString(owned);
+            relay.RethrowIfFailed();
+            if (failure != null)
+            {
+                throw failure;
+            }
+            return json;
         }
 
         // --- catalog ---------------------------------------------------------------------------
@@ -1257,13 +1744,7 @@ namespace ExchangeSoa
         {
             IntPtr raw = IntPtr.Zero;
             SoaStatus status = Native.soa_sim_list_mailboxes(Usable(sim, "sim"), filterJson, out raw);
-            if (status != SoaStatus.Ok)
-            {
-                SoaException failure = Failure(status);
-                Native.soa_mailbox_pager_free(raw);
-                throw failure;
-            }
-            return new SoaMailboxPagerHandle(raw);
+            return FinishPager(status, raw);
         }
 
         /// <summary>The next page of at most <paramref name="pageSize"/> mailboxes (0 counts as
@@ -1272,6 +1753,316 @@ namespace ExchangeSoa
         {
             IntPtr json = IntPtr.Zero;
             SoaStatus status = Native.soa_mailbox_pager_next(Usable(pager, "pager"), pageSize, out json);
+            return Finish(status, json);
+        }
+
+        // --- REST client -----------------------------------------------------------------------
+
+        /// <summary>Connects to <paramref name="tenant"/> in <paramref name="cloud"/>
+        /// ("commercial", "gcchigh", "dod", "china", or {"exchange":url,"login":url}) with a
+        /// credential (JSON: {"kind":"secret"|"certificate"|"token",...}); options JSON or null.
+        /// An app credential gets its first token now. Dispose the client when done.</summary>
+        public static SoaClientHandle Connect(string tenant, string cloud, string credentialJson, string optionsJson)
+        {
+            IntPtr raw = IntPtr.Zero;
+            SoaStatus status = Native.soa_client_connect(tenant, cloud, credentialJson, optionsJson, out raw);
+            if (status != SoaStatus.Ok)
+            {
+                SoaException failure = Failure(status);
+                Native.soa_client_free(raw);
+                throw failure;
+            }
+            return new SoaClientHandle(raw);
+        }
+
+        /// <summary>The InvokeCommand URL the client calls.</summary>
+        public static string ClientEndpoint(SoaClientHandle client)
+        {
+            IntPtr url = IntPtr.Zero;
+            SoaStatus status = Native.soa_client_endpoint(Usable(client, "client"), out url);
+            return Finish(status, url);
+        }
+
+        /// <summary>Get-Mailbox through the REST client: the mailbox as JSON.</summary>
+        public static string GetMailbox(SoaClientHandle client, string identity)
+        {
+            IntPtr json = IntPtr.Zero;
+            SoaStatus status = Native.soa_client_get_mailbox(Usable(client, "client"), identity, out json);
+            return Finish(status, json);
+        }
+
+        /// <summary>Get-User through the REST client: the user as JSON.</summary>
+        public static string GetUser(SoaClientHandle client, string identity)
+        {
+            IntPtr json = IntPtr.Zero;
+            SoaStatus status = Native.soa_client_get_user(Usable(client, "client"), identity, out json);
+            return Finish(status, json);
+        }
+
+        /// <summary>Set-Mailbox through the REST client with a MailboxChanges (JSON).</summary>
+        public static void SetMailbox(SoaClientHandle client, string identity, string changesJson)
+        {
+            Check(Native.soa_client_set_mailbox(Usable(client, "client"), identity, changesJson));
+        }
+
+        /// <summary>Set-Mailbox -IsExchangeCloudManaged through the REST client, in a call of its
+        /// own.</summary>
+        public static void SetCloudManaged(SoaClientHandle client, string identity, bool value)
+        {
+            Check(Native.soa_client_set_cloud_managed(Usable(client, "client"), identity, value ? 1 : 0));
+        }
+
+        /// <summary>Get-OrganizationConfig through the REST client, as JSON.</summary>
+        public static string GetOrganizationConfig(SoaClientHandle client)
+        {
+            IntPtr json = IntPtr.Zero;
+            SoaStatus status = Native.soa_client_get_organization_config(Usable(client, "client"), out json);
+            return Finish(status, json);
+        }
+
+        /// <summary>Set-OrganizationConfig -ExchangeAttributesCloudManagedByDefault (true) or
+        /// -ExchangeAttributesServerManagedByDefault (false) through the REST client, without the
+        /// preflight's gate (see <see cref="EnableCloudManagedByDefault"/>).</summary>
+        public static void SetCloudManagedByDefault(SoaClientHandle client, bool enabled)
+        {
+            Check(Native.soa_client_set_cloud_managed_by_default(Usable(client, "client"), enabled ? 1 : 0));
+        }
+
+        /// <summary>The role assignments that grant <c>cmdlet -parameter</c>, through the REST
+        /// client, as a JSON array.</summary>
+        public static string RoleAssignments(SoaClientHandle client, string cmdlet, string parameter)
+        {
+            IntPtr json = IntPtr.Zero;
+            SoaStatus status = Native.soa_client_role_assignments(Usable(client, "client"), cmdlet, parameter, out json);
+            return Finish(status, json);
+        }
+
+        /// <summary>Search-AdminAuditLog through the REST client with an AuditQuery (JSON).</summary>
+        public static string SearchAdminAuditLog(SoaClientHandle client, string queryJson)
+        {
+            IntPtr json = IntPtr.Zero;
+            SoaStatus status = Native.soa_client_search_admin_audit_log(Usable(client, "client"), queryJson, out json);
+            return Finish(status, json);
+        }
+
+        /// <summary>A lazy listing through the REST client of the mailboxes passing a
+        /// MailboxFilter (JSON). Nothing is sent until <see cref="NextMailboxPage"/>, which is
+        /// also where a denied listing fails. Dispose the pager when done.</summary>
+        public static SoaMailboxPagerHandle ListMailboxes(SoaClientHandle client, string filterJson)
+        {
+            IntPtr raw = IntPtr.Zero;
+            SoaStatus status = Native.soa_client_list_mailboxes(Usable(client, "client"), filterJson, out raw);
+            return FinishPager(status, raw);
+        }
+
+        // --- HTTP emulator ---------------------------------------------------------------------
+
+        /// <summary>Starts the HTTP emulator of the Exchange Online gateway and token endpoint,
+        /// serving <paramref name="sim"/> on 127.0.0.1; options (an EmulatorOptions as JSON) or
+        /// null. Dispose the handle (or call <see cref="StopEmulator"/>) to stop it.</summary>
+        public static SoaEmulatorHandle StartEmulator(SoaSimHandle sim, string optionsJson)
+        {
+            IntPtr raw = IntPtr.Zero;
+            SoaStatus status = Native.soa_emulator_start(Usable(sim, "sim"), optionsJson, out raw);
+            if (status != SoaStatus.Ok)
+            {
+                SoaException failure = Failure(status);
+                Native.soa_emulator_free(raw);
+                throw failure;
+            }
+            return new SoaEmulatorHandle(raw);
+        }
+
+        /// <summary>The emulator's base URL, http://127.0.0.1:PORT.</summary>
+        public static string EmulatorBaseUrl(SoaEmulatorHandle emulator)
+        {
+            IntPtr url = IntPtr.Zero;
+            SoaStatus status = Native.soa_emulator_base_url(Usable(emulator, "emulator"), out url);
+            return Finish(status, url);
+        }
+
+        /// <summary>The emulated tenant's domain.</summary>
+        public static string EmulatorTenant(SoaEmulatorHandle emulator)
+        {
+            IntPtr tenant = IntPtr.Zero;
+            SoaStatus status = Native.soa_emulator_tenant(Usable(emulator, "emulator"), out tenant);
+            return Finish(status, tenant);
+        }
+
+        /// <summary>The emulated tenant's id (GUID-shaped).</summary>
+        public static string EmulatorTenantId(SoaEmulatorHandle emulator)
+        {
+            IntPtr tenantId = IntPtr.Zero;
+            SoaStatus status = Native.soa_emulator_tenant_id(Usable(emulator, "emulator"), out tenantId);
+            return Finish(status, tenantId);
+        }
+
+        /// <summary>An access token acting as <paramref name="principal"/> (a secret).</summary>
+        public static string IssueToken(SoaEmulatorHandle emulator, string principal)
+        {
+            IntPtr token = IntPtr.Zero;
+            SoaStatus status = Native.soa_emulator_issue_token(Usable(emulator, "emulator"), principal, out token);
+            return Finish(status, token);
+        }
+
+        /// <summary>Registers (or replaces) an application: a RegisteredApp as JSON.</summary>
+        public static void RegisterApp(SoaEmulatorHandle emulator, string appJson)
+        {
+            Check(Native.soa_emulator_register_app(Usable(emulator, "emulator"), appJson));
+        }
+
+        /// <summary>Replaces the injected faults (a Faults object as JSON; "{}" for none).</summary>
+        public static void SetFaults(SoaEmulatorHandle emulator, string faultsJson)
+        {
+            Check(Native.soa_emulator_set_faults(Usable(emulator, "emulator"), faultsJson));
+        }
+
+        /// <summary>What the emulator served so far (Stats), as JSON.</summary>
+        public static string EmulatorStats(SoaEmulatorHandle emulator)
+        {
+            IntPtr json = IntPtr.Zero;
+            SoaStatus status = Native.soa_emulator_stats(Usable(emulator, "emulator"), out json);
+            return Finish(status, json);
+        }
+
+        /// <summary>Stops the emulator and frees its port; idempotent. The handle can still be
+        /// read until disposed.</summary>
+        public static void StopEmulator(SoaEmulatorHandle emulator)
+        {
+            Check(Native.soa_emulator_stop(Usable(emulator, "emulator")));
+        }
+
+        // --- transfer --------------------------------------------------------------------------
+
+        /// <summary>A backend on a simulated organization, for the transfer calls.</summary>
+        public static SoaBackendHandle BackendFromSim(SoaSimHandle sim)
+        {
+            IntPtr raw = IntPtr.Zero;
+            SoaStatus status = Native.soa_backend_from_sim(Usable(sim, "sim"), out raw);
+            return FinishBackend(status, raw);
+        }
+
+        /// <summary>A backend on a tenant through the REST client, for the transfer calls.</summary>
+        public static SoaBackendHandle BackendFromClient(SoaClientHandle client)
+        {
+            IntPtr raw = IntPtr.Zero;
+            SoaStatus status = Native.soa_backend_from_client(Usable(client, "client"), out raw);
+            return FinishBackend(status, raw);
+        }
+
+        private static SoaBackendHandle FinishBackend(SoaStatus status, IntPtr raw)
+        {
+            if (status != SoaStatus.Ok)
+            {
+                SoaException failure = Failure(status);
+                Native.soa_backend_free(raw);
+                throw failure;
+            }
+            return new SoaBackendHandle(raw);
+        }
+
+        /// <summary>Plans a transfer (changes nothing): a Selection, a TransferPolicy and a
+        /// Preflight as JSON; <paramref name="directory"/> (AD) and <paramref name="now"/> (RFC
+        /// 3339) may be null. Returns the Plan as JSON; throws Refused without a required
+        /// ticket.</summary>
+        public static string PlanTransfer(SoaBackendHandle backend, SoaSimHandle directory, string selectionJson,
+            string policyJson, string preflightJson, string now)
+        {
+            IntPtr json = IntPtr.Zero;
+            SoaStatus status = Native.soa_transfer_plan(Usable(backend, "backend"), OptionalSim(directory, "directory"),
+                selectionJson, policyJson, preflightJson, now, out json);
+            return Finish(status, json);
+        }
+
+        /// <summary>A one-paragraph summary of a plan (JSON) for people.</summary>
+        public static string PlanSummary(string planJson)
+        {
+            IntPtr summary = IntPtr.Zero;
+            SoaStatus status = Native.soa_transfer_plan_summary(planJson, out summary);
+            return Finish(status, summary);
+        }
+
+        /// <summary>Runs a plan (JSON) in the folder <paramref name="runDir"/>; options JSON
+        /// ({"dry_run":..,"actor":..}) or null. <paramref name="progress"/> (may be null) gets
+        /// every ProgressEvent as JSON, on this thread, during the call; an exception it throws
+        /// is rethrown after the run returns. Returns the RunReport as JSON.</summary>
+        public static string RunTransfer(SoaBackendHandle backend, SoaSimHandle directory, string planJson,
+            string runDir, string optionsJson, Action<string> progress)
+        {
+            ProgressRelay relay = new ProgressRelay(progress);
+            IntPtr json = IntPtr.Zero;
+            SoaStatus status = Native.soa_transfer_run(Usable(backend, "backend"), OptionalSim(directory, "directory"),
+                planJson, runDir, optionsJson, relay.Callback, IntPtr.Zero, out json);
+            GC.KeepAlive(relay);
+            return FinishWithProgress(status, json, relay);
+        }
+
+        /// <summary>Resumes the run in <paramref name="runDir"/>, as <see cref="RunTransfer"/>.</summary>
+        public static string ResumeTransfer(SoaBackendHandle backend, SoaSimHandle directory, string runDir,
+            string optionsJson, Action<string> progress)
+        {
+            ProgressRelay relay = new ProgressRelay(progress);
+            IntPtr json = IntPtr.Zero;
+            SoaStatus status = Native.soa_transfer_resume(Usable(backend, "backend"), OptionalSim(directory, "directory"),
+                runDir, optionsJson, relay.Callback, IntPtr.Zero, out json);
+            GC.KeepAlive(relay);
+            return FinishWithProgress(status, json, relay);
+        }
+
+        /// <summary>Rolls a mailbox back after the loss report: RollbackOptions as JSON; the
+        /// directory (null: the backend's own simulated organization) and an audit log path (or
+        /// null). Throws Refused unless the loss is acknowledged or exported. Returns the
+        /// RollbackOutcome as JSON.</summary>
+        public static string RollbackTransfer(SoaBackendHandle backend, SoaSimHandle directory, string identity,
+            string optionsJson, string auditPath)
+        {
+            IntPtr json = IntPtr.Zero;
+            SoaStatus status = Native.soa_transfer_rollback(Usable(backend, "backend"), OptionalSim(directory, "directory"),
+                identity, optionsJson, auditPath, out json);
+            return Finish(status, json);
+        }
+
+        /// <summary>Re-applies a backup file in Exchange Online (or, with
+        /// <paramref name="dryRun"/>, only reports what it would set). Returns the RestoreReport as
+        /// JSON.</summary>
+        public static string RestoreInCloud(SoaBackendHandle backend, string backupPath, bool dryRun)
+        {
+            IntPtr json = IntPtr.Zero;
+            SoaStatus status = Native.soa_transfer_restore_in_cloud(Usable(backend, "backend"), backupPath,
+                dryRun ? 1 : 0, out json);
+            return Finish(status, json);
+        }
+
+        /// <summary>A PowerShell script restoring a backup file on-premises (Set-ADUser);
+        /// <paramref name="catalog"/> may be null (the built-in one).</summary>
+        public static string RestoreScript(SoaCatalogHandle catalog, string backupPath)
+        {
+            IntPtr script = IntPtr.Zero;
+            SoaCatalogHandle used = catalog == null ? new SoaCatalogHandle() : Usable(catalog, "catalog");
+            SoaStatus status = Native.soa_transfer_restore_script(used, backupPath, out script);
+            return Finish(status, script);
+        }
+
+        /// <summary>Turns the tenant-wide default on behind the preflight's gate: a TenantState
+        /// and Requirements (or null) as JSON. Throws Refused, with the reason, while recipients
+        /// are still provisioned on-premises.</summary>
+        public static void EnableCloudManagedByDefault(SoaBackendHandle backend, string tenantJson, string requirementsJson)
+        {
+            Check(Native.soa_tenant_default_enable(Usable(backend, "backend"), tenantJson, requirementsJson));
+        }
+
+        /// <summary>Turns the tenant-wide default off.</summary>
+        public static void DisableCloudManagedByDefault(SoaBackendHandle backend)
+        {
+            Check(Native.soa_tenant_default_disable(Usable(backend, "backend")));
+        }
+
+        /// <summary>Who can flip mailboxes, and the commands that confine the right to a role
+        /// group named <paramref name="group"/>: the RbacReport as JSON.</summary>
+        public static string RbacReview(SoaBackendHandle backend, string group)
+        {
+            IntPtr json = IntPtr.Zero;
+            SoaStatus status = Native.soa_rbac_review(Usable(backend, "backend"), group, out json);
             return Finish(status, json);
         }
 
