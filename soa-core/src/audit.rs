@@ -2,7 +2,6 @@
 //! with run id, ticket, actor, mailbox, attribute, before, after and time.
 
 use std::fs::{File, OpenOptions};
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
@@ -86,19 +85,8 @@ impl AuditLog {
 
     /// Appends one event and syncs it to disk.
     pub fn record(&self, event: &AuditEvent) -> Result<()> {
-        let mut line = crate::json::to_string(event)?;
-        line.push('\n');
-        let mut file = self
-            .file
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let io = |source| Error::Io {
-            action: "append to",
-            path: self.path.clone(),
-            source,
-        };
-        file.write_all(line.as_bytes()).map_err(io)?;
-        file.sync_data().map_err(io)
+        let line = crate::json::to_string(event)?;
+        crate::fsutil::append_line_synced(&self.file, &self.path, &line)
     }
 
     /// Reads every event of a log file.

@@ -4,6 +4,7 @@
 use std::fs::{self, File};
 use std::io::Write;
 use std::path::Path;
+use std::sync::{Mutex, PoisonError};
 
 use crate::{Error, Result};
 
@@ -43,4 +44,15 @@ pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
         let _ = fs::remove_file(&tmp);
     }
     result
+}
+
+/// Appends `line` (with a newline) to an append-only log file and syncs it to disk before
+/// returning; `path` names the file in errors.
+pub(crate) fn append_line_synced(file: &Mutex<File>, path: &Path, line: &str) -> Result<()> {
+    let mut bytes = Vec::with_capacity(line.len() + 1);
+    bytes.extend_from_slice(line.as_bytes());
+    bytes.push(b'\n');
+    let mut file = file.lock().unwrap_or_else(PoisonError::into_inner);
+    file.write_all(&bytes).map_err(io("append to", path))?;
+    file.sync_data().map_err(io("sync", path))
 }

@@ -1560,3 +1560,43 @@ fn the_verb_list_is_powershell_7s() {
         assert!(verbs.contains(verb), "{verb}");
     }
 }
+
+/// The README's PowerShell quick start: it parses, and every `Verb-Soa...` command it calls is
+/// exported and given only parameters it has (no PowerShell host runs here, so this is how the
+/// quick start is kept true).
+#[test]
+fn readme_quick_start_calls_only_exported_cmdlets() {
+    let readme = fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../README.md"))
+        .unwrap_or_else(|e| panic!("cannot read README.md: {e}"));
+    let section = readme
+        .split("## Quick start: PowerShell")
+        .nth(1)
+        .and_then(|s| s.split("\n## ").next())
+        .unwrap_or_else(|| panic!("README.md has no PowerShell quick start"));
+    let blocks: Vec<&str> = section
+        .split("```powershell\n")
+        .skip(1)
+        .filter_map(|b| b.split("```").next())
+        .collect();
+    assert!(!blocks.is_empty(), "no powershell block in the quick start");
+    let exported = exported_functions();
+    let mut calls = 0;
+    for block in blocks {
+        let problems = syntax_problems(block);
+        assert!(problems.is_empty(), "README quick start: {problems:#?}");
+        for u in soa_commands(block) {
+            calls += 1;
+            let f = exported
+                .iter()
+                .find(|f| f.name.eq_ignore_ascii_case(&u.name))
+                .unwrap_or_else(|| panic!("README calls {}, which is not exported", u.name));
+            for p in &u.parameters {
+                assert!(f.accepts(p), "README: {} has no -{p}", u.name);
+            }
+        }
+    }
+    assert!(
+        calls >= 4,
+        "the quick start calls the module ({calls} calls)"
+    );
+}

@@ -41,6 +41,24 @@ gcc "${CFLAGS[@]}" "$ROOT/tests/c/test_soa.c" -L "$LIBDIR" -lsoa_ffi -Wl,-rpath,
 gcc "${CFLAGS[@]}" "$ROOT/tests/c/test_soa.c" "$LIBDIR/libsoa_ffi.a" -lpthread -ldl -lm \
   -o "$OUT/test_soa_static" || die "compiling the C tests (static) failed"
 
+# The C quick start of soa-ffi/README.md, compiled and run as written (wrapped in main).
+readme_c="$OUT/readme_quick_start.c"
+awk '/^```c$/{inside=1; next} /^```$/{inside=0} inside' "$ROOT/soa-ffi/README.md" > "$OUT/readme_block.c"
+[ -s "$OUT/readme_block.c" ] || die "soa-ffi/README.md has no C quick start"
+{
+  echo '#include <stdio.h>'
+  grep '^#include' "$OUT/readme_block.c"
+  echo 'int main(void) {'
+  grep -v '^#include' "$OUT/readme_block.c"
+  echo '  return 0;'
+  echo '}'
+} > "$readme_c"
+gcc "${CFLAGS[@]}" "$readme_c" -L "$LIBDIR" -lsoa_ffi -Wl,-rpath,"$LIBDIR" -o "$OUT/readme_quick_start" \
+  || die "the C quick start of soa-ffi/README.md does not compile"
+"$OUT/readme_quick_start" | grep -q '"allowed":false' \
+  || die "the C quick start of soa-ffi/README.md does not print the decision it documents"
+echo "soa-ffi/README.md C quick start: compiles and runs"
+
 echo "--- static build"
 "$OUT/test_soa_static" > "$OUT/static.log" 2>&1
 static_status=$?

@@ -17,7 +17,8 @@ use chrono::{DateTime, Utc};
 use futures_core::Stream;
 use serde::{Deserialize, Serialize};
 
-use crate::Result;
+use crate::catalog::{Attribute, Catalog};
+use crate::{Error, Result};
 
 #[cfg(feature = "rest")]
 pub mod rest;
@@ -113,6 +114,112 @@ impl MailboxChanges {
     pub fn is_empty(&self) -> bool {
         self.set.is_empty() && self.add.is_empty() && self.remove.is_empty()
     }
+
+    /// The changes grouped by `Set-Mailbox` parameter, as one call sends them, with each
+    /// attribute resolved through `catalog`.
+    ///
+    /// Refuses `IsExchangeCloudManaged` (it is changed in a call of its own), an attribute
+    /// without a `Set-Mailbox` parameter (the service's "A parameter cannot be found" error),
+    /// add/remove on a single-valued attribute, and a parameter both replaced and added to.
+    /// Adds and removes of the same parameter are merged.
+    pub fn by_parameter<'c>(
+        &self,
+        catalog: &'c Catalog,
+    ) -> Result<BTreeMap<String, (ParameterChange, &'c Attribute)>> {
+        let named = self
+            .set
+            .keys()
+            .chain(self.add.keys())
+            .chain(self.remove.keys());
+        for name in named {
+            if name
+                .trim_start_matches('-')
+                .eq_ignore_ascii_case("IsExchangeCloudManaged")
+            {
+                return Err(Error::invalid_input(
+                    "Set-Mailbox parameters",
+                    "IsExchangeCloudManaged is changed in a call of its own (set_cloud_managed), never together with other parameters",
+                ));
+            }
+        }
+        let mut by_parameter: BTreeMap<String, (ParameterChange, &'c Attribute)> = BTreeMap::new();
+        let mut put = |name: &str, change: ParameterChange| -> Result<()> {
+            let attr = catalog.lookup(name)?;
+            let parameter = attr.parameter.clone().ok_or_else(|| Error::Exchange {
+                cmdlet: "Set-Mailbox".to_owned(),
+                message: format!(
+                    "A parameter cannot be found that matches parameter name '{name}': {} has no Set-Mailbox parameter.",
+                    attr.name()
+                ),
+            })?;
+            if matches!(change, ParameterChange::Multi { .. }) && !attr.is_multi_valued() {
+                return Err(Error::invalid_input(
+                    format!("change of {}", attr.name()),
+                    "add and remove apply to multi-valued attributes only",
+                ));
+            }
+            match (by_parameter.get_mut(&parameter), change) {
+                (None, change) => {
+                    by_parameter.insert(parameter, (change, attr));
+                }
+                (
+                    Some((ParameterChange::Multi { add, remove }, _)),
+                    ParameterChange::Multi {
+                        add: more_add,
+                        remove: more_remove,
+                    },
+                ) => {
+                    add.extend(more_add);
+                    remove.extend(more_remove);
+                }
+                (Some(_), _) => {
+                    return Err(Error::invalid_input(
+                        format!("changes of {}", attr.name()),
+                        format!(
+                            "-{parameter} is changed twice (replaced and added to, or named twice): one Set-Mailbox call sends each parameter once"
+                        ),
+                    ));
+                }
+            }
+            Ok(())
+        };
+        for (name, value) in &self.set {
+            put(name, ParameterChange::Set(value.clone()))?;
+        }
+        for (name, items) in &self.add {
+            put(
+                name,
+                ParameterChange::Multi {
+                    add: items.clone(),
+                    remove: Vec::new(),
+                },
+            )?;
+        }
+        for (name, items) in &self.remove {
+            put(
+                name,
+                ParameterChange::Multi {
+                    add: Vec::new(),
+                    remove: items.clone(),
+                },
+            )?;
+        }
+        Ok(by_parameter)
+    }
+}
+
+/// The change of one `Set-Mailbox` parameter.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ParameterChange {
+    /// Replace the value (`null` clears it).
+    Set(AttributeValue),
+    /// Add to and remove from a multi-valued attribute (`@{Add=...; Remove=...}`).
+    Multi {
+        /// Values to add.
+        add: Vec<String>,
+        /// Values to remove.
+        remove: Vec<String>,
+    },
 }
 
 /// The parts of `Get-OrganizationConfig` the library uses.

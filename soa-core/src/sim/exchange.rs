@@ -17,7 +17,7 @@ use crate::authority::{self, Authority, MailboxState};
 use crate::catalog::{Attribute, AttributeClass};
 use crate::exo::{
     AuditQuery, AuditRecord, ExchangeOnline, MailboxChanges, MailboxFilter, MailboxPager,
-    OrganizationConfig, RoleAssignment,
+    OrganizationConfig, ParameterChange, RoleAssignment,
 };
 use crate::model::{AttributeValue, Mailbox, ProxyAddresses, User};
 use crate::{Error, Result};
@@ -59,11 +59,8 @@ fn mailbox_type(value: &AttributeValue) -> Result<crate::model::RecipientTypeDet
     }
 }
 
-enum Op {
-    Set(AttributeValue),
-    Add(Vec<String>),
-    Remove(Vec<String>),
-}
+/// One parameter's change, as [`MailboxChanges::by_parameter`] groups them.
+type Op = ParameterChange;
 
 fn state_of(user: &CloudUser) -> MailboxState {
     MailboxState {
@@ -92,17 +89,16 @@ fn mailbox_id(s: &State, identity: &str) -> Result<String> {
 /// are removed by address, ignoring case.
 fn apply_multi(current: &AttributeValue, op: &Op) -> AttributeValue {
     let mut items = current.to_strings();
-    match op {
+    let (add, remove) = match op {
         Op::Set(v) => return v.clone(),
-        Op::Add(add) => {
-            for a in add {
-                if !items.iter().any(|i| i.eq_ignore_ascii_case(a)) {
-                    items.push(a.clone());
-                }
-            }
+        Op::Multi { add, remove } => (add, remove),
+    };
+    for a in add {
+        if !items.iter().any(|i| i.eq_ignore_ascii_case(a)) {
+            items.push(a.clone());
         }
-        Op::Remove(remove) => items.retain(|i| !remove.iter().any(|r| r.eq_ignore_ascii_case(i))),
     }
+    items.retain(|i| !remove.iter().any(|r| r.eq_ignore_ascii_case(i)));
     AttributeValue::List(items)
 }
 
@@ -165,10 +161,18 @@ fn plan<'a>(
             ProxyAddresses::parse(new.to_strings())?;
         }
         match op {
-            Op::Set(v) => parameters.insert(parameter.clone(), v.clone()),
-            Op::Add(v) => parameters.insert(format!("{parameter}.Add"), v.clone().into()),
-            Op::Remove(v) => parameters.insert(format!("{parameter}.Remove"), v.clone().into()),
-        };
+            Op::Set(v) => {
+                parameters.insert(parameter.clone(), v.clone());
+            }
+            Op::Multi { add, remove } => {
+                if !add.is_empty() {
+                    parameters.insert(format!("{parameter}.Add"), add.clone().into());
+                }
+                if !remove.is_empty() {
+                    parameters.insert(format!("{parameter}.Remove"), remove.clone().into());
+                }
+            }
+        }
         updates.push((attr.name(), target, current, new));
     }
     Ok((updates, parameters))
@@ -226,49 +230,6 @@ impl SimulatedOrg {
 }
 
 impl SimulatedOrg {
-    fn resolve_changes(&self, changes: &MailboxChanges) -> Result<Vec<(&Attribute, String, Op)>> {
-        let catalog = self.catalog();
-        let mut ops = Vec::new();
-        let parts = changes
-            .set
-            .iter()
-            .map(|(n, v)| (n, Op::Set(v.clone())))
-            .chain(changes.add.iter().map(|(n, v)| (n, Op::Add(v.clone()))))
-            .chain(
-                changes
-                    .remove
-                    .iter()
-                    .map(|(n, v)| (n, Op::Remove(v.clone()))),
-            );
-        for (name, op) in parts {
-            if name
-                .trim_start_matches('-')
-                .eq_ignore_ascii_case("IsExchangeCloudManaged")
-            {
-                return Err(Error::invalid_input(
-                    "Set-Mailbox parameters",
-                    "IsExchangeCloudManaged is changed in a call of its own (set_cloud_managed), never together with other parameters",
-                ));
-            }
-            let attr = catalog.lookup(name)?;
-            let parameter = attr.parameter.clone().ok_or_else(|| Error::Exchange {
-                cmdlet: "Set-Mailbox".to_owned(),
-                message: format!(
-                    "A parameter cannot be found that matches parameter name '{name}': {} has no Set-Mailbox parameter.",
-                    attr.name()
-                ),
-            })?;
-            if !matches!(op, Op::Set(_)) && !attr.is_multi_valued() {
-                return Err(Error::invalid_input(
-                    format!("change of {}", attr.name()),
-                    "add and remove apply to multi-valued attributes only",
-                ));
-            }
-            ops.push((attr, parameter, op));
-        }
-        Ok(ops)
-    }
-
     fn audit(&self, s: &mut State, record: AuditRecordParts) {
         let now = s.now;
         s.audit.push(AuditRecord {
@@ -332,7 +293,11 @@ impl ExchangeOnline for SimulatedOrg {
     }
 
     async fn set_mailbox(&self, identity: &str, changes: &MailboxChanges) -> Result<()> {
-        let ops = self.resolve_changes(changes)?;
+        let ops: Vec<(&Attribute, String, Op)> = changes
+            .by_parameter(self.catalog())?
+            .into_iter()
+            .map(|(parameter, (op, attr))| (attr, parameter, op))
+            .collect();
         if ops.is_empty() {
             return Ok(());
         }

@@ -7,7 +7,7 @@
 
 use std::collections::HashMap;
 use std::fs::{File, OpenOptions};
-use std::io::{Seek, SeekFrom, Write};
+use std::io::{Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
@@ -122,19 +122,8 @@ impl Journal {
             step,
             reason,
         };
-        let mut line = crate::json::to_string(&entry)?;
-        line.push('\n');
-        let mut file = self
-            .file
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let io = |source| Error::Io {
-            action: "append to",
-            path: self.path.clone(),
-            source,
-        };
-        file.write_all(line.as_bytes()).map_err(io)?;
-        file.sync_data().map_err(io)
+        let line = crate::json::to_string(&entry)?;
+        crate::fsutil::append_line_synced(&self.file, &self.path, &line)
     }
 }
 

@@ -1,8 +1,6 @@
 //! [`ExchangeOnline`] over the gateway: one cmdlet (or two, for role assignments) per method,
 //! with the semantics of the simulated organization.
 
-use std::collections::BTreeMap;
-
 use async_trait::async_trait;
 use chrono::{DateTime, SubsecRound, TimeDelta, Utc};
 use futures_util::StreamExt;
@@ -13,7 +11,7 @@ use super::verify::{Check, Expect, Verify};
 use crate::exo::wire::{self, AdminAuditLogEntry, roles};
 use crate::exo::{
     AuditQuery, AuditRecord, ExchangeOnline, MailboxChanges, MailboxFilter, MailboxPager,
-    OrganizationConfig, RoleAssignment,
+    OrganizationConfig, ParameterChange, RoleAssignment,
 };
 use crate::model::{Mailbox, User};
 use crate::{Error, Result};
@@ -47,15 +45,6 @@ fn audit_date(t: DateTime<Utc>) -> Value {
     Value::String(t.format("%Y-%m-%dT%H:%M:%S").to_string())
 }
 
-/// One parameter of a `Set-Mailbox` call being built.
-enum Change {
-    Set(crate::model::AttributeValue),
-    Multi {
-        add: Vec<String>,
-        remove: Vec<String>,
-    },
-}
-
 impl ExoClient {
     /// The `Set-Mailbox` parameters for `changes` and the checks that tell it was applied.
     /// Refuses, before any request, what the simulated organization refuses before any change:
@@ -67,7 +56,7 @@ impl ExoClient {
         identity: &str,
         changes: &MailboxChanges,
     ) -> Result<(Map<String, Value>, Vec<Check>)> {
-        let by_parameter = self.changes_by_parameter(changes)?;
+        let by_parameter = changes.by_parameter(self.catalog())?;
         let mut parameters = identity_parameters(identity);
         let mut checks = Vec::new();
         for (parameter, (change, attr)) in by_parameter {
@@ -76,7 +65,7 @@ impl ExoClient {
                 .clone()
                 .unwrap_or_else(|| parameter.clone());
             match change {
-                Change::Set(value) => {
+                ParameterChange::Set(value) => {
                     parameters.insert(parameter.clone(), wire::encode_value(&value));
                     let expect = if parameter.eq_ignore_ascii_case("Type") {
                         Expect::MailboxType(value.to_string())
@@ -89,8 +78,8 @@ impl ExoClient {
                         expect,
                     });
                 }
-                Change::Multi { add, remove } if add.is_empty() && remove.is_empty() => {}
-                Change::Multi { add, remove } => {
+                ParameterChange::Multi { add, remove } if add.is_empty() && remove.is_empty() => {}
+                ParameterChange::Multi { add, remove } => {
                     parameters.insert(parameter, wire::hashtable(&add, &remove));
                     if !add.is_empty() {
                         checks.push(Check {
@@ -110,95 +99,6 @@ impl ExoClient {
             }
         }
         Ok((parameters, checks))
-    }
-
-    /// The changes grouped by `Set-Mailbox` parameter, checked (see
-    /// [`set_mailbox_parameters`](Self::set_mailbox_parameters)).
-    fn changes_by_parameter(
-        &self,
-        changes: &MailboxChanges,
-    ) -> Result<BTreeMap<String, (Change, &crate::catalog::Attribute)>> {
-        let catalog = self.catalog();
-        let mut by_parameter: BTreeMap<String, (Change, &crate::catalog::Attribute)> =
-            BTreeMap::new();
-        let named = changes
-            .set
-            .keys()
-            .chain(changes.add.keys())
-            .chain(changes.remove.keys());
-        for name in named {
-            if name
-                .trim_start_matches('-')
-                .eq_ignore_ascii_case(CLOUD_MANAGED)
-            {
-                return Err(Error::invalid_input(
-                    "Set-Mailbox parameters",
-                    "IsExchangeCloudManaged is changed in a call of its own (set_cloud_managed), never together with other parameters",
-                ));
-            }
-        }
-        let mut put = |name: &str, change: Change| -> Result<()> {
-            let attr = catalog.lookup(name)?;
-            let parameter = attr.parameter.clone().ok_or_else(|| Error::Exchange {
-                cmdlet: "Set-Mailbox".to_owned(),
-                message: format!(
-                    "A parameter cannot be found that matches parameter name '{name}': {} has no Set-Mailbox parameter.",
-                    attr.name()
-                ),
-            })?;
-            if matches!(change, Change::Multi { .. }) && !attr.is_multi_valued() {
-                return Err(Error::invalid_input(
-                    format!("change of {}", attr.name()),
-                    "add and remove apply to multi-valued attributes only",
-                ));
-            }
-            match (by_parameter.get_mut(&parameter), change) {
-                (None, change) => {
-                    by_parameter.insert(parameter, (change, attr));
-                }
-                (
-                    Some((Change::Multi { add, remove }, _)),
-                    Change::Multi {
-                        add: more_add,
-                        remove: more_remove,
-                    },
-                ) => {
-                    add.extend(more_add);
-                    remove.extend(more_remove);
-                }
-                (Some(_), _) => {
-                    return Err(Error::invalid_input(
-                        format!("changes of {}", attr.name()),
-                        format!(
-                            "-{parameter} is changed twice (replaced and added to, or named twice): one Set-Mailbox call sends each parameter once"
-                        ),
-                    ));
-                }
-            }
-            Ok(())
-        };
-        for (name, value) in &changes.set {
-            put(name, Change::Set(value.clone()))?;
-        }
-        for (name, items) in &changes.add {
-            put(
-                name,
-                Change::Multi {
-                    add: items.clone(),
-                    remove: Vec::new(),
-                },
-            )?;
-        }
-        for (name, items) in &changes.remove {
-            put(
-                name,
-                Change::Multi {
-                    add: Vec::new(),
-                    remove: items.clone(),
-                },
-            )?;
-        }
-        Ok(by_parameter)
     }
 
     /// `Search-AdminAuditLog` parameters for `query`, as given. Dates are sent to the second:
