@@ -251,13 +251,19 @@ async fn run_backs_up_flips_verifies_and_journals() {
             .iter()
             .all(|e| e.ticket.as_deref() == Some("CHG-1234"))
     );
-    assert!(
-        events
-            .lock()
-            .unwrap()
+    {
+        let events = events.lock().unwrap();
+        // One event per step, none repeated; the last step of each mailbox counts it done.
+        let user1: Vec<Step> = events
             .iter()
-            .any(|e| e.step == Step::Verified && e.total == 3)
-    );
+            .filter(|e| e.identity == "user1@contoso.com")
+            .map(|e| e.step)
+            .collect();
+        assert_eq!(user1, steps);
+        assert!(events.iter().all(|e| e.total == 3));
+        assert_eq!(events.iter().map(|e| e.done).max(), Some(3));
+        assert_eq!(events.iter().filter(|e| e.step == Step::ProbeOk).count(), 3);
+    }
     // Running again resumes: nothing is flipped twice.
     let again = resume(&org, Some(&org), &dir, &options).await.unwrap();
     assert_eq!(again.verified(), 3);

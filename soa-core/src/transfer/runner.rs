@@ -66,8 +66,9 @@ impl CancelToken {
     }
 }
 
-/// One progress event, for a progress bar or a log: one per step of each mailbox, and one more
-/// when the mailbox is finished (with `done` counting it).
+/// One progress event, for a progress bar or a log: one per step of each mailbox; the event of a
+/// mailbox's last step already counts it in `done`, so the last event of a run has
+/// `done == total`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProgressEvent {
     /// The mailbox.
@@ -76,7 +77,7 @@ pub struct ProgressEvent {
     pub step: Step,
     /// Mailboxes finished so far (verified, failed or found done).
     pub done: usize,
-    /// Mailboxes to work on in this run.
+    /// Mailboxes to work on in this run (a resume leaves out those finished earlier).
     pub total: usize,
 }
 
@@ -275,6 +276,22 @@ impl Context<'_> {
         Ok(())
     }
 
+    /// The mailbox's last step in this run: journaled, counted as done, and reported with the
+    /// new count. Called exactly once per mailbox worked on.
+    fn finish(&self, identity: &str, step: Step, reason: Option<String>) -> Result<()> {
+        self.journal.append(identity, step, reason)?;
+        let done = self.done.fetch_add(1, Ordering::SeqCst) + 1;
+        if let Some(progress) = &self.options.progress {
+            progress(&ProgressEvent {
+                identity: identity.to_owned(),
+                step,
+                done,
+                total: self.total,
+            });
+        }
+        Ok(())
+    }
+
     fn audit(&self, action: AuditAction, identity: &str, reason: Option<String>) -> Result<()> {
         self.audit.record(&AuditEvent {
             attribute: (action == AuditAction::Flip || action == AuditAction::FlipFailed)
@@ -309,7 +326,15 @@ async fn execute(
         audit,
         options,
         done: AtomicUsize::new(0),
-        total: go.len(),
+        // Mailboxes finished in an earlier attempt are not part of this run's progress.
+        total: go
+            .iter()
+            .filter(|id| {
+                !reached
+                    .get(&id.to_lowercase())
+                    .is_some_and(|s| is_finished(*s))
+            })
+            .count(),
     };
     for id in &go {
         if !reached.contains_key(&id.to_lowercase()) {
@@ -332,18 +357,7 @@ async fn execute(
                 return None;
             }
             let previous = reached.get(&id.to_lowercase()).copied();
-            let result = transfer_one(ctx, &id, previous).await;
-            let done = ctx.done.fetch_add(1, Ordering::SeqCst) + 1;
-            // One more event when the mailbox is finished, so that `done` reaches `total`.
-            if let Some(progress) = &options.progress {
-                progress(&ProgressEvent {
-                    identity: id.clone(),
-                    step: result.step,
-                    done,
-                    total: ctx.total,
-                });
-            }
-            Some(result)
+            Some(transfer_one(ctx, &id, previous).await)
         })
         .buffer_unordered(concurrency)
         .filter_map(|r| async move { r })
@@ -362,6 +376,14 @@ async fn execute(
     })
 }
 
+/// Whether a mailbox at `step` needs nothing more from a run.
+fn is_finished(step: Step) -> bool {
+    matches!(
+        step,
+        Step::Verified | Step::ProbeOk | Step::ProbeFailed | Step::RolledBack
+    )
+}
+
 /// One mailbox, from wherever the journal says it got to. Errors become a failed result; only
 /// a journal or backup write failure (the disk) stops the mailbox without a journal line.
 async fn transfer_one(ctx: &Context<'_>, id: &str, previous: Option<Step>) -> MailboxResult {
@@ -369,7 +391,7 @@ async fn transfer_one(ctx: &Context<'_>, id: &str, previous: Option<Step>) -> Ma
         Ok(r) => r,
         Err(e) => {
             let reason = e.to_string();
-            let _ = ctx.step(id, Step::Failed, Some(reason.clone()));
+            let _ = ctx.finish(id, Step::Failed, Some(reason.clone()));
             let _ = ctx.audit(AuditAction::FlipFailed, id, Some(reason.clone()));
             MailboxResult {
                 identity: id.to_owned(),
@@ -390,10 +412,8 @@ async fn transfer_steps(
         step,
         reason,
     };
-    if matches!(
-        previous,
-        Some(Step::Verified | Step::ProbeOk | Step::ProbeFailed | Step::RolledBack)
-    ) {
+    if previous.is_some_and(is_finished) {
+        // Finished in an earlier attempt: not counted in this run's progress.
         return Ok(result(
             previous.unwrap_or(Step::Verified),
             Some("done in an earlier attempt".to_owned()),
@@ -404,14 +424,14 @@ async fn transfer_steps(
     if mailbox.is_exchange_cloud_managed {
         if sent_before && ctx.store.read(id).is_ok() {
             // The flip of an earlier attempt applied; do not send it again.
-            ctx.step(
-                id,
-                Step::Verified,
-                Some("found applied on resume".to_owned()),
-            )?;
             ctx.audit(
                 AuditAction::Flip,
                 id,
+                Some("found applied on resume".to_owned()),
+            )?;
+            ctx.finish(
+                id,
+                Step::Verified,
                 Some("found applied on resume".to_owned()),
             )?;
             return Ok(result(
@@ -420,7 +440,7 @@ async fn transfer_steps(
             ));
         }
         let reason = "already cloud-managed before this run flipped it: not touched".to_owned();
-        ctx.step(id, Step::Failed, Some(reason.clone()))?;
+        ctx.finish(id, Step::Failed, Some(reason.clone()))?;
         return Ok(result(Step::Failed, Some(reason)));
     }
 
@@ -463,13 +483,17 @@ async fn transfer_steps(
         ),
         (Err(e), false) => (Step::Failed, Some(e.to_string())),
     };
-    ctx.step(id, step, reason.clone())?;
     let action = if step == Step::Verified {
         AuditAction::Flip
     } else {
         AuditAction::FlipFailed
     };
     ctx.audit(action, id, reason.clone())?;
+    if step == Step::Verified && ctx.plan.policy.probe_attribute.is_some() {
+        ctx.step(id, step, reason.clone())?;
+    } else {
+        ctx.finish(id, step, reason.clone())?;
+    }
     if step != Step::Verified {
         return Ok(result(step, reason));
     }
@@ -518,8 +542,8 @@ async fn probe(
         Ok(()) => (Step::ProbeOk, None),
         Err(e) => (Step::ProbeFailed, Some(e.to_string())),
     };
-    let _ = ctx.step(id, step, reason.clone());
     let _ = ctx.audit(AuditAction::Probe, id, reason.clone());
+    let _ = ctx.finish(id, step, reason.clone());
     MailboxResult {
         identity: id.to_owned(),
         step,
