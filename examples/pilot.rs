@@ -10,6 +10,15 @@
 //! a cloud edit kept across a sync cycle and written back → a second wave → a rollback of one
 //! mailbox with its loss report → a summary. The plan, the backups, the journal and the audit log
 //! of each run are written under the output folder.
+//!
+//! **A real tenant.** With `SOA_TENANT` (the tenant's domain or id), `SOA_CLIENT_ID` and either
+//! `SOA_CLIENT_SECRET` or `SOA_CERT_PEM` + `SOA_KEY_PEM` (file paths) set — and optionally
+//! `SOA_CLOUD` (`Commercial`, `GccHigh`, `DoD`, `China`), or `SOA_EXCHANGE_URL` and
+//! `SOA_LOGIN_URL` for custom hosts such as the emulator — the pilot talks to Exchange Online
+//! through the REST client instead: it runs the preflight and plans a wave, and transfers it only
+//! with `--apply` (and the ticket). `SOA_CONNECT_SYNC_VERSION` gives the Entra Connect Sync
+//! version to the preflight. AD is not read in that mode, so the settle rule uses each mailbox's
+//! `WhenChangedUTC`.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 use std::io::Write as _;
@@ -18,6 +27,10 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use soa_core::audit::AuditLog;
+use soa_core::exo::rest::{
+    ClientCertificateCredential, ClientSecretCredential, Cloud, CredentialOptions, ExoClient,
+    Secret, TokenCredential,
+};
 use soa_core::exo::{ExchangeOnline, MailboxChanges, MailboxFilter};
 use soa_core::preflight::{Caller, Preflight, SyncEnvironment, TenantState};
 use soa_core::sim::{CloudSyncAgent, SimulatedOrg};
@@ -32,6 +45,7 @@ struct Args {
     wave: usize,
     ticket: String,
     out: PathBuf,
+    apply: bool,
 }
 
 fn parse_args() -> std::result::Result<Args, String> {
@@ -41,6 +55,7 @@ fn parse_args() -> std::result::Result<Args, String> {
         wave: 10,
         ticket: "CHG-PILOT-1".to_owned(),
         out: PathBuf::from("target/pilot"),
+        apply: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(a) = it.next() {
@@ -61,9 +76,10 @@ fn parse_args() -> std::result::Result<Args, String> {
             }
             "--ticket" => args.ticket = value("--ticket")?,
             "--out" => args.out = PathBuf::from(value("--out")?),
+            "--apply" => args.apply = true,
             "--help" | "-h" => {
                 return Err(
-                    "usage: pilot [--size N] [--seed S] [--wave N] [--ticket T] [--out DIR]"
+                    "usage: pilot [--size N] [--seed S] [--wave N] [--ticket T] [--out DIR] [--apply (real tenant)]"
                         .to_owned(),
                 );
             }
@@ -82,7 +98,12 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    match pilot(&args).await {
+    let outcome = if std::env::var_os("SOA_TENANT").is_some() {
+        real_tenant(&args).await
+    } else {
+        pilot(&args).await
+    };
+    match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e}");
@@ -392,4 +413,108 @@ async fn organization_preflight(org: &SimulatedOrg) -> Result<Preflight> {
         }),
         ..Preflight::default()
     })
+}
+
+/// The REST client for the tenant named by the environment.
+fn tenant_client() -> Result<ExoClient> {
+    let var =
+        |name: &str| std::env::var(name).map_err(|_| Error::invalid_input(name, "is not set"));
+    let tenant = var("SOA_TENANT")?;
+    let client_id = var("SOA_CLIENT_ID")?;
+    let cloud: Cloud = match std::env::var("SOA_EXCHANGE_URL") {
+        // Custom hosts: a test tenant, or the emulator (`--example emulator`).
+        Ok(exchange) => {
+            let login = std::env::var("SOA_LOGIN_URL").unwrap_or_else(|_| exchange.clone());
+            Cloud::custom(&exchange, &login)?
+        }
+        Err(_) => std::env::var("SOA_CLOUD")
+            .unwrap_or_else(|_| "Commercial".to_owned())
+            .parse()?,
+    };
+    let options = Some(CredentialOptions::for_cloud(cloud.clone()));
+    let credential: Arc<dyn TokenCredential> =
+        if let Ok(secret) = std::env::var("SOA_CLIENT_SECRET") {
+            Arc::new(ClientSecretCredential::new(
+                &tenant,
+                &client_id,
+                Secret::new(secret),
+                options,
+            )?)
+        } else {
+            let read = |name: &str| -> Result<Vec<u8>> {
+                let path = PathBuf::from(var(name)?);
+                std::fs::read(&path).map_err(|source| Error::Io {
+                    action: "read",
+                    path,
+                    source,
+                })
+            };
+            Arc::new(ClientCertificateCredential::new(
+                &tenant,
+                &client_id,
+                &read("SOA_KEY_PEM")?,
+                &read("SOA_CERT_PEM")?,
+                options,
+            )?)
+        };
+    ExoClient::new(&tenant, cloud, credential, None)
+}
+
+/// The pilot against a real tenant: preflight and a planned wave; the transfer only with
+/// `--apply`.
+async fn real_tenant(args: &Args) -> Result<()> {
+    let client = tenant_client()?;
+    println!("exchange-soa pilot against tenant {}", client.tenant());
+    let config = client.get_organization_config().await?;
+    let connect_sync_version = std::env::var("SOA_CONNECT_SYNC_VERSION")
+        .ok()
+        .map(|v| v.parse())
+        .transpose()?;
+    let preflight = Preflight {
+        sync: SyncEnvironment {
+            connect_sync_version,
+            ..SyncEnvironment::default()
+        },
+        tenant: TenantState {
+            cloud_managed_by_default: config.block_exchange_provisioning_from_on_prem_enabled,
+            on_premises_provisioning_in_use: true,
+            ..TenantState::default()
+        },
+        ..Preflight::default()
+    };
+    println!("1. Preflight (give SOA_CONNECT_SYNC_VERSION: Exchange Online does not report it)");
+    for f in &preflight.check_organization(args.wave as u64).findings {
+        println!("   [{}] {}: {}", f.severity, f.code, f.message);
+    }
+    let policy = TransferPolicy {
+        ticket: Some(args.ticket.clone()),
+        batch_cap: args.wave,
+        ..TransferPolicy::default()
+    };
+    let selection = Selection::Filter(MailboxFilter {
+        dir_synced: Some(true),
+        cloud_managed: Some(false),
+        ..MailboxFilter::default()
+    });
+    let now = chrono::Utc::now();
+    let plan = transfer::plan(&client, None, &selection, &policy, &preflight, now).await?;
+    let dir = args.out.join(&plan.run_id);
+    println!("2. {}", plan.summary());
+    let options = RunOptions {
+        dry_run: !args.apply,
+        actor: std::env::var("SOA_CLIENT_ID").unwrap_or_default(),
+        progress: Some(progress_bar("wave")),
+        ..RunOptions::default()
+    };
+    let report = transfer::run(&client, None, &plan, &dir, &options).await?;
+    if args.apply {
+        print_report(&report, &dir);
+    } else {
+        println!(
+            "   dry run: {} mailbox(es) would be flipped; plan in {}; run again with --apply to transfer",
+            report.results.len(),
+            dir.display()
+        );
+    }
+    Ok(())
 }
