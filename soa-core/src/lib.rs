@@ -76,6 +76,8 @@ pub mod json;
 pub mod model;
 pub mod preflight;
 pub mod pwsh;
+pub mod reconcile;
+pub mod scripts;
 pub mod sim;
 pub mod transfer;
 

@@ -1,0 +1,905 @@
+//! Reconciliation: sources, join, classification, reports and writeback plans.
+#![allow(clippy::unwrap_used, clippy::too_many_lines)]
+
+use std::io::Cursor;
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, TimeDelta, Utc};
+use soa_core::authority::MailboxState;
+use soa_core::catalog::Catalog;
+use soa_core::exo::{ExchangeOnline, MailboxChanges, MailboxFilter};
+use soa_core::model::AttributeValue;
+use soa_core::reconcile::diff::{ClassifyContext, classify};
+use soa_core::reconcile::join::JoinKey;
+use soa_core::reconcile::source::{
+    AdCsvReader, AdEntry, AdFormat, AdJsonReader, AdLdifReader, CloudJsonReader, open_ad,
+    open_cloud,
+};
+use soa_core::reconcile::writeback::WritebackPlan;
+use soa_core::reconcile::{
+    DiffClass, Difference, Reason, ReconcileOptions, Report, reconcile, reconcile_live,
+};
+use soa_core::sim::SimulatedOrg;
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/reconcile")
+        .join(name)
+}
+
+fn now() -> DateTime<Utc> {
+    "2026-11-27T02:00:00Z".parse().unwrap()
+}
+
+fn options() -> ReconcileOptions {
+    ReconcileOptions {
+        now: Some(now()),
+        ad_source: "ad export".into(),
+        cloud_source: "mailboxes.json".into(),
+        ..ReconcileOptions::default()
+    }
+}
+
+fn run(ad: &str, format: AdFormat) -> Report {
+    let catalog = Catalog::builtin();
+    let ad = open_ad(catalog, &fixture(ad), Some(format)).unwrap();
+    let cloud = open_cloud(&fixture("mailboxes.json")).unwrap();
+    reconcile(catalog, ad, cloud, &options()).unwrap()
+}
+
+fn find<'r>(report: &'r Report, mailbox: &str, attribute: &str) -> &'r Difference {
+    report
+        .differences
+        .iter()
+        .find(|d| d.mailbox == mailbox && d.attribute == attribute)
+        .unwrap_or_else(|| panic!("no difference {mailbox} {attribute}: {report:#?}"))
+}
+
+fn read_all<I: Iterator<Item = soa_core::Result<AdEntry>>>(it: I) -> Vec<AdEntry> {
+    it.collect::<soa_core::Result<Vec<_>>>().unwrap()
+}
+
+// ---------------------------------------------------------------- sources
+
+#[test]
+fn csv_with_bom_type_line_quotes_newlines_and_both_separators() {
+    let entries = read_all(open_ad(Catalog::builtin(), &fixture("ad_users.csv"), None).unwrap());
+    assert_eq!(entries.len(), 5);
+    let alice = &entries[0];
+    assert!(
+        alice.origin.ends_with("ad_users.csv line 3"),
+        "{}",
+        alice.origin
+    );
+    assert_eq!(
+        alice.object_guid.as_deref(),
+        Some("a0000000-0000-0000-0000-000000000001")
+    );
+    assert_eq!(
+        alice.attributes["msExchMailboxGuid"],
+        AttributeValue::from("00112233-4455-6677-8899-aabbccddeeff")
+    );
+    assert_eq!(
+        alice.attributes["proxyAddresses"],
+        AttributeValue::List(vec![
+            "SMTP:Alice@contoso.com".into(),
+            "smtp:aw@contoso.com".into()
+        ])
+    );
+    assert_eq!(
+        alice.attributes["info"],
+        AttributeValue::from("Line one\r\nline \"two\"")
+    );
+    assert_eq!(
+        alice.attributes["extensionAttribute2"],
+        AttributeValue::Null
+    );
+    assert!(!alice.complete);
+    assert_eq!(
+        alice.value("mailNickname"),
+        None,
+        "a missing column is unknown"
+    );
+    // The record after the embedded newline starts two lines further down.
+    let bob = &entries[1];
+    assert!(bob.origin.ends_with("line 5"), "{}", bob.origin);
+    assert_eq!(
+        bob.attributes["proxyAddresses"],
+        AttributeValue::List(vec![
+            "SMTP:bob@contoso.com".into(),
+            "smtp:bob.obrien@contoso.com".into()
+        ])
+    );
+    assert_eq!(
+        bob.attributes["displayName"],
+        AttributeValue::from("Bob O'Brien")
+    );
+    assert_eq!(
+        bob.when_changed,
+        Some("2026-11-27T01:30:00Z".parse().unwrap())
+    );
+}
+
+#[test]
+fn csv_without_type_line_and_with_ad_module_names() {
+    let text = "UserPrincipalName,Surname,EmailAddress,extensionAttribute3\n\
+                a@contoso.com,Wong,a@contoso.com,x\n";
+    let entries = read_all(AdCsvReader::new(
+        Cursor::new(text.as_bytes().to_vec()),
+        "plain.csv",
+        Catalog::builtin().clone(),
+    ));
+    assert_eq!(entries.len(), 1);
+    assert_eq!(entries[0].attributes["sn"], AttributeValue::from("Wong"));
+    assert_eq!(
+        entries[0].attributes["mail"],
+        AttributeValue::from("a@contoso.com")
+    );
+    assert_eq!(entries[0].origin, "plain.csv line 2");
+}
+
+#[test]
+fn ldif_with_folding_base64_and_binary_guid() {
+    let entries = read_all(open_ad(Catalog::builtin(), &fixture("ad_users.ldf"), None).unwrap());
+    assert_eq!(entries.len(), 4);
+    let alice = &entries[0];
+    assert!(alice.complete);
+    assert_eq!(
+        alice.distinguished_name.as_deref(),
+        Some("CN=Alice Wong,OU=Staff,DC=contoso,DC=com")
+    );
+    assert_eq!(
+        alice.attributes["msExchMailboxGuid"],
+        AttributeValue::from("00112233-4455-6677-8899-aabbccddeeff")
+    );
+    assert_eq!(
+        alice.object_guid.as_deref(),
+        Some("04030201-0605-0807-090a-0b0c0d0e0f10")
+    );
+    assert_eq!(
+        alice.attributes["info"],
+        AttributeValue::from(
+            "Notes with a newline\nand a very long text that certainly needs folding across several lines of LDIF output"
+        )
+    );
+    assert_eq!(
+        alice.attributes["proxyAddresses"],
+        AttributeValue::List(vec![
+            "SMTP:Alice@contoso.com".into(),
+            "smtp:aw@contoso.com".into()
+        ])
+    );
+    assert_eq!(
+        alice.value("extensionAttribute9"),
+        Some(AttributeValue::Null)
+    );
+    assert_eq!(
+        alice.when_changed,
+        Some("2026-11-01T10:00:00Z".parse().unwrap())
+    );
+    let bob = &entries[1];
+    assert_eq!(
+        bob.distinguished_name.as_deref(),
+        Some("CN=Bob O'Brien,OU=Staff,DC=contoso,DC=com")
+    );
+    assert_eq!(
+        bob.attributes["displayName"],
+        AttributeValue::from("Bob O'Brien")
+    );
+}
+
+#[test]
+fn ldif_in_memory_with_folded_dn_and_comments() {
+    let text = "version: 1\n# a comment\n# folded\n  comment\ndn: CN=Very Long Name,OU=A\n very Long Unit,DC=contoso,DC=com\nuserPrincipalName: x@contoso.com\n\n\n";
+    let entries = read_all(AdLdifReader::new(
+        Cursor::new(text.as_bytes().to_vec()),
+        "mem.ldf",
+        Catalog::builtin().clone(),
+    ));
+    assert_eq!(entries.len(), 1);
+    assert_eq!(
+        entries[0].distinguished_name.as_deref(),
+        Some("CN=Very Long Name,OU=Avery Long Unit,DC=contoso,DC=com")
+    );
+    assert_eq!(entries[0].origin, "mem.ldf line 5");
+}
+
+#[test]
+fn json_with_byte_array_guids_dates_and_collections() {
+    let entries = read_all(open_ad(Catalog::builtin(), &fixture("ad_users.json"), None).unwrap());
+    assert_eq!(entries.len(), 4);
+    assert_eq!(
+        entries[0].attributes["msExchMailboxGuid"],
+        AttributeValue::from("00112233-4455-6677-8899-aabbccddeeff")
+    );
+    assert_eq!(
+        entries[0].when_changed,
+        Some(DateTime::from_timestamp_millis(1_793_527_200_000).unwrap())
+    );
+    assert_eq!(
+        entries[1].attributes["proxyAddresses"],
+        AttributeValue::List(vec![
+            "SMTP:bob@contoso.com".into(),
+            "smtp:bob.obrien@contoso.com".into()
+        ])
+    );
+    assert!(
+        entries[1].origin.contains("record 2"),
+        "{}",
+        entries[1].origin
+    );
+    // A single object (ConvertTo-Json of one user) is one record.
+    let one = read_all(AdJsonReader::new(
+        Cursor::new(br#" {"UserPrincipalName":"a@contoso.com"} "#.to_vec()),
+        "one.json",
+        Catalog::builtin().clone(),
+    ));
+    assert_eq!(one.len(), 1);
+    let none = read_all(AdJsonReader::new(
+        Cursor::new(b"[ ]".to_vec()),
+        "empty.json",
+        Catalog::builtin().clone(),
+    ));
+    assert!(none.is_empty());
+}
+
+#[test]
+fn cloud_json_with_bom_and_crlf() {
+    let cloud: Vec<_> = open_cloud(&fixture("mailboxes.json"))
+        .unwrap()
+        .collect::<soa_core::Result<_>>()
+        .unwrap();
+    assert_eq!(cloud.len(), 4);
+    assert!(cloud[0].mailbox.is_exchange_cloud_managed);
+    assert_eq!(
+        cloud[0].property("customattribute1"),
+        Some(&AttributeValue::from("Finance"))
+    );
+}
+
+fn error_of<T: std::fmt::Debug>(result: soa_core::Result<T>) -> String {
+    result.unwrap_err().to_string()
+}
+
+fn first_error(path: &str) -> String {
+    let entries = open_ad(Catalog::builtin(), &fixture(path), None).unwrap();
+    error_of(entries.collect::<soa_core::Result<Vec<_>>>())
+}
+
+#[test]
+fn malformed_inputs_name_file_line_and_problem() {
+    let e = first_error("bad_unequal.csv");
+    assert!(e.contains("bad_unequal.csv line 3"), "{e}");
+    assert!(e.contains("3 field(s) where the header has 2"), "{e}");
+
+    let e = first_error("bad_base64.ldf");
+    assert!(e.contains("bad_base64.ldf line 5"), "{e}");
+    assert!(e.contains("not valid base64"), "{e}");
+
+    let e = first_error("bad_continuation.ldf");
+    assert!(e.contains("line 3") && e.contains("continuation"), "{e}");
+
+    let e = first_error("bad_no_colon.ldf");
+    assert!(
+        e.contains("line 2") && e.contains("attribute: value"),
+        "{e}"
+    );
+
+    let e = first_error("bad_truncated.json");
+    assert!(e.contains("bad_truncated.json"), "{e}");
+    assert!(e.contains("end of file inside record 2"), "{e}");
+    assert!(e.contains("starts on line 3"), "{e}");
+
+    let e = first_error("bad_record.json");
+    assert!(e.contains("bad_record.json record 2 line 3"), "{e}");
+
+    let e = error_of(
+        AdJsonReader::new(
+            Cursor::new(b"[1, 2]".to_vec()),
+            "numbers.json",
+            Catalog::builtin().clone(),
+        )
+        .collect::<soa_core::Result<Vec<_>>>(),
+    );
+    assert!(e.contains("record 1 is not a JSON object"), "{e}");
+
+    let e = error_of(
+        CloudJsonReader::new(Cursor::new(b"nonsense".to_vec()), "cloud.json")
+            .collect::<soa_core::Result<Vec<_>>>(),
+    );
+    assert!(e.contains("cloud.json line 1"), "{e}");
+
+    let e = match open_ad(Catalog::builtin(), Path::new("export.txt"), None) {
+        Ok(_) => panic!("an unknown extension is refused"),
+        Err(e) => e.to_string(),
+    };
+    assert!(e.contains("unknown AD export format"), "{e}");
+
+    // Windows PowerShell 5.1 writes UTF-16 with Out-File: named, not misread.
+    let utf16: Vec<u8> = [0xFF, 0xFE]
+        .into_iter()
+        .chain("[{}]".encode_utf16().flat_map(u16::to_le_bytes))
+        .collect();
+    let catalog = Catalog::builtin().clone();
+    let readers: Vec<Box<dyn Iterator<Item = soa_core::Result<AdEntry>>>> = vec![
+        Box::new(AdJsonReader::new(
+            Cursor::new(utf16.clone()),
+            "u.json",
+            catalog.clone(),
+        )),
+        Box::new(AdLdifReader::new(
+            Cursor::new(utf16.clone()),
+            "u.ldf",
+            catalog.clone(),
+        )),
+        Box::new(AdCsvReader::new(Cursor::new(utf16), "u.csv", catalog)),
+    ];
+    for reader in readers {
+        let e = error_of(reader.collect::<soa_core::Result<Vec<_>>>());
+        assert!(e.contains("line 1") && e.contains("UTF-16"), "{e}");
+    }
+
+    // The iterator stops after an error instead of carrying on with garbage.
+    let mut it = open_ad(Catalog::builtin(), &fixture("bad_unequal.csv"), None).unwrap();
+    assert!(it.next().unwrap().is_ok());
+    assert!(it.next().unwrap().is_err());
+    assert!(it.next().is_none());
+}
+
+// ---------------------------------------------------------------- join and classification
+
+fn check_fixture_report(report: &Report) {
+    let t = &report.totals;
+    assert_eq!(t.cloud_records, 4);
+    assert_eq!(t.matched, 3, "{report:#?}");
+    assert_eq!(t.ad_only, 1);
+    assert_eq!(report.ad_only[0].name, "dave@contoso.com");
+    assert_eq!(t.cloud_only, 1);
+    assert_eq!(report.cloud_only[0].name, "erin@contoso.com");
+
+    let a = find(report, "alice@contoso.com", "CustomAttribute1");
+    assert_eq!(a.matched_by, JoinKey::ExchangeGuid);
+    assert_eq!(a.class, DiffClass::CloudMasterAdStale);
+    assert_eq!(a.reason, Reason::WritebackOff);
+    assert_eq!(a.ad_value, AttributeValue::from("Sales"));
+    assert_eq!(a.ldap_name, "extensionAttribute1");
+    // Proxy addresses in another order and case are in sync.
+    assert!(
+        !report
+            .differences
+            .iter()
+            .any(|d| d.mailbox == "alice@contoso.com" && d.attribute == "EmailAddresses")
+    );
+
+    let b = find(report, "bob@contoso.com", "CustomAttribute2");
+    assert_eq!(b.matched_by, JoinKey::UserPrincipalName);
+    assert_eq!(b.class, DiffClass::AdMasterCloudBehind);
+    assert_eq!(b.reason, Reason::PendingSync);
+    let b = find(report, "bob@contoso.com", "DisplayName");
+    assert_eq!(b.class, DiffClass::IdentityDrift);
+
+    let c = find(report, "carol@contoso.com", "UserPrincipalName");
+    assert_eq!(c.matched_by, JoinKey::PrimarySmtpAddress);
+    assert_eq!(c.class, DiffClass::IdentityDrift);
+    assert!(t.in_sync > 0 && t.compared == t.in_sync + t.differences);
+}
+
+#[test]
+fn csv_reconciles_with_all_join_keys() {
+    let report = run("ad_users.csv", AdFormat::Csv);
+    check_fixture_report(&report);
+    assert_eq!(report.totals.ad_without_mailbox, 1);
+    assert_eq!(report.totals.matched_by["exchange_guid"], 1);
+    assert_eq!(report.totals.matched_by["user_principal_name"], 1);
+    assert_eq!(report.totals.matched_by["primary_smtp_address"], 1);
+}
+
+#[test]
+fn ldif_and_json_reconcile_like_csv() {
+    check_fixture_report(&run("ad_users.ldf", AdFormat::Ldif));
+    check_fixture_report(&run("ad_users.json", AdFormat::Json));
+    // LDIF is a complete read: the alias missing from AD is a difference, and for Alice
+    // (cloud-managed) it is never written back.
+    let ldif = run("ad_users.ldf", AdFormat::Ldif);
+    let alias = find(&ldif, "alice@contoso.com", "Alias");
+    assert_eq!(alias.ad_value, AttributeValue::Null);
+    assert_eq!(alias.reason, Reason::NeverWrittenBack);
+}
+
+#[test]
+fn writeback_option_changes_the_reason() {
+    let catalog = Catalog::builtin();
+    let ad = open_ad(catalog, &fixture("ad_users.csv"), None).unwrap();
+    let cloud = open_cloud(&fixture("mailboxes.json")).unwrap();
+    let opts = ReconcileOptions {
+        writeback_enabled: true,
+        ..options()
+    };
+    let report = reconcile(catalog, ad, cloud, &opts).unwrap();
+    let a = find(&report, "alice@contoso.com", "CustomAttribute1");
+    assert_eq!(a.reason, Reason::WritebackPending);
+}
+
+fn cloud_json(items: &str) -> CloudJsonReader<Cursor<Vec<u8>>> {
+    CloudJsonReader::new(Cursor::new(items.as_bytes().to_vec()), "cloud.json")
+}
+
+fn ad_csv(text: &str) -> AdCsvReader {
+    AdCsvReader::new(
+        Cursor::new(text.as_bytes().to_vec()),
+        "ad.csv",
+        Catalog::builtin().clone(),
+    )
+}
+
+#[test]
+fn ambiguous_matches_are_reported_not_guessed() {
+    let cloud = cloud_json(
+        r#"[{"UserPrincipalName":"x1@contoso.com","PrimarySmtpAddress":"shared@contoso.com","IsDirSynced":true},
+            {"UserPrincipalName":"x2@contoso.com","PrimarySmtpAddress":"shared@contoso.com","IsDirSynced":true},
+            {"UserPrincipalName":"y@contoso.com","PrimarySmtpAddress":"y@contoso.com","IsDirSynced":true}]"#,
+    );
+    let ad = ad_csv(
+        "UserPrincipalName,mail\n\
+         nobody@corp.contoso.com,shared@contoso.com\n\
+         y@contoso.com,y@contoso.com\n\
+         y@contoso.com,y@contoso.com\n",
+    );
+    let report = reconcile(Catalog::builtin(), ad, cloud, &options()).unwrap();
+    assert_eq!(report.totals.ambiguous, 2, "{report:#?}");
+    let ad_side = &report.ambiguous[0];
+    assert_eq!(ad_side.key, JoinKey::PrimarySmtpAddress);
+    assert_eq!(ad_side.candidates.len(), 2);
+    assert!(ad_side.record.ends_with("line 2"));
+    // Two AD accounts for one mailbox: the second is reported.
+    let cloud_side = &report.ambiguous[1];
+    assert_eq!(cloud_side.key, JoinKey::UserPrincipalName);
+    assert!(cloud_side.record.ends_with("line 4"));
+    assert_eq!(report.totals.matched, 1);
+    // The two mailboxes that share an address were matched by nobody.
+    assert_eq!(report.totals.cloud_only, 2);
+}
+
+#[test]
+fn classification_rules() {
+    let catalog = Catalog::builtin();
+    let ctx = |state: MailboxState, ad_changed: Option<&str>| ClassifyContext {
+        state,
+        writeback_enabled: false,
+        ad_changed: ad_changed.map(|t| t.parse().unwrap()),
+        cloud_changed: Some("2026-11-20T00:00:00Z".parse().unwrap()),
+        now: now(),
+        sync_grace: TimeDelta::hours(2),
+    };
+    let ext1 = catalog.lookup("extensionAttribute1").unwrap();
+    let alias = catalog.lookup("mailNickname").unwrap();
+    let title = catalog.lookup("title").unwrap();
+    let managed = MailboxState::cloud_managed();
+    let synced = MailboxState::synced();
+
+    assert_eq!(
+        classify(ext1, &ctx(managed.clone(), None)),
+        (DiffClass::CloudMasterAdStale, Reason::WritebackOff)
+    );
+    let mut on = ctx(managed.clone(), None);
+    on.writeback_enabled = true;
+    assert_eq!(
+        classify(ext1, &on),
+        (DiffClass::CloudMasterAdStale, Reason::WritebackPending)
+    );
+    assert_eq!(
+        classify(alias, &on),
+        (DiffClass::CloudMasterAdStale, Reason::NeverWrittenBack)
+    );
+    assert_eq!(
+        classify(ext1, &ctx(managed, Some("2026-11-26T00:00:00Z"))),
+        (DiffClass::Conflict, Reason::AdEditedAfterCloud)
+    );
+    assert_eq!(
+        classify(ext1, &ctx(synced.clone(), Some("2026-11-27T01:00:00Z"))),
+        (DiffClass::AdMasterCloudBehind, Reason::PendingSync)
+    );
+    assert_eq!(
+        classify(ext1, &ctx(synced.clone(), Some("2026-11-26T01:00:00Z"))),
+        (DiffClass::AdMasterCloudBehind, Reason::SyncErrorSuspected)
+    );
+    assert_eq!(
+        classify(title, &ctx(synced, None)),
+        (DiffClass::IdentityDrift, Reason::IdentityNotSynced)
+    );
+    assert_eq!(
+        classify(ext1, &ctx(MailboxState::cloud_only(), None)),
+        (DiffClass::Conflict, Reason::CloudObjectNotDirSynced)
+    );
+}
+
+#[test]
+fn empty_and_missing_and_boolean_spellings_are_in_sync() {
+    let cloud = cloud_json(
+        r#"[{"UserPrincipalName":"a@contoso.com","IsDirSynced":true,"IsExchangeCloudManaged":true,
+             "CustomAttribute3":"","HiddenFromAddressListsEnabled":false,
+             "EmailAddresses":["smtp:x@contoso.com","SMTP:A@contoso.com"]}]"#,
+    );
+    let ad = ad_csv(
+        "UserPrincipalName,extensionAttribute3,msExchHideFromAddressLists,proxyAddresses\n\
+         a@contoso.com,,FALSE,SMTP:a@contoso.com|smtp:X@contoso.com\n",
+    );
+    let report = reconcile(Catalog::builtin(), ad, cloud, &options()).unwrap();
+    assert!(report.differences.is_empty(), "{:#?}", report.differences);
+    assert_eq!(report.totals.compared, 4);
+    // A demoted primary is a difference.
+    let cloud = cloud_json(
+        r#"[{"UserPrincipalName":"a@contoso.com","IsDirSynced":true,"IsExchangeCloudManaged":true,
+             "EmailAddresses":["SMTP:x@contoso.com","smtp:a@contoso.com"]}]"#,
+    );
+    let ad = ad_csv(
+        "UserPrincipalName,proxyAddresses\na@contoso.com,SMTP:a@contoso.com;smtp:x@contoso.com\n",
+    );
+    let report = reconcile(Catalog::builtin(), ad, cloud, &options()).unwrap();
+    assert_eq!(report.differences.len(), 1);
+    assert_eq!(report.differences[0].reason, Reason::WritebackOff);
+}
+
+// ---------------------------------------------------------------- reports
+
+const HOSTILE: &str = "<script>alert('x')</script> \"'& --> `$(rm -rf /)` \u{2019}";
+
+fn hostile_report() -> Report {
+    let cloud = cloud_json(&format!(
+        r#"[{{"UserPrincipalName":"a@contoso.com","IsDirSynced":true,"IsExchangeCloudManaged":true,
+              "CustomAttribute1":{},"CustomAttribute2":" leading space","CustomAttribute3":":colon",
+              "CustomAttribute4":"<angle","CustomAttribute5":"line\nbreak","CustomAttribute6":"Zoë",
+              "CustomAttribute7":"","ExtensionCustomAttribute1":["a'b","c$(d)"]}}]"#,
+        serde_json::to_string(HOSTILE).unwrap()
+    ));
+    let ad = ad_csv(
+        "ObjectGUID,DistinguishedName,UserPrincipalName,extensionAttribute1,extensionAttribute2,extensionAttribute3,extensionAttribute4,extensionAttribute5,extensionAttribute6,extensionAttribute7,msExchExtensionCustomAttribute1\n\
+         a0000000-0000-0000-0000-00000000000a,\"CN=A <x>,DC=contoso,DC=com\",a@contoso.com,old,old,old,old,old,old,old,old\n",
+    );
+    reconcile(Catalog::builtin(), ad, cloud, &options()).unwrap()
+}
+
+#[test]
+fn html_report_escapes_every_value() {
+    let report = hostile_report();
+    assert_eq!(report.differences.len(), 8);
+    let html = report.to_html();
+    assert!(!html.contains("<script>alert"), "raw script in the page");
+    assert!(html.contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &quot;&#39;&amp; --&gt; &#96;$(rm -rf /)&#96;"));
+    // The only script element is ours; no external assets.
+    assert_eq!(html.matches("<script>").count(), 1);
+    assert!(!html.contains("src=") && !html.contains("href="));
+    // Totals, chart and filter are there.
+    assert!(html.contains("<b>8</b>Differences"));
+    assert!(html.contains("id=\"chart\"") && html.contains("id=\"q\""));
+    assert!(html.contains("data-class=\"cloud_master_ad_stale\""));
+    let mut sources = hostile_report();
+    sources.ad_source = "<img onerror=x>".into();
+    assert!(sources.to_html().contains("&lt;img onerror=x&gt;"));
+}
+
+#[test]
+fn json_and_csv_reports_round_trip() {
+    let report = run("ad_users.csv", AdFormat::Csv);
+    let back = Report::from_json(&report.to_json(), "report.json").unwrap();
+    assert_eq!(back, report);
+    let csv = hostile_report().to_csv().unwrap();
+    let mut reader = csv::Reader::from_reader(csv.as_bytes());
+    let headers = reader.headers().unwrap().clone();
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), 8);
+    let cloud = headers.iter().position(|h| h == "CloudValue").unwrap();
+    assert!(rows.iter().any(|r| &r[cloud] == HOSTILE));
+    assert!(rows.iter().any(|r| &r[cloud] == "line\nbreak"));
+    let e = Report::from_json("{", "bad.json").unwrap_err().to_string();
+    assert!(e.contains("bad.json"), "{e}");
+}
+
+#[test]
+fn saved_reports_are_complete_files() {
+    let dir = std::env::temp_dir().join(format!("soa-reconcile-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let report = run("ad_users.csv", AdFormat::Csv);
+    report.save_json(&dir.join("r.json")).unwrap();
+    report.save_csv(&dir.join("r.csv")).unwrap();
+    report.save_html(&dir.join("r.html")).unwrap();
+    let text = std::fs::read_to_string(dir.join("r.json")).unwrap();
+    assert_eq!(Report::from_json(&text, "r.json").unwrap(), report);
+    let plan = WritebackPlan::new(&report, now(), |_| true);
+    plan.save_ldif(&dir.join("w.ldf")).unwrap();
+    plan.save_powershell(&dir.join("w.ps1")).unwrap();
+    assert_eq!(
+        std::fs::read_to_string(dir.join("w.ldf")).unwrap(),
+        plan.to_ldif()
+    );
+    let ps1 = std::fs::read(dir.join("w.ps1")).unwrap();
+    assert!(ps1.starts_with(b"\xEF\xBB\xBF#"));
+    assert!(
+        std::fs::read_to_string(dir.join("r.html"))
+            .unwrap()
+            .ends_with("</html>\n")
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn comparing_two_reports_lists_what_changed() {
+    let yesterday = run("ad_users.csv", AdFormat::Csv);
+    let mut today = yesterday.clone();
+    assert!(today.changes_since(&yesterday).is_empty());
+    // Alice's difference is resolved, Bob's changes value, and a new one appears.
+    today
+        .differences
+        .retain(|d| !(d.mailbox == "alice@contoso.com" && d.attribute == "CustomAttribute1"));
+    let bob = today
+        .differences
+        .iter_mut()
+        .find(|d| d.attribute == "CustomAttribute2")
+        .unwrap();
+    bob.cloud_value = "HR".into();
+    let mut new = bob.clone();
+    new.attribute = "CustomAttribute9".into();
+    today.differences.push(new);
+    let changes = today.changes_since(&yesterday);
+    assert_eq!(changes.resolved.len(), 1);
+    assert_eq!(changes.resolved[0].attribute, "CustomAttribute1");
+    assert_eq!(changes.changed.len(), 1);
+    assert_eq!(
+        changes.changed[0].after.cloud_value,
+        AttributeValue::from("HR")
+    );
+    assert_eq!(changes.new.len(), 1);
+    assert_eq!(changes.unchanged, yesterday.differences.len() - 2);
+}
+
+// ---------------------------------------------------------------- writeback plans
+
+/// Unfolds LDIF and returns (name, decoded value) pairs, comments dropped.
+fn parse_ldif(text: &str) -> Vec<(String, Vec<u8>)> {
+    let mut lines: Vec<String> = Vec::new();
+    for raw in text.lines() {
+        assert!(raw.len() <= 76, "line longer than 76: {raw}");
+        if let Some(rest) = raw.strip_prefix(' ') {
+            lines.last_mut().unwrap().push_str(rest);
+        } else if !raw.starts_with('#') {
+            lines.push(raw.to_owned());
+        }
+    }
+    lines
+        .into_iter()
+        .filter(|l| !l.is_empty() && l != "-")
+        .map(|l| {
+            let (name, rest) = l.split_once(':').unwrap();
+            let value = if let Some(b64) = rest.strip_prefix(':') {
+                decode_b64(b64.trim())
+            } else {
+                let v = rest.strip_prefix(' ').unwrap_or(rest);
+                assert!(
+                    !v.starts_with([' ', ':', '<']) && v.is_ascii() && !v.ends_with(' '),
+                    "unsafe value written plainly: {v:?}"
+                );
+                v.as_bytes().to_vec()
+            };
+            (name.to_owned(), value)
+        })
+        .collect()
+}
+
+fn decode_b64(text: &str) -> Vec<u8> {
+    let alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = Vec::new();
+    let (mut acc, mut bits) = (0u32, 0);
+    for c in text.trim_end_matches('=').bytes() {
+        let v = u32::try_from(alphabet.iter().position(|&a| a == c).unwrap()).unwrap();
+        acc = (acc << 6) | v;
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push(u8::try_from((acc >> bits) & 0xff).unwrap());
+        }
+    }
+    out
+}
+
+#[test]
+fn ldif_plan_encodes_what_needs_it_and_folds() {
+    let report = hostile_report();
+    let plan = WritebackPlan::new(&report, now(), |d| d.class == DiffClass::CloudMasterAdStale);
+    assert_eq!(plan.change_count(), 8);
+    let ldif = plan.to_ldif();
+    assert!(ldif.starts_with("# Writeback plan generated by exchange-soa"));
+    assert!(ldif.contains("# Changes: 8 attribute(s) on 1 account(s)"));
+    assert!(ldif.contains("\nchangetype: modify\n"));
+    let pairs = parse_ldif(&ldif);
+    let values = |name: &str| -> Vec<String> {
+        pairs
+            .iter()
+            .filter(|(n, _)| n == name)
+            .map(|(_, v)| String::from_utf8(v.clone()).unwrap())
+            .collect()
+    };
+    assert_eq!(values("dn"), ["CN=A <x>,DC=contoso,DC=com"]);
+    assert_eq!(values("extensionAttribute1"), [HOSTILE]);
+    assert_eq!(values("extensionAttribute2"), [" leading space"]);
+    assert_eq!(values("extensionAttribute3"), [":colon"]);
+    assert_eq!(values("extensionAttribute4"), ["<angle"]);
+    assert_eq!(values("extensionAttribute5"), ["line\nbreak"]);
+    assert_eq!(values("extensionAttribute6"), ["Zoë"]);
+    assert!(
+        values("extensionAttribute7").is_empty(),
+        "an empty value clears"
+    );
+    assert!(ldif.contains("replace: extensionAttribute7\n-\n"));
+    assert_eq!(values("msExchExtensionCustomAttribute1"), ["a'b", "c$(d)"]);
+    assert!(ldif.contains("extensionAttribute2:: "));
+    // A long value is folded into lines of at most 76 characters (checked in parse_ldif).
+    let mut long = hostile_report();
+    long.differences[0].cloud_value = "x".repeat(300).into();
+    let ldif = WritebackPlan::new(&long, now(), |_| true).to_ldif();
+    assert!(ldif.lines().any(|l| l.starts_with(' ')));
+    assert!(parse_ldif(&ldif).iter().any(|(_, v)| v == &vec![b'x'; 300]));
+}
+
+/// Reads a PowerShell single-quoted literal at the start of `s` (with PowerShell's rules: any
+/// of the five single-quote characters opens, closes, and doubles), returning its value and the
+/// rest of the text.
+fn ps_literal(s: &str) -> (String, &str) {
+    const Q: [char; 5] = ['\'', '\u{2018}', '\u{2019}', '\u{201A}', '\u{201B}'];
+    let mut chars = s.char_indices().peekable();
+    let (_, open) = chars.next().unwrap();
+    assert!(Q.contains(&open), "not a literal: {s}");
+    let mut value = String::new();
+    while let Some((i, c)) = chars.next() {
+        if Q.contains(&c) {
+            if let Some(&(_, n)) = chars.peek()
+                && Q.contains(&n)
+            {
+                value.push(c);
+                chars.next();
+                continue;
+            }
+            return (value, &s[i + c.len_utf8()..]);
+        }
+        value.push(c);
+    }
+    panic!("unterminated literal: {s}");
+}
+
+#[test]
+fn powershell_plan_keeps_every_value_one_literal() {
+    let report = hostile_report();
+    let plan = WritebackPlan::new(&report, now(), |_| true);
+    let script = plan.to_powershell();
+    assert!(script.contains("param([switch]$Apply)"));
+    let line = &script[script.find("\nSet-ADUser").unwrap() + 1..];
+    let rest = line.strip_prefix("Set-ADUser -Identity ").unwrap();
+    let (identity, rest) = ps_literal(rest);
+    assert_eq!(identity, "a0000000-0000-0000-0000-00000000000a");
+    let mut rest = rest.strip_prefix(" -Replace @{").unwrap();
+    let mut seen = std::collections::BTreeMap::new();
+    while !rest.starts_with('}') {
+        let (key, after) = rest.split_once('=').unwrap();
+        let key = key.trim_start_matches("; ").to_owned();
+        let mut values = Vec::new();
+        let mut after = after;
+        if let Some(array) = after.strip_prefix("@(") {
+            after = array;
+            loop {
+                let (v, r) = ps_literal(after);
+                values.push(v);
+                if let Some(r) = r.strip_prefix(',') {
+                    after = r;
+                } else {
+                    after = r.strip_prefix(')').unwrap();
+                    break;
+                }
+            }
+        } else {
+            let (v, r) = ps_literal(after);
+            values.push(v);
+            after = r;
+        }
+        seen.insert(key, values);
+        rest = after;
+    }
+    assert_eq!(seen["extensionAttribute1"], [HOSTILE]);
+    assert_eq!(seen["extensionAttribute5"], ["line\nbreak"]);
+    assert_eq!(seen["msExchExtensionCustomAttribute1"], ["a'b", "c$(d)"]);
+    assert_eq!(seen.len(), 7);
+    let rest = rest.strip_prefix("} -Clear ").unwrap();
+    let (cleared, rest) = ps_literal(rest.strip_prefix("@(").unwrap());
+    assert_eq!(cleared, "extensionAttribute7");
+    assert_eq!(rest, ") -WhatIf:(-not $Apply)\n");
+    // Headers cannot smuggle code through a newline in a source name.
+    let mut evil = hostile_report();
+    evil.ad_source = "x\nRemove-Item -Recurse C:\\".into();
+    let script = WritebackPlan::new(&evil, now(), |_| true).to_powershell();
+    assert!(script.lines().all(|l| !l.starts_with("Remove-Item")));
+}
+
+#[test]
+fn plan_skips_what_it_cannot_address() {
+    let report = run("ad_users.ldf", AdFormat::Ldif);
+    // Only Alice's cloud-master differences; LDIF has DNs, not objectGUIDs in this plan's identity.
+    let plan = WritebackPlan::new(&report, now(), |d| d.class == DiffClass::CloudMasterAdStale);
+    assert!(plan.skipped.is_empty());
+    let script = plan.to_powershell();
+    assert!(script.contains("Set-ADUser -Identity '04030201-0605-0807-090a-0b0c0d0e0f10'"));
+    let mut report = report;
+    for d in &mut report.differences {
+        d.ad_object_guid = None;
+        d.ad_distinguished_name = None;
+    }
+    let plan = WritebackPlan::new(&report, now(), |_| true);
+    assert!(plan.accounts.is_empty());
+    assert_eq!(plan.skipped.len(), report.differences.len());
+}
+
+// ---------------------------------------------------------------- simulated organization
+
+#[tokio::test]
+async fn simulated_cloud_edit_without_writeback_is_cloud_master_ad_stale() {
+    let org = SimulatedOrg::generate(60, 7);
+    org.set_cloud_sync_agent(None);
+    let filter = MailboxFilter {
+        dir_synced: Some(true),
+        cloud_managed: Some(true),
+        ..MailboxFilter::default()
+    };
+    let mut pager = org.list_mailboxes(filter);
+    let target = futures_util::StreamExt::next(&mut pager)
+        .await
+        .and_then(|m| m.unwrap().user_principal_name);
+    drop(pager);
+    let target = target.expect("the generated organization has a cloud-managed mailbox");
+    org.set_mailbox(
+        &target,
+        &MailboxChanges::set("CustomAttribute12", "edited in the cloud"),
+    )
+    .await
+    .unwrap();
+    org.advance(TimeDelta::hours(1));
+
+    // The AD side: every dir-synced mailbox's account, as a complete read.
+    let mut pager = org.list_mailboxes(MailboxFilter {
+        dir_synced: Some(true),
+        ..MailboxFilter::default()
+    });
+    let mut ad = Vec::new();
+    while let Some(m) = futures_util::StreamExt::next(&mut pager).await {
+        let upn = m.unwrap().user_principal_name.unwrap();
+        let user = org.ad_user(&upn).unwrap();
+        let mut attributes = org.ad_attributes(&upn).unwrap();
+        attributes.insert("userPrincipalName".into(), upn.as_str().into());
+        ad.push(Ok(AdEntry {
+            origin: format!("AD {upn}"),
+            distinguished_name: None,
+            object_guid: Some(user.object_guid.clone()),
+            when_changed: Some(user.when_changed),
+            attributes,
+            complete: true,
+        }));
+    }
+    drop(pager);
+    let count = ad.len();
+    let opts = ReconcileOptions {
+        now: Some(org.now()),
+        ..ReconcileOptions::default()
+    };
+    let report = reconcile_live(org.catalog(), ad, &org, &opts)
+        .await
+        .unwrap();
+    assert_eq!(report.totals.matched, count, "{:#?}", report.ambiguous);
+    let d = find(&report, &target, "CustomAttribute12");
+    assert_eq!(d.class, DiffClass::CloudMasterAdStale);
+    assert_eq!(d.reason, Reason::WritebackOff);
+    assert_eq!(d.cloud_value, AttributeValue::from("edited in the cloud"));
+    assert_eq!(d.matched_by, JoinKey::UserPrincipalName);
+    // The plan writes it back by objectGUID.
+    let plan = WritebackPlan::new(&report, org.now(), |x| x.key() == d.key());
+    assert_eq!(plan.change_count(), 1);
+    assert!(
+        plan.to_powershell()
+            .contains("-Replace @{extensionAttribute12='edited in the cloud'}")
+    );
+}
