@@ -146,6 +146,39 @@ fn normalize_proxy(s: &str) -> String {
     }
 }
 
+impl AttributeValue {
+    /// A JSON value as PowerShell's `ConvertTo-Json` and the Exchange Online gateway write it:
+    /// scalars as themselves (integers as integers, other numbers as text), arrays as lists of
+    /// their items' text, and Windows PowerShell's wrapper objects (`{"value":[...],"Count":n}`,
+    /// an enum's `{"Value":"..."}`) as their value. Any other object keeps its JSON text, so
+    /// nothing is dropped.
+    pub fn from_json(value: &serde_json::Value) -> AttributeValue {
+        use serde_json::Value;
+        match value {
+            Value::Null => AttributeValue::Null,
+            Value::Bool(b) => AttributeValue::Bool(*b),
+            Value::Number(n) => n.as_i64().map_or_else(
+                || AttributeValue::String(n.to_string()),
+                AttributeValue::Integer,
+            ),
+            Value::String(s) => AttributeValue::String(s.clone()),
+            Value::Array(items) => AttributeValue::List(
+                items
+                    .iter()
+                    .map(|i| match i {
+                        Value::String(s) => s.clone(),
+                        other => other.to_string(),
+                    })
+                    .collect(),
+            ),
+            Value::Object(m) => match m.iter().find(|(k, _)| k.eq_ignore_ascii_case("value")) {
+                Some((_, inner)) => AttributeValue::from_json(inner),
+                None => AttributeValue::String(value.to_string()),
+            },
+        }
+    }
+}
+
 impl fmt::Display for AttributeValue {
     /// Renders the value for people: lists joined with `; `, null as `(empty)`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -250,6 +283,22 @@ mod tests {
                 ValueKind::Guid
             )
         );
+    }
+
+    #[test]
+    fn from_json_reads_powershell_shapes() {
+        let v = |t: &str| AttributeValue::from_json(&serde_json::from_str(t).unwrap());
+        assert_eq!(v("null"), AttributeValue::Null);
+        assert_eq!(v("7"), AttributeValue::Integer(7));
+        assert_eq!(v("1.5"), AttributeValue::String("1.5".into()));
+        assert_eq!(v(r#"["a", 2]"#), list(&["a", "2"]));
+        assert_eq!(v(r#"{"value": ["a", "b"], "Count": 2}"#), list(&["a", "b"]));
+        assert_eq!(
+            v(r#"{"Value": "UserMailbox"}"#),
+            AttributeValue::from("UserMailbox")
+        );
+        // An object that is no wrapper keeps its text rather than vanishing.
+        assert_eq!(v(r#"{"a":1}"#), AttributeValue::from(r#"{"a":1}"#));
     }
 
     #[test]

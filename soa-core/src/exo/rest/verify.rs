@@ -58,30 +58,7 @@ pub(crate) enum Expect {
 
 /// The value of a property of a cmdlet's JSON output object.
 pub(crate) fn property_value(value: &Value) -> AttributeValue {
-    match value {
-        Value::Null => AttributeValue::Null,
-        Value::Bool(b) => AttributeValue::Bool(*b),
-        Value::Number(n) => n.as_i64().map_or_else(
-            || AttributeValue::String(n.to_string()),
-            AttributeValue::Integer,
-        ),
-        Value::String(s) => AttributeValue::String(s.clone()),
-        Value::Array(items) => AttributeValue::List(items.iter().map(item_text).collect()),
-        Value::Object(m) => {
-            // Windows PowerShell's {"value":[...],"Count":n}, or an enum's {"Value":"..."}.
-            match m.iter().find(|(k, _)| k.eq_ignore_ascii_case("value")) {
-                Some((_, inner)) => property_value(inner),
-                None => AttributeValue::String(value.to_string()),
-            }
-        }
-    }
-}
-
-fn item_text(v: &Value) -> String {
-    match v {
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
-    }
+    AttributeValue::from_json(value)
 }
 
 /// The recipient type `Set-Mailbox -Type <value>` converts to.

@@ -167,32 +167,9 @@ pub(crate) fn malformed(origin: &str, place: &str, reason: impl Into<String>) ->
     Error::invalid_input(format!("{origin} {place}"), reason)
 }
 
-/// A JSON value as an [`AttributeValue`]: arrays become lists of their items' text, and
-/// `{"value": [...]}` collections (Windows PowerShell 5.1) their `value`.
+/// A JSON value as an [`AttributeValue`] (see [`AttributeValue::from_json`]).
 pub(crate) fn json_value(value: &serde_json::Value) -> AttributeValue {
-    use serde_json::Value;
-    match value {
-        Value::Null => AttributeValue::Null,
-        Value::Bool(b) => AttributeValue::Bool(*b),
-        Value::Number(n) => n.as_i64().map_or_else(
-            || AttributeValue::String(n.to_string()),
-            AttributeValue::Integer,
-        ),
-        Value::String(s) => AttributeValue::String(s.clone()),
-        Value::Array(items) => AttributeValue::List(
-            items
-                .iter()
-                .map(|i| match i {
-                    Value::String(s) => s.clone(),
-                    other => other.to_string(),
-                })
-                .collect(),
-        ),
-        Value::Object(map) => map
-            .get("value")
-            .or_else(|| map.get("Value"))
-            .map_or(AttributeValue::Null, json_value),
-    }
+    AttributeValue::from_json(value)
 }
 
 /// Converts a value that arrived as bytes (a JSON array of numbers) to a GUID string when the
