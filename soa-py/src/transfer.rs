@@ -523,7 +523,7 @@ impl PyProgressEvent {
         serde_name(&self.0.step)
     }
 
-    /// Mailboxes finished so far (verified, failed or found done).
+    /// Mailboxes of this run finished so far (verified or failed), this event's mailbox included when this is its last step.
     #[getter]
     fn done(&self) -> usize {
         self.0.done

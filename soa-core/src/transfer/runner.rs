@@ -75,7 +75,7 @@ pub struct ProgressEvent {
     pub identity: String,
     /// The step it reached.
     pub step: Step,
-    /// Mailboxes finished so far (verified, failed or found done).
+    /// Mailboxes of this run finished so far (verified or failed), this event's mailbox included when this is its last step.
     pub done: usize,
     /// Mailboxes to work on in this run (a resume leaves out those finished earlier).
     pub total: usize,
