@@ -47,6 +47,8 @@ pub mod report;
 pub mod source;
 pub mod writeback;
 
+use std::path::Path;
+
 use chrono::{DateTime, TimeDelta, Utc};
 use futures_util::StreamExt as _;
 use serde::{Deserialize, Serialize};
@@ -59,7 +61,7 @@ use crate::authority::MailboxState;
 use crate::catalog::Catalog;
 use crate::exo::{ExchangeOnline, MailboxFilter};
 use join::{CloudIndex, JoinOutcome};
-use source::{AdEntry, CloudEntry};
+use source::{AdEntry, AdFormat, CloudEntry};
 
 /// How to reconcile.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -107,6 +109,30 @@ pub fn reconcile(
         index.push(entry?);
     }
     reconcile_indexed(catalog, ad, &index, options)
+}
+
+/// Reconciles two exports on disk: an AD export (CSV, LDIF or JSON, in `ad_format` or the format
+/// its extension suggests) and a `Get-Mailbox | ConvertTo-Json` file. This is the entry point
+/// the Python, C and PowerShell front ends use. Sources left at their default names in
+/// `options` are named after the files in the report.
+pub fn reconcile_files(
+    catalog: &Catalog,
+    ad: &Path,
+    ad_format: Option<AdFormat>,
+    cloud: &Path,
+    options: &ReconcileOptions,
+) -> Result<Report> {
+    let defaults = ReconcileOptions::default();
+    let mut options = options.clone();
+    if options.ad_source == defaults.ad_source {
+        options.ad_source = ad.display().to_string();
+    }
+    if options.cloud_source == defaults.cloud_source {
+        options.cloud_source = cloud.display().to_string();
+    }
+    let ad_entries = source::open_ad(catalog, ad, ad_format)?;
+    let cloud_entries = source::open_cloud(cloud)?;
+    reconcile(catalog, ad_entries, cloud_entries, &options)
 }
 
 /// Reconciles an AD source with a live Exchange Online (the REST client or the simulated
