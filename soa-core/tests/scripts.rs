@@ -422,47 +422,28 @@ fn sarif_and_json_shapes() {
     assert!(text.contains("findings ("));
 }
 
-/// Throughput on a generated corpus (the corpus scripts repeated into 64 KiB files):
-/// `cargo test --release -p soa-core --test scripts -- --ignored --nocapture`; the size in MB
-/// comes from `SOA_SCRIPTS_BENCH_MB` (50 by default). Prints MB/s.
 #[test]
-#[ignore = "benchmark; run in release"]
-fn throughput_of_a_generated_corpus() {
-    let megabytes: usize = std::env::var("SOA_SCRIPTS_BENCH_MB")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(50);
-    let mut seed = String::new();
-    for entry in std::fs::read_dir(corpus_dir().join("feeds"))
-        .expect("corpus")
-        .chain(std::fs::read_dir(corpus_dir()).expect("corpus"))
-    {
-        let path = entry.expect("entry").path();
-        if is_script(&path) {
-            seed.push_str(&std::fs::read_to_string(&path).expect("UTF-8"));
-            seed.push('\n');
-        }
+fn a_folder_audited_on_several_threads_gives_the_one_thread_report() {
+    let one = audit_path(
+        &corpus_dir(),
+        Catalog::builtin(),
+        &AuditOptions::default().with_threads(1),
+    )
+    .expect("audit");
+    for threads in [2, 3, 16] {
+        let many = audit_path(
+            &corpus_dir(),
+            Catalog::builtin(),
+            &AuditOptions::default().with_threads(threads),
+        )
+        .expect("audit");
+        assert_eq!(many, one, "{threads} threads");
     }
-    let mut chunk = String::new();
-    while chunk.len() < 64 * 1024 {
-        chunk.push_str(&seed);
-    }
-    let files = (megabytes * 1024 * 1024).div_ceil(chunk.len());
-    let start = std::time::Instant::now();
-    let mut findings = 0;
-    for i in 0..files {
-        let audit =
-            audit_source(&format!("gen/{i}.ps1"), &chunk, Catalog::builtin()).expect("audits");
-        findings += audit.findings.len();
-    }
-    let seconds = start.elapsed().as_secs_f64();
-    #[allow(clippy::cast_precision_loss)]
-    let mb = (files * chunk.len()) as f64 / (1024.0 * 1024.0);
-    println!(
-        "audited {mb:.1} MB in {files} files, {findings} findings, {seconds:.2} s: {:.1} MB/s",
-        mb / seconds
-    );
-    assert!(findings > 0);
+    assert!(one.files.len() > 3);
+    let paths: Vec<&str> = one.files.iter().map(|f| f.path.as_str()).collect();
+    let mut sorted = paths.clone();
+    sorted.sort_unstable();
+    assert_eq!(paths, sorted, "files are reported in path order");
 }
 
 #[test]

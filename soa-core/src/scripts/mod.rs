@@ -83,12 +83,16 @@ pub struct AuditOptions {
     /// Files larger than this many bytes get a [`Rule::UnreadableFile`] finding instead of an
     /// audit.
     pub max_file_bytes: u64,
+    /// How many files of a folder are audited at once, each on its own thread; 0 (the default)
+    /// means one per available core. The report is the same whatever the number.
+    pub threads: usize,
 }
 
 impl Default for AuditOptions {
     fn default() -> Self {
         AuditOptions {
             max_file_bytes: DEFAULT_MAX_FILE_BYTES,
+            threads: 0,
         }
     }
 }
@@ -98,6 +102,13 @@ impl AuditOptions {
     #[must_use]
     pub fn with_max_file_bytes(mut self, bytes: u64) -> Self {
         self.max_file_bytes = bytes;
+        self
+    }
+
+    /// Options with another number of threads (0: one per available core).
+    #[must_use]
+    pub fn with_threads(mut self, threads: usize) -> Self {
+        self.threads = threads;
         self
     }
 }
@@ -315,32 +326,93 @@ fn unreadable(file: &str, reason: &str) -> FileAudit {
 /// Audits one file, or every `.ps1`/`.psm1`/`.psd1` file under a folder (recursively, in path
 /// order). A path that does not exist, or a folder that cannot be listed, is [`Error::Io`]; a
 /// file of the walk that cannot be read or decoded is a [`Rule::UnreadableFile`] finding.
+///
+/// The files of a folder are audited on [`AuditOptions::threads`] threads; the report lists
+/// them in path order whatever the number of threads.
 pub fn audit_path(path: &Path, catalog: &Catalog, options: &AuditOptions) -> Result<AuditReport> {
-    let mut files = Vec::new();
-    for file in input::script_files(path)? {
-        let name = file.display().to_string();
-        let size = std::fs::metadata(&file).map_or(0, |m| m.len());
-        if size > options.max_file_bytes {
-            files.push(unreadable(
-                &name,
-                &format!(
-                    "{size} bytes, over the limit of {} bytes",
-                    options.max_file_bytes
-                ),
-            ));
-            continue;
-        }
-        match std::fs::read(&file) {
-            Ok(bytes) => files.push(audit_bytes(&name, &bytes, catalog, options)?),
-            Err(e) if file.as_path() == path => {
-                return Err(Error::Io {
-                    action: "read",
-                    path: file,
-                    source: e,
-                });
-            }
-            Err(e) => files.push(unreadable(&name, &format!("cannot read: {e}"))),
-        }
+    let files = input::script_files(path)?;
+    let threads = match options.threads {
+        0 => std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get),
+        n => n,
     }
-    Ok(AuditReport { files })
+    .min(files.len())
+    .max(1);
+    let audited: Vec<Result<FileAudit>> = if threads == 1 {
+        files
+            .iter()
+            .map(|file| audit_file(file, path, catalog, options))
+            .collect()
+    } else {
+        // Workers take the next file from a shared counter, so one large file does not hold
+        // up a whole share of the folder; each result goes back to its file's slot.
+        let next = std::sync::atomic::AtomicUsize::new(0);
+        let mut slots: Vec<Option<Result<FileAudit>>> = Vec::new();
+        slots.resize_with(files.len(), || None);
+        std::thread::scope(|scope| {
+            let workers: Vec<_> = (0..threads)
+                .map(|_| {
+                    scope.spawn(|| {
+                        let mut done = Vec::new();
+                        loop {
+                            let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                            let Some(file) = files.get(i) else {
+                                return done;
+                            };
+                            done.push((i, audit_file(file, path, catalog, options)));
+                        }
+                    })
+                })
+                .collect();
+            for worker in workers {
+                match worker.join() {
+                    Ok(done) => {
+                        for (i, audit) in done {
+                            slots[i] = Some(audit);
+                        }
+                    }
+                    Err(panic) => std::panic::resume_unwind(panic),
+                }
+            }
+        });
+        slots
+            .into_iter()
+            .zip(&files)
+            .map(|(slot, file)| {
+                slot.unwrap_or_else(|| Ok(unreadable(&file.display().to_string(), "not audited")))
+            })
+            .collect()
+    };
+    Ok(AuditReport {
+        files: audited.into_iter().collect::<Result<_>>()?,
+    })
+}
+
+/// Audits one file of [`audit_path`]: an unreadable file is a finding, except the one file
+/// the caller named, which is an error.
+fn audit_file(
+    file: &Path,
+    root: &Path,
+    catalog: &Catalog,
+    options: &AuditOptions,
+) -> Result<FileAudit> {
+    let name = file.display().to_string();
+    let size = std::fs::metadata(file).map_or(0, |m| m.len());
+    if size > options.max_file_bytes {
+        return Ok(unreadable(
+            &name,
+            &format!(
+                "{size} bytes, over the limit of {} bytes",
+                options.max_file_bytes
+            ),
+        ));
+    }
+    match std::fs::read(file) {
+        Ok(bytes) => audit_bytes(&name, &bytes, catalog, options),
+        Err(e) if file == root => Err(Error::Io {
+            action: "read",
+            path: file.to_path_buf(),
+            source: e,
+        }),
+        Err(e) => Ok(unreadable(&name, &format!("cannot read: {e}"))),
+    }
 }

@@ -128,6 +128,8 @@ pub(crate) fn apply_with_diff(name: &str, old: &str, edits: &[Edit]) -> (String,
 }
 
 fn render(name: &str, old_lines: &[&str], new_lines: &[&str], ops: &[Op]) -> String {
+    // An absolute path keeps one slash after the a/ and b/ prefixes.
+    let name = name.trim_start_matches('/');
     let mut out = format!("--- a/{name}\n+++ b/{name}\n");
     // Group the operations into hunks.
     let changed: Vec<usize> = ops

@@ -9,20 +9,41 @@ use crate::{Error, Result};
 
 /// Parses PowerShell source. Syntax errors do not fail the parse: tree-sitter recovers and
 /// marks the broken regions with ERROR and MISSING nodes.
+///
+/// Each thread keeps one parser and reuses it from file to file: its stacks and buffers stay
+/// allocated, which keeps the allocator out of the way when a folder of thousands of scripts
+/// is audited.
 pub(crate) fn parse(source: &str) -> Result<Tree> {
-    let mut parser = Parser::new();
-    parser
-        .set_language(&tree_sitter_powershell::LANGUAGE.into())
-        .map_err(|e| Error::InvalidInput {
-            what: "PowerShell grammar".into(),
-            reason: e.to_string(),
+    thread_local! {
+        static PARSER: std::cell::RefCell<Option<Parser>> = const { std::cell::RefCell::new(None) };
+    }
+    PARSER.with(|cell| {
+        let mut slot = cell.try_borrow_mut().map_err(|_| Error::InvalidInput {
+            what: "PowerShell source".into(),
+            reason: "the parser is already in use on this thread".into(),
         })?;
-    parser
-        .parse(source, None)
-        .ok_or_else(|| Error::InvalidInput {
+        if slot.is_none() {
+            let mut parser = Parser::new();
+            parser
+                .set_language(&tree_sitter_powershell::LANGUAGE.into())
+                .map_err(|e| Error::InvalidInput {
+                    what: "PowerShell grammar".into(),
+                    reason: e.to_string(),
+                })?;
+            *slot = Some(parser);
+        }
+        // Set just above: the closure never runs.
+        let parser = slot.get_or_insert_with(Parser::new);
+        let tree = parser.parse(source, None);
+        if tree.is_none() {
+            // A parse that gave up leaves state behind; start the next one clean.
+            parser.reset();
+        }
+        tree.ok_or_else(|| Error::InvalidInput {
             what: "PowerShell source".into(),
             reason: "the parser returned no tree".into(),
         })
+    })
 }
 
 /// The outermost ERROR and MISSING nodes under `root`, in document order.
@@ -212,6 +233,35 @@ const SWITCHES: &[&str] = &[
     "ACLableSyncedObjectEnabled",
 ];
 
+/// What the walk of [`commands_and_assignments`] looks for, by numeric node kind.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum WalkKind {
+    Other,
+    Command,
+    Assignment,
+}
+
+/// The [`WalkKind`] of every node kind of the PowerShell grammar, indexed by kind id (a name
+/// can have several ids through aliases, so every id is looked at once).
+fn walk_kinds() -> &'static [WalkKind] {
+    static KINDS: std::sync::OnceLock<Vec<WalkKind>> = std::sync::OnceLock::new();
+    KINDS.get_or_init(|| {
+        let language: tree_sitter::Language = tree_sitter_powershell::LANGUAGE.into();
+        (0..language.node_kind_count())
+            .map(|id| {
+                let id = u16::try_from(id).unwrap_or(u16::MAX);
+                match language.node_kind_for_id(id) {
+                    Some("command") if language.node_kind_is_named(id) => WalkKind::Command,
+                    Some("assignment_expression") if language.node_kind_is_named(id) => {
+                        WalkKind::Assignment
+                    }
+                    _ => WalkKind::Other,
+                }
+            })
+            .collect()
+    })
+}
+
 /// The commands and assignments of a tree, in document order, found in one walk. Commands
 /// invoked through `&` or `.` with a computed name are left out (they have no `command_name`).
 pub(crate) fn commands_and_assignments<'t>(
@@ -220,12 +270,15 @@ pub(crate) fn commands_and_assignments<'t>(
 ) -> (Vec<Command<'t>>, Vec<Assignment<'t>>) {
     let mut commands = Vec::new();
     let mut assignments = Vec::new();
+    let kinds = walk_kinds();
     let mut cursor = root.walk();
     loop {
         let node = cursor.node();
-        match node.kind() {
-            "command" => commands.extend(command(node, source)),
-            "assignment_expression" => assignments.extend(assignment(node, source)),
+        // Numeric kinds: this loop visits every node of the file, and comparing ids is far
+        // cheaper than comparing kind names.
+        match kinds.get(usize::from(node.kind_id())) {
+            Some(WalkKind::Command) => commands.extend(command(node, source)),
+            Some(WalkKind::Assignment) => assignments.extend(assignment(node, source)),
             _ => {}
         }
         if cursor.goto_first_child() {
