@@ -21,9 +21,8 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use soa_core::catalog::Catalog;
-use soa_core::reconcile::source::{open_ad, open_cloud};
 use soa_core::reconcile::writeback::WritebackPlan;
-use soa_core::reconcile::{DiffClass, ReconcileOptions, reconcile};
+use soa_core::reconcile::{DiffClass, ReconcileOptions, reconcile_files};
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -67,12 +66,7 @@ fn run(args: &[String]) -> Result<(), Box<dyn std::error::Error>> {
     };
     let bytes = std::fs::metadata(&ad)?.len() + std::fs::metadata(&cloud)?.len();
     let start = Instant::now();
-    let report = reconcile(
-        catalog,
-        open_ad(catalog, &ad, None)?,
-        open_cloud(&cloud)?,
-        &options,
-    )?;
+    let report = reconcile_files(catalog, &ad, None, &cloud, &options)?;
     let elapsed = start.elapsed().as_secs_f64();
     report.save_json(&out.join("report.json"))?;
     report.save_csv(&out.join("report.csv"))?;

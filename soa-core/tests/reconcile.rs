@@ -17,7 +17,8 @@ use soa_core::reconcile::source::{
 };
 use soa_core::reconcile::writeback::WritebackPlan;
 use soa_core::reconcile::{
-    DiffClass, Difference, Reason, ReconcileOptions, Report, reconcile, reconcile_live,
+    DiffClass, Difference, Reason, ReconcileOptions, Report, reconcile, reconcile_files,
+    reconcile_live,
 };
 use soa_core::sim::SimulatedOrg;
 
@@ -136,6 +137,32 @@ fn csv_without_type_line_and_with_ad_module_names() {
         AttributeValue::from("a@contoso.com")
     );
     assert_eq!(entries[0].origin, "plain.csv line 2");
+}
+
+#[test]
+fn csv_times_in_export_csv_spelling() {
+    let entries = read_all(ad_csv(
+        "UserPrincipalName,whenChanged\n\
+         a@contoso.com,11/26/2026 1:15:07 PM\n\
+         b@contoso.com,1/2/2026 12:05:09 AM\n\
+         c@contoso.com,12/31/2026 12:00:00 PM\n\
+         d@contoso.com,13/31/2026 12:00:00 PM\n\
+         e@contoso.com,1/2/2026 0:05:09 AM\n\
+         f@contoso.com,2026-11-27T01:30:00Z\n",
+    ));
+    let times: Vec<Option<DateTime<Utc>>> = entries.iter().map(|e| e.when_changed).collect();
+    let t = |s: &str| Some(s.parse::<DateTime<Utc>>().unwrap());
+    assert_eq!(
+        times,
+        vec![
+            t("2026-11-26T13:15:07Z"),
+            t("2026-01-02T00:05:09Z"),
+            t("2026-12-31T12:00:00Z"),
+            None,
+            None,
+            t("2026-11-27T01:30:00Z"),
+        ]
+    );
 }
 
 #[test]
@@ -902,4 +929,392 @@ async fn simulated_cloud_edit_without_writeback_is_cloud_master_ad_stale() {
         plan.to_powershell()
             .contains("-Replace @{extensionAttribute12='edited in the cloud'}")
     );
+}
+
+// ---------------------------------------------------------------- files, the fast cloud reader
+
+/// A scratch folder of this test process, removed when dropped.
+struct Scratch(PathBuf);
+
+impl Scratch {
+    fn new(name: &str) -> Self {
+        static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let dir = std::env::temp_dir().join(format!(
+            "soa-reconcile-test-{}-{name}-{n}",
+            std::process::id()
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        Scratch(dir)
+    }
+
+    fn write(&self, name: &str, text: &str) -> PathBuf {
+        let path = self.0.join(name);
+        std::fs::write(&path, text).unwrap();
+        path
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// The report of `reconcile` over the streaming readers, for comparison with `reconcile_files`.
+fn reconcile_streaming(ad: &Path, cloud: &Path, opts: &ReconcileOptions) -> Report {
+    let catalog = Catalog::builtin();
+    reconcile(
+        catalog,
+        open_ad(catalog, ad, None).unwrap(),
+        open_cloud(cloud).unwrap(),
+        opts,
+    )
+    .unwrap()
+}
+
+#[test]
+fn reconcile_files_names_the_sources_after_the_files() {
+    let ad = fixture("ad_users.csv");
+    let cloud = fixture("mailboxes.json");
+    let opts = ReconcileOptions {
+        now: Some(now()),
+        ..ReconcileOptions::default()
+    };
+    let report = reconcile_files(Catalog::builtin(), &ad, None, &cloud, &opts).unwrap();
+    assert_eq!(report.ad_source, ad.display().to_string());
+    assert_eq!(report.cloud_source, cloud.display().to_string());
+    check_fixture_report(&report);
+    // Names given by the caller are kept.
+    let named = reconcile_files(Catalog::builtin(), &ad, None, &cloud, &options()).unwrap();
+    assert_eq!(named.ad_source, "ad export");
+    assert_eq!(named.cloud_source, "mailboxes.json");
+    // A malformed AD record (read on the second thread) is the error, as with the readers.
+    let e = error_of(reconcile_files(
+        Catalog::builtin(),
+        &fixture("bad_unequal.csv"),
+        None,
+        &cloud,
+        &opts,
+    ));
+    assert!(e.contains("bad_unequal.csv line 3"), "{e}");
+    assert!(e.contains("3 field(s) where the header has 2"), "{e}");
+    // A cloud file that is missing is an I/O error naming it, not a panic.
+    let e = error_of(reconcile_files(
+        Catalog::builtin(),
+        &ad,
+        None,
+        &fixture("no-such-file.json"),
+        &opts,
+    ));
+    assert!(e.contains("no-such-file.json"), "{e}");
+}
+
+#[test]
+fn reconcile_files_agrees_with_the_streaming_readers() {
+    // Every AD format of the fixtures, and a cloud file in the rarer spellings the fast reader
+    // hands to the typed reading: escaped keys and values, `/Date(...)/` times, Booleans as
+    // text, wrapped values, numbers, nested arrays, a duplicate key.
+    for (name, format) in [
+        ("ad_users.csv", AdFormat::Csv),
+        ("ad_users.ldf", AdFormat::Ldif),
+        ("ad_users.json", AdFormat::Json),
+    ] {
+        let ad = fixture(name);
+        let cloud = fixture("mailboxes.json");
+        let fast = reconcile_files(Catalog::builtin(), &ad, Some(format), &cloud, &options());
+        assert_eq!(
+            fast.unwrap(),
+            reconcile_streaming(&ad, &cloud, &options()),
+            "{name}"
+        );
+    }
+    let scratch = Scratch::new("agree");
+    let cloud = scratch.write(
+        "odd.json",
+        r#"[
+  {"UserPrincipalName": "a@contoso.com", "IsDirSynced": "True", "IsExchangeCloudManaged": "true",
+   "WhenChangedUTC": "/Date(1763600000000)/", "Custom\u0041ttribute1": "caf\u00e9 \"q\" \\ end",
+   "CustomAttribute2": 42, "CustomAttribute3": 1.5, "CustomAttribute4": true,
+   "ExtensionCustomAttribute1": {"value": ["x", "y"], "Count": 2},
+   "ExtensionCustomAttribute2": [1, null, "s"],
+   "HiddenFromAddressListsEnabled": "False", "customattribute5": "lower-case key",
+   "CustomAttribute6": "first", "CustomAttribute6": "second"},
+  {"UserPrincipalName": "b@contoso.com", "IsDirSynced": true, "IsExchangeCloudManaged": false,
+   "WhenChangedUTC": {"value": "/Date(1763600000000)/", "DisplayHint": 2},
+   "ExchangeGuid": {"Guid": "B0000000-0000-0000-0000-00000000000B"},
+   "CustomAttribute1": "b1", "EmailAddresses": "SMTP:b@contoso.com"}
+]"#,
+    );
+    let ad = scratch.write(
+        "ad.csv",
+        "UserPrincipalName,msExchMailboxGuid,extensionAttribute1,extensionAttribute2,extensionAttribute3,extensionAttribute4,extensionAttribute5,extensionAttribute6,msExchExtensionCustomAttribute1,msExchExtensionCustomAttribute2,msExchHideFromAddressLists,proxyAddresses,whenChanged\n\
+         a@contoso.com,,old,42,1.5,True,lower-case key,second,y;x,1,TRUE,,2025-01-01T00:00:00Z\n\
+         b@contoso.com,{b0000000-0000-0000-0000-00000000000b},b1,,,,,,,,,smtp:b@contoso.com,2026-11-26T00:00:00Z\n",
+    );
+    let fast = reconcile_files(Catalog::builtin(), &ad, None, &cloud, &options()).unwrap();
+    let slow = reconcile_streaming(&ad, &cloud, &options());
+    assert_eq!(fast, slow);
+    assert_eq!(fast.totals.matched, 2, "{fast:#?}");
+    // A shape the typed mailbox refuses is the same error on both paths, fast spellings or not.
+    for record in [
+        r#"[{"UserPrincipalName": "a@contoso.com", "ExtensionCustomAttribute1": [["nested"]]}]"#,
+        r#"[{"UserPrincipalName": "a@contoso.com", "WhenChangedUTC": "/Date(1)/", "CustomAttribute1": {"k": 1}}]"#,
+        r#"[{"UserPrincipalName": "a@contoso.com", "IsDirSynced": "maybe"}]"#,
+    ] {
+        let bad = scratch.write("bad.json", record);
+        let fast = error_of(reconcile_files(
+            Catalog::builtin(),
+            &ad,
+            None,
+            &bad,
+            &options(),
+        ));
+        let slow = error_of(
+            open_cloud(&bad)
+                .unwrap()
+                .collect::<soa_core::Result<Vec<_>>>(),
+        );
+        assert_eq!(fast, slow);
+        assert!(
+            fast.contains("bad.json record 1 (line 1)") && fast.contains("not a mailbox"),
+            "{fast}"
+        );
+    }
+    let a = find(&fast, "a@contoso.com", "CustomAttribute1");
+    assert_eq!(a.cloud_value, AttributeValue::from("café \"q\" \\ end"));
+    assert_eq!(a.class, DiffClass::CloudMasterAdStale);
+    // The duplicate key: the last one counts, on both paths.
+    assert!(
+        !fast
+            .differences
+            .iter()
+            .any(|d| d.attribute == "CustomAttribute6"),
+        "{:#?}",
+        fast.differences
+    );
+    // The GUID in braces and upper case joins, and the primary address missing in AD differs.
+    let b = find(&fast, "b@contoso.com", "EmailAddresses");
+    assert_eq!(b.matched_by, JoinKey::ExchangeGuid);
+    assert_eq!(b.class, DiffClass::AdMasterCloudBehind);
+}
+
+#[test]
+fn cloud_records_split_across_tiny_buffers_read_the_same() {
+    // Escapes, quotes and braces inside strings, falling on every buffer boundary.
+    let text = r#"[{"UserPrincipalName":"a@contoso.com","CustomAttribute1":"x\\\"}]{[\\","CustomAttribute2":"\\\\"},
+                   {"UserPrincipalName":"b@contoso.com","CustomAttribute1":"\"\\","CustomAttribute2":"}"},
+                   {"UserPrincipalName":"c@contoso.com","ExtensionCustomAttribute1":{"value":["[x]","{y}",
+                    "Zoë — ünïcode \\\" ]} a longer string, with [brackets] and {braces} in it \\"],"Count":3},
+                    "EmailAddresses":[["nested", ["deeper", {"k": "]}"}]], "SMTP:c@contoso.com"]}]"#;
+    let whole: Vec<_> = cloud_json(text).collect();
+    assert_eq!(whole.len(), 3);
+    // The third record's nested array is not a mailbox's address list: an error, wherever
+    // the buffers end.
+    let e = whole[2].as_ref().map(|_| ()).unwrap_err().to_string();
+    assert!(e.contains("record 3") && e.contains("not a mailbox"), "{e}");
+    let whole: Vec<_> = whole.into_iter().take(2).map(Result::unwrap).collect();
+    assert_eq!(
+        whole[0].property("CustomAttribute1"),
+        Some(&AttributeValue::from("x\\\"}]{[\\"))
+    );
+    for capacity in 1..9 {
+        let reader = std::io::BufReader::with_capacity(capacity, text.as_bytes());
+        let split: Vec<_> = CloudJsonReader::new(reader, "cloud.json").collect();
+        assert_eq!(split.len(), 3, "buffer of {capacity}");
+        let e2 = split[2].as_ref().map(|_| ()).unwrap_err().to_string();
+        assert_eq!(e2, e, "buffer of {capacity}");
+        let split: Vec<_> = split.into_iter().take(2).map(Result::unwrap).collect();
+        assert_eq!(split, whole, "buffer of {capacity}");
+    }
+}
+
+// ---------------------------------------------------------------- DN references
+
+const REF_CLOUD: &str = r#"[
+  {"Name": "Alice Wong", "Alias": "alice", "UserPrincipalName": "alice@contoso.com",
+   "PrimarySmtpAddress": "alice@contoso.com", "IsDirSynced": true, "IsExchangeCloudManaged": true,
+   "ForwardingAddress": "Bob O'Brien", "Manager": "carol",
+   "GrantSendOnBehalfTo": ["CAROL@contoso.com", "Bob O'Brien"],
+   "WhenChangedUTC": "2026-11-26T00:00:00Z"},
+  {"Name": "Bob O'Brien", "Alias": "bob", "UserPrincipalName": "bob@contoso.com",
+   "PrimarySmtpAddress": "bob@contoso.com", "IsDirSynced": true, "IsExchangeCloudManaged": true,
+   "ForwardingAddress": "Alice Wong", "Manager": null, "GrantSendOnBehalfTo": [],
+   "WhenChangedUTC": "2026-11-26T00:00:00Z"},
+  {"Name": "Carol Diaz", "Alias": "carol", "UserPrincipalName": "carol@contoso.com",
+   "PrimarySmtpAddress": "carol@contoso.com", "IsDirSynced": true, "IsExchangeCloudManaged": true,
+   "ForwardingAddress": "Former Employee", "Manager": "CN=Alice Wong,OU=Staff,DC=contoso,DC=com",
+   "GrantSendOnBehalfTo": ["Dup Name"],
+   "WhenChangedUTC": "2026-11-26T00:00:00Z"},
+  {"Name": "Dup Name", "Alias": "dup1", "UserPrincipalName": "dup1@contoso.com",
+   "IsDirSynced": true, "WhenChangedUTC": "2026-11-26T00:00:00Z"},
+  {"Name": "Dup Name", "Alias": "dup2", "UserPrincipalName": "dup2@contoso.com",
+   "IsDirSynced": true, "WhenChangedUTC": "2026-11-26T00:00:00Z"}
+]"#;
+
+/// Alice's references point at accounts read after her (Bob, Carol): the references are
+/// decided once the whole export has been read.
+const REF_AD: &str = "DistinguishedName,UserPrincipalName,altRecipient,manager,publicDelegates,whenChanged\n\
+    \"CN=Alice Wong,OU=Staff,DC=contoso,DC=com\",alice@contoso.com,\"cn=bob O'Brien, ou=staff,dc=CONTOSO,dc=com\",\"CN=Carol Diaz,OU=Staff,DC=contoso,DC=com\",\"CN=Bob O'Brien,OU=Staff,DC=contoso,DC=com;CN=Carol Diaz,OU=Staff,DC=contoso,DC=com\",2026-11-01T00:00:00Z\n\
+    \"CN=Bob O'Brien,OU=Staff,DC=contoso,DC=com\",bob@contoso.com,\"CN=Carol Diaz,OU=Staff,DC=contoso,DC=com\",,,2026-11-01T00:00:00Z\n\
+    \"CN=Carol Diaz,OU=Staff,DC=contoso,DC=com\",carol@contoso.com,\"CN=Former Employee,OU=Gone,DC=contoso,DC=com\",\"CN=Alice Wong,OU=Staff,DC=contoso,DC=com\",\"CN=Dup Name,OU=Staff,DC=contoso,DC=com\",2026-11-01T00:00:00Z\n";
+
+fn reference_report() -> Report {
+    let scratch = Scratch::new("refs");
+    let ad = scratch.write("ad.csv", REF_AD);
+    let cloud = scratch.write("mailboxes.json", REF_CLOUD);
+    let fast = reconcile_files(Catalog::builtin(), &ad, None, &cloud, &options()).unwrap();
+    assert_eq!(fast, reconcile_streaming(&ad, &cloud, &options()));
+    fast
+}
+
+#[test]
+fn dn_references_that_name_the_same_mailbox_are_in_sync() {
+    let report = reference_report();
+    let of = |mailbox: &str, attribute: &str| {
+        report
+            .differences
+            .iter()
+            .find(|d| d.mailbox == mailbox && d.attribute == attribute)
+    };
+    // A DN in another case and spacing, a name, an alias, an address in another case, the
+    // cloud showing a DN: all name the same mailboxes.
+    assert!(of("alice@contoso.com", "ForwardingAddress").is_none());
+    assert!(of("alice@contoso.com", "Manager").is_none());
+    assert!(of("alice@contoso.com", "GrantSendOnBehalfTo").is_none());
+    assert!(of("carol@contoso.com", "Manager").is_none());
+    assert_eq!(
+        report.totals.compared,
+        report.totals.in_sync + report.totals.differences
+    );
+    assert_eq!(report.totals.differences, report.differences.len());
+}
+
+#[test]
+fn dn_references_to_another_mailbox_differ() {
+    let report = reference_report();
+    // Bob forwards to Carol in AD and to Alice in the cloud.
+    let d = find(&report, "bob@contoso.com", "ForwardingAddress");
+    assert_eq!(d.class, DiffClass::CloudMasterAdStale);
+    assert_eq!(d.reason, Reason::NeverWrittenBack);
+    assert_eq!(
+        d.ad_value,
+        AttributeValue::from("CN=Carol Diaz,OU=Staff,DC=contoso,DC=com")
+    );
+    assert_eq!(d.cloud_value, AttributeValue::from("Alice Wong"));
+    assert_eq!(report.totals.by_attribute["ForwardingAddress"], 2);
+}
+
+#[test]
+fn dn_references_that_cannot_be_resolved_say_so() {
+    let report = reference_report();
+    // An account outside the export and a name no mailbox has.
+    let d = find(&report, "carol@contoso.com", "ForwardingAddress");
+    assert_eq!(d.reason, Reason::UnresolvedReference);
+    assert_eq!(d.class, DiffClass::CloudMasterAdStale);
+    // A name two mailboxes share is not guessed either.
+    let d = find(&report, "carol@contoso.com", "GrantSendOnBehalfTo");
+    assert_eq!(d.reason, Reason::UnresolvedReference);
+    assert_eq!(d.reason.as_str(), "unresolved_reference");
+    let json = report.to_json();
+    assert!(json.contains("\"unresolved_reference\""));
+    assert_eq!(Report::from_json(&json, "report").unwrap(), report);
+}
+
+#[test]
+fn large_cloud_files_fail_at_the_first_bad_record_like_the_streaming_reader() {
+    // More records than one batch of the parallel reader, with a malformed record far in, and
+    // a structural error after it: the first one in the file is the error, on both paths.
+    let scratch = Scratch::new("batches");
+    let ad = scratch.write("ad.csv", "UserPrincipalName\nu1@contoso.com\n");
+    let mut good = String::from("[\n");
+    let mut bad = String::from("[\n");
+    let record = |i: usize| {
+        let sep = if i == 0 { "" } else { ",\n" };
+        format!(
+            r#"{sep}{{"UserPrincipalName": "u{i}@contoso.com", "IsDirSynced": true, "CustomAttribute1": "{i}"}}"#
+        )
+    };
+    for i in 0..1500 {
+        good.push_str(&record(i));
+    }
+    for i in 0..1500 {
+        let sep = if i == 0 { "" } else { ",\n" };
+        if i == 1234 {
+            bad.push_str(sep);
+            bad.push_str(r#"{"UserPrincipalName": "broken@contoso.com", "CustomAttribute1": }"#);
+        } else if i == 1400 {
+            bad.push_str(",\n] trailing");
+            break;
+        } else {
+            bad.push_str(&record(i));
+        }
+    }
+    good.push_str("\n]\n");
+    let good = scratch.write("good.json", &good);
+    let fast = reconcile_files(Catalog::builtin(), &ad, None, &good, &options()).unwrap();
+    assert_eq!(fast, reconcile_streaming(&ad, &good, &options()));
+    assert_eq!(fast.totals.cloud_records, 1500);
+    assert_eq!(
+        fast.cloud_only.last().map(|u| u.name.as_str()),
+        Some("u1499@contoso.com")
+    );
+    assert_eq!(
+        fast.cloud_only[0].record,
+        format!("{} record 1 (line 2)", good.display())
+    );
+
+    let bad = scratch.write("bad.json", &bad);
+    let e = error_of(reconcile_files(
+        Catalog::builtin(),
+        &ad,
+        None,
+        &bad,
+        &options(),
+    ));
+    let slow = error_of(
+        open_cloud(&bad)
+            .unwrap()
+            .collect::<soa_core::Result<Vec<_>>>(),
+    );
+    assert_eq!(e, slow);
+    assert!(e.contains("bad.json record 1235 line 1236"), "{e}");
+}
+
+#[test]
+fn a_sync_grace_out_of_range_is_refused_before_anything_is_read() {
+    for minutes in [-1, i64::MAX, i64::MAX / 60] {
+        let options = ReconcileOptions {
+            sync_grace_minutes: minutes,
+            ..options()
+        };
+        let err = reconcile(
+            Catalog::builtin(),
+            ad_csv("UserPrincipalName\na@contoso.com\n"),
+            cloud_json("[]"),
+            &options,
+        )
+        .expect_err("refused");
+        assert!(
+            err.to_string().contains("sync_grace_minutes"),
+            "{minutes}: {err}"
+        );
+        let err = reconcile_files(
+            Catalog::builtin(),
+            Path::new("no such file.csv"),
+            None,
+            Path::new("no such file.json"),
+            &options,
+        )
+        .expect_err("refused");
+        assert!(
+            err.to_string().contains("sync_grace_minutes"),
+            "{minutes}: {err}"
+        );
+    }
+    let week = ReconcileOptions {
+        sync_grace_minutes: 7 * 24 * 60,
+        ..options()
+    };
+    assert!(week.validate().is_ok());
 }

@@ -7,7 +7,8 @@ use chrono::{DateTime, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::join::JoinKey;
-use super::source::{AdEntry, CloudEntry};
+use super::source::AdEntry;
+use super::store::{Head, Stored, Val};
 use crate::authority::MailboxState;
 use crate::catalog::{Attribute, AttributeClass, Catalog, ValueKind};
 use crate::model::AttributeValue;
@@ -79,6 +80,10 @@ pub enum Reason {
     AdEditedAfterCloud,
     /// The mailbox is not dir-synced, yet an AD account matches it.
     CloudObjectNotDirSynced,
+    /// A reference (a DN-valued attribute) whose target could not be resolved on one side or
+    /// both: the two spellings differ, and whether they name the same object is unknown. The
+    /// class is the one the authority rules give the attribute.
+    UnresolvedReference,
 }
 
 impl Reason {
@@ -94,6 +99,7 @@ impl Reason {
             Reason::IdentityNotSynced => "identity_not_synced",
             Reason::AdEditedAfterCloud => "ad_edited_after_cloud",
             Reason::CloudObjectNotDirSynced => "cloud_object_not_dir_synced",
+            Reason::UnresolvedReference => "unresolved_reference",
         }
     }
 }
@@ -217,11 +223,13 @@ pub(crate) fn comparable(attribute: &Attribute) -> bool {
             .is_some_and(|p| !p.eq_ignore_ascii_case("RecipientTypeDetails"))
 }
 
-/// One attribute to compare: the row, its LDAP name and its lower-cased Exchange Online name.
+/// One attribute to compare: the row, its LDAP name, its lower-cased Exchange Online name and
+/// its property id in the cloud index.
 pub(crate) struct Column<'c> {
-    attribute: &'c Attribute,
-    ldap: &'c str,
-    exo_key: String,
+    pub(crate) attribute: &'c Attribute,
+    pub(crate) ldap: &'c str,
+    pub(crate) exo_key: String,
+    pub(crate) prop: Option<usize>,
 }
 
 /// The attributes to compare, worked out once per reconciliation: the comparable rows of the
@@ -241,58 +249,172 @@ pub(crate) fn columns<'c>(catalog: &'c Catalog, only: Option<&[String]>) -> Vec<
                 attribute: a,
                 ldap: a.ldap_name.as_deref()?,
                 exo_key: a.exo_property.as_deref()?.to_ascii_lowercase(),
+                prop: None,
             })
         })
         .collect()
 }
 
-/// Compares every column present on both sides; returns the number of comparisons and the
-/// differences.
-pub(crate) fn compare(
+/// Whether a value kind is a reference to directory objects (a DN in AD).
+pub(crate) fn is_reference(kind: ValueKind) -> bool {
+    matches!(kind, ValueKind::DnReference | ValueKind::MultiDnReference)
+}
+
+/// The meaning of a Boolean value as [`AttributeValue::equivalent`] reads it.
+fn bool_meaning(v: Val<'_>) -> Option<bool> {
+    match v {
+        Val::Bool(b) => Some(b),
+        Val::Int(0) => Some(false),
+        Val::Int(1) => Some(true),
+        Val::Int(_) => None,
+        Val::Str(s) => {
+            let t = s.trim();
+            if s.is_empty() {
+                Some(false)
+            } else if t.eq_ignore_ascii_case("true") || t == "1" {
+                Some(true)
+            } else if t.eq_ignore_ascii_case("false") || t == "0" {
+                Some(false)
+            } else {
+                None
+            }
+        }
+        _ if v.len() == 0 => Some(false),
+        _ => None,
+    }
+}
+
+/// Whether two text values hold the same set of exact strings (`None` when too long to tell
+/// cheaply).
+fn exact_sets_equal(a: Val<'_>, b: Val<'_>) -> Option<bool> {
+    if a.len() > 64 || b.len() > 64 {
+        return None;
+    }
+    if let (Val::Str(x), Val::Str(y)) = (a, b) {
+        return Some(x == y);
+    }
+    Some(
+        a.items().all(|x| b.items().any(|y| x == y))
+            && b.items().all(|y| a.items().any(|x| x == y)),
+    )
+}
+
+/// Compares two values the way [`AttributeValue::equivalent`] does, without allocating in the
+/// common cases (equal strings, sets equal item for item, Booleans).
+pub(crate) fn equivalent(a: Val<'_>, b: Val<'_>, kind: ValueKind) -> bool {
+    if kind == ValueKind::Boolean
+        && let (Some(x), Some(y)) = (bool_meaning(a), bool_meaning(b))
+    {
+        return x == y;
+    }
+    if kind != ValueKind::Boolean && a.is_text() && b.is_text() {
+        let (na, nb) = (a.len(), b.len());
+        if na == 0 || nb == 0 {
+            return na == 0 && nb == 0;
+        }
+        match exact_sets_equal(a, b) {
+            Some(true) => return true,
+            Some(false)
+                if matches!(
+                    kind,
+                    ValueKind::String
+                        | ValueKind::MultiString
+                        | ValueKind::DateTime
+                        | ValueKind::Binary
+                ) =>
+            {
+                return false;
+            }
+            _ => {}
+        }
+    }
+    a.to_value().equivalent(&b.to_value(), kind)
+}
+
+/// The AD value of a column: `Some(Null)` for a missing attribute of a complete read, `None`
+/// when the export does not say.
+pub(crate) fn ad_value<'a>(ad: &'a AdEntry, ldap: &str) -> Option<Val<'a>> {
+    match ad.attributes.get(ldap) {
+        Some(v) => Some(Val::of(v)),
+        None if ad.complete => Some(Val::Null),
+        None => None,
+    }
+}
+
+/// Compares every column present on both sides, adding the differences to `out`; returns the
+/// number of comparisons. `slots` is scratch space (one entry per cloud property id). Each
+/// difference on a reference attribute is also listed in `references` (its index in `out`):
+/// it is decided once every AD account has been read.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn compare<'s>(
     columns: &[Column<'_>],
     ad: &AdEntry,
-    cloud: &CloudEntry,
+    cloud: &Stored<'s>,
+    origin: impl FnOnce() -> String,
     matched_by: JoinKey,
     ctx: &ClassifyContext,
-) -> (usize, Vec<Difference>) {
+    slots: &mut Vec<Option<Val<'s>>>,
+    out: &mut Vec<Difference>,
+    references: &mut Vec<usize>,
+) -> usize {
     let mut compared = 0;
-    let mut out = Vec::new();
-    let m = &cloud.mailbox;
-    let mailbox = m
-        .user_principal_name
-        .clone()
-        .or_else(|| m.primary_smtp_address.clone())
-        .or_else(|| m.identity.clone())
-        .unwrap_or_else(|| cloud.origin.clone());
+    let mut touched = 0;
+    for (id, v) in cloud.values() {
+        if let Some(slot) = slots.get_mut(id) {
+            *slot = Some(v);
+            touched += 1;
+        }
+    }
+    let mut mailbox: Option<String> = None;
+    let mut origin = Some(origin);
     for column in columns {
-        let (attribute, ldap) = (column.attribute, column.ldap);
-        let (Some(ad_value), Some(cloud_value)) =
-            (ad.value(ldap), cloud.properties.get(&column.exo_key))
-        else {
+        let Some(prop) = column.prop else { continue };
+        let Some(Some(cloud_value)) = slots.get(prop).copied() else {
             continue;
         };
+        let Some(ad_val) = ad_value(ad, column.ldap) else {
+            continue;
+        };
+        let attribute = column.attribute;
         compared += 1;
-        if ad_value.equivalent(cloud_value, attribute.value_kind) {
+        if equivalent(ad_val, cloud_value, attribute.value_kind) {
             continue;
         }
         let (class, reason) = classify(attribute, ctx);
+        let name = mailbox
+            .get_or_insert_with(|| {
+                cloud
+                    .head(Head::Upn)
+                    .or(cloud.head(Head::PrimarySmtp))
+                    .or(cloud.head(Head::Identity))
+                    .map(str::to_owned)
+                    .or_else(|| origin.take().map(|f| f()))
+                    .unwrap_or_default()
+            })
+            .clone();
+        if is_reference(attribute.value_kind) {
+            references.push(out.len());
+        }
         out.push(Difference {
-            mailbox: mailbox.clone(),
-            exchange_guid: m.exchange_guid.clone(),
+            mailbox: name,
+            exchange_guid: cloud.head(Head::ExchangeGuid).map(str::to_owned),
             ad_object_guid: ad.object_guid.clone(),
             ad_distinguished_name: ad.distinguished_name.clone(),
             ad_origin: ad.origin.clone(),
             matched_by,
             attribute: attribute.name().to_owned(),
-            ldap_name: ldap.to_owned(),
+            ldap_name: column.ldap.to_owned(),
             attribute_class: attribute.class,
             value_kind: attribute.value_kind,
             written_back: attribute.writeback,
-            ad_value,
-            cloud_value: cloud_value.clone(),
+            ad_value: ad_val.to_value(),
+            cloud_value: cloud_value.to_value(),
             class,
             reason,
         });
     }
-    (compared, out)
+    if touched > 0 {
+        slots.fill(None);
+    }
+    compared
 }

@@ -1,11 +1,19 @@
 //! Pairing AD accounts with mailboxes: on ExchangeGuid ↔ msExchMailboxGuid, then the user
 //! principal name, then the primary SMTP address.
+//!
+//! The cloud side is held in a [`CloudIndex`]: a compact store of only what the join and the
+//! diff need (the join keys, the names, the state, and the values of the compared properties,
+//! all in one byte arena), with the three join keys in hash tables whose keys live in arenas
+//! too. GUIDs are compared without braces and case; addresses and UPNs without case.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 
 use super::source::{AdEntry, CloudEntry};
+use super::store::{HEADS, Head, KeyTable, Record, Store, Stored, Val, norm_addr, norm_guid};
+use crate::model::AttributeValue;
 
 /// Which key paired an AD account with a mailbox.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -41,81 +49,199 @@ pub enum JoinOutcome {
     Unmatched,
 }
 
-/// The cloud side, indexed by the three keys. The mailboxes are held in memory; the AD side is
-/// streamed past them.
+/// The cloud side, indexed by the three keys. The AD side is streamed past it.
 #[derive(Debug, Default)]
 pub struct CloudIndex {
-    entries: Vec<CloudEntry>,
-    by_guid: HashMap<String, Vec<usize>>,
-    by_upn: HashMap<String, Vec<usize>>,
-    by_smtp: HashMap<String, Vec<usize>>,
+    pub(crate) store: Store,
+    /// Lower-cased property names by id, and the ids by name.
+    props: Vec<String>,
+    prop_ids: HashMap<String, usize>,
+    by_guid: KeyTable,
+    by_upn: KeyTable,
+    by_smtp: KeyTable,
+    /// The cloud file's name, for the origins of the records read from it.
+    pub(crate) file: String,
 }
 
-fn norm_guid(s: &str) -> String {
-    s.trim()
-        .trim_start_matches('{')
-        .trim_end_matches('}')
-        .to_ascii_lowercase()
-}
-
-fn norm_addr(s: &str) -> String {
-    s.trim().to_lowercase()
+/// The first text of a value, as [`AttributeValue::to_strings`] gives it; `None` when empty.
+pub(crate) fn first_text(value: &AttributeValue) -> Option<Cow<'_, str>> {
+    let text = match value {
+        AttributeValue::Null => None,
+        AttributeValue::Bool(b) => Some(Cow::Borrowed(if *b { "True" } else { "False" })),
+        AttributeValue::Integer(i) => Some(Cow::Owned(i.to_string())),
+        AttributeValue::String(s) => Some(Cow::Borrowed(s.as_str())),
+        AttributeValue::List(l) => l.first().map(|s| Cow::Borrowed(s.as_str())),
+    };
+    text.filter(|s| !s.is_empty())
 }
 
 impl CloudIndex {
-    /// Adds a mailbox.
-    pub fn push(&mut self, entry: CloudEntry) {
-        let i = self.entries.len();
-        let m = &entry.mailbox;
-        if let Some(g) = m.exchange_guid.as_deref().filter(|g| !g.trim().is_empty()) {
-            self.by_guid.entry(norm_guid(g)).or_default().push(i);
+    /// The id of a (lower-cased) property name, added when new.
+    pub(crate) fn prop_id(&mut self, lower: &str) -> usize {
+        if let Some(&id) = self.prop_ids.get(lower) {
+            return id;
         }
-        if let Some(u) = m
-            .user_principal_name
-            .as_deref()
-            .filter(|u| !u.trim().is_empty())
-        {
-            self.by_upn.entry(norm_addr(u)).or_default().push(i);
-        }
-        if let Some(p) = m
-            .primary_smtp_address
-            .as_deref()
-            .filter(|p| !p.trim().is_empty())
-        {
-            self.by_smtp.entry(norm_addr(p)).or_default().push(i);
-        }
-        self.entries.push(entry);
+        self.props.push(lower.to_owned());
+        self.prop_ids.insert(lower.to_owned(), self.props.len() - 1);
+        self.props.len() - 1
     }
 
-    /// The mailboxes, in the order they were added.
-    pub fn entries(&self) -> &[CloudEntry] {
-        &self.entries
+    /// The id of a (lower-cased) property name, if any mailbox has it.
+    pub(crate) fn find_prop(&self, lower: &str) -> Option<usize> {
+        self.prop_ids.get(lower).copied()
+    }
+
+    /// The number of property ids.
+    pub(crate) fn prop_count(&self) -> usize {
+        self.props.len()
+    }
+
+    /// Adds a mailbox.
+    #[allow(clippy::needless_pass_by_value)] // the signature the front ends know
+    pub fn push(&mut self, entry: CloudEntry) {
+        let m = &entry.mailbox;
+        let mut heads: [&str; HEADS] = [""; HEADS];
+        let fields = [
+            (Head::ExchangeGuid, &m.exchange_guid),
+            (Head::Upn, &m.user_principal_name),
+            (Head::PrimarySmtp, &m.primary_smtp_address),
+            (Head::Identity, &m.identity),
+            (Head::Name, &m.name),
+            (Head::Alias, &m.alias),
+            (Head::WindowsEmail, &m.windows_email_address),
+            (Head::ExternalId, &m.external_directory_object_id),
+            (Head::Guid, &m.guid),
+        ];
+        for (h, v) in fields {
+            heads[h as usize] = v.as_deref().unwrap_or_default();
+        }
+        let dn = entry
+            .properties
+            .get("distinguishedname")
+            .and_then(first_text)
+            .map(Cow::into_owned);
+        heads[Head::Dn as usize] = dn.as_deref().unwrap_or_default();
+        heads[Head::Origin as usize] = entry.origin.as_str();
+        let mut values: Vec<(usize, Val<'_>)> = Vec::with_capacity(entry.properties.len());
+        let ids: Vec<usize> = entry.properties.keys().map(|k| self.prop_id(k)).collect();
+        for (id, value) in ids.into_iter().zip(entry.properties.values()) {
+            values.push((id, Val::of(value)));
+        }
+        let record = Record::new(
+            0,
+            0,
+            m.is_dir_synced,
+            m.is_exchange_cloud_managed,
+            m.last_changed_utc(),
+        );
+        self.push_stored(&heads, record, &mut values);
+    }
+
+    /// Adds a mailbox given by its parts (a head it does not have is empty).
+    pub(crate) fn push_stored(
+        &mut self,
+        heads: &[&str; HEADS],
+        record: Record,
+        values: &mut [(usize, Val<'_>)],
+    ) {
+        let i = self.store.push(heads, record, values);
+        self.index_keys(i);
+    }
+
+    /// Adds the mailboxes of a store built elsewhere (with this index's property ids).
+    pub(crate) fn append_from(&mut self, store: &mut Store) {
+        let first = self.store.len();
+        self.store.append(store);
+        for i in first..self.store.len() {
+            self.index_keys(i);
+        }
+    }
+
+    /// Adds mailbox `i` to the key tables.
+    fn index_keys(&mut self, i: usize) {
+        let Some(m) = self.store.get(i) else { return };
+        let heads = [
+            m.head(Head::ExchangeGuid),
+            m.head(Head::Upn),
+            m.head(Head::PrimarySmtp),
+        ];
+        let i = u32::try_from(i).unwrap_or(u32::MAX);
+        if let Some(g) = heads[0].filter(|g| !g.trim().is_empty()) {
+            self.by_guid.insert(&norm_guid(g), i);
+        }
+        if let Some(u) = heads[1].filter(|u| !u.trim().is_empty()) {
+            self.by_upn.insert(&norm_addr(u), i);
+        }
+        if let Some(p) = heads[2].filter(|p| !p.trim().is_empty()) {
+            self.by_smtp.insert(&norm_addr(p), i);
+        }
+    }
+
+    /// The number of mailboxes.
+    pub fn len(&self) -> usize {
+        self.store.len()
+    }
+
+    /// Whether there are no mailboxes.
+    pub fn is_empty(&self) -> bool {
+        self.store.len() == 0
+    }
+
+    /// A stored mailbox.
+    pub(crate) fn get(&self, i: usize) -> Option<Stored<'_>> {
+        self.store.get(i)
+    }
+
+    /// Where mailbox `i` was read.
+    pub(crate) fn origin(&self, i: usize) -> String {
+        match self.get(i) {
+            Some(s) => match s.head(Head::Origin) {
+                Some(o) => o.to_owned(),
+                None => format!(
+                    "{} record {} (line {})",
+                    self.file, s.record.number, s.record.line
+                ),
+            },
+            None => String::new(),
+        }
     }
 
     /// Looks up an AD account: the first key the account has that finds any mailbox decides.
     pub fn find(&self, ad: &AdEntry) -> JoinOutcome {
+        let guid = ad.attributes.get("msExchMailboxGuid").and_then(first_text);
+        let upn = ad.attributes.get("userPrincipalName").and_then(first_text);
+        let smtp = ad_primary_smtp_text(ad);
         let keys = [
             (
                 JoinKey::ExchangeGuid,
-                ad.text("msExchMailboxGuid").map(|g| norm_guid(&g)),
+                guid.as_deref().map(norm_guid),
                 &self.by_guid,
             ),
             (
                 JoinKey::UserPrincipalName,
-                ad.text("userPrincipalName").map(|u| norm_addr(&u)),
+                upn.as_deref().map(norm_addr),
                 &self.by_upn,
             ),
             (
                 JoinKey::PrimarySmtpAddress,
-                ad_primary_smtp(ad).map(|s| norm_addr(&s)),
+                smtp.as_deref().map(norm_addr),
                 &self.by_smtp,
             ),
         ];
-        for (key, value, map) in keys {
+        for (key, value, table) in keys {
             let Some(value) = value else { continue };
-            match map.get(&value).map(Vec::as_slice) {
-                Some([one]) => return JoinOutcome::Matched(*one, key),
-                Some(many) if many.len() > 1 => return JoinOutcome::Ambiguous(key, many.to_vec()),
+            let mut found = table.get(&value);
+            match (found.next(), found.next()) {
+                (Some(one), None) => return JoinOutcome::Matched(one as usize, key),
+                (Some(a), Some(b)) => {
+                    let mut all: Vec<usize> = [a, b]
+                        .into_iter()
+                        .chain(found)
+                        .map(|i| i as usize)
+                        .collect();
+                    all.reverse();
+                    return JoinOutcome::Ambiguous(key, all);
+                }
                 _ => {}
             }
         }
@@ -124,19 +250,34 @@ impl CloudIndex {
 }
 
 /// The AD account's primary SMTP address: the `SMTP:` proxy address, else `mail`.
-pub(crate) fn ad_primary_smtp(ad: &AdEntry) -> Option<String> {
-    ad.attributes
-        .get("proxyAddresses")
-        .and_then(|p| {
+fn ad_primary_smtp_text(ad: &AdEntry) -> Option<Cow<'_, str>> {
+    let from_proxies = ad.attributes.get("proxyAddresses").and_then(|p| {
+        let v = Val::of(p);
+        if v.is_text() {
+            v.items()
+                .find_map(|a| a.strip_prefix("SMTP:"))
+                .map(Cow::Borrowed)
+        } else {
             p.to_strings()
                 .into_iter()
                 .find_map(|a| a.strip_prefix("SMTP:").map(str::to_owned))
-        })
-        .or_else(|| ad.text("mail"))
+                .map(Cow::Owned)
+        }
+    });
+    from_proxies.or_else(|| ad.attributes.get("mail").and_then(first_text))
+}
+
+/// The AD account's primary SMTP address: the `SMTP:` proxy address, else `mail`.
+pub(crate) fn ad_primary_smtp(ad: &AdEntry) -> Option<String> {
+    ad_primary_smtp_text(ad).map(Cow::into_owned)
 }
 
 /// Whether the AD account looks mail-enabled (has a mailbox GUID, `mail` or proxy addresses):
 /// only those are reported when no mailbox matches them.
 pub(crate) fn ad_is_mail_enabled(ad: &AdEntry) -> bool {
-    ad.text("msExchMailboxGuid").is_some() || ad_primary_smtp(ad).is_some()
+    ad.attributes
+        .get("msExchMailboxGuid")
+        .and_then(first_text)
+        .is_some()
+        || ad_primary_smtp_text(ad).is_some()
 }

@@ -25,8 +25,8 @@ pub(crate) fn escape(text: &str) -> String {
 }
 
 const STYLE: &str = "body{font-family:system-ui,sans-serif;margin:2rem;color:#1b1b1b}\
-h1{font-size:1.5rem}table{border-collapse:collapse;width:100%;font-size:.85rem}\
-th,td{border:1px solid #ccc;padding:.25rem .5rem;text-align:left;vertical-align:top;white-space:pre-wrap}\
+h1{font-size:1.5rem}table{border-collapse:collapse;width:100%;font-size:.85rem;table-layout:fixed}\
+th,td{border:1px solid #ccc;padding:.25rem .5rem;text-align:left;vertical-align:top;white-space:pre-wrap;overflow-wrap:anywhere}\
 th{background:#f0f0f0}.totals{display:flex;flex-wrap:wrap;gap:1rem;margin:1rem 0}\
 .total{border:1px solid #ccc;border-radius:6px;padding:.5rem 1rem}.total b{display:block;font-size:1.4rem}\
 .chart{margin:1rem 0}.bar-row{display:flex;align-items:center;margin:2px 0}\

@@ -132,22 +132,23 @@ impl Report {
         }
     }
 
-    pub(crate) fn add_difference(&mut self, d: Difference) {
-        *self
-            .totals
-            .by_class
-            .entry(d.class.as_str().to_owned())
-            .or_default() += 1;
-        *self
-            .totals
-            .by_attribute
-            .entry(d.attribute.clone())
-            .or_default() += 1;
-        self.totals.differences += 1;
-        self.differences.push(d);
-    }
-
+    /// Fills the counts that follow from the lists.
     pub(crate) fn finish(&mut self) {
+        self.totals.by_class.clear();
+        self.totals.by_attribute.clear();
+        for d in &self.differences {
+            *self
+                .totals
+                .by_class
+                .entry(d.class.as_str().to_owned())
+                .or_default() += 1;
+            if let Some(n) = self.totals.by_attribute.get_mut(d.attribute.as_str()) {
+                *n += 1;
+            } else {
+                self.totals.by_attribute.insert(d.attribute.clone(), 1);
+            }
+        }
+        self.totals.differences = self.differences.len();
         self.totals.ad_only = self.ad_only.len();
         self.totals.cloud_only = self.cloud_only.len();
         self.totals.ambiguous = self.ambiguous.len();

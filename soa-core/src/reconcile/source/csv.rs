@@ -2,7 +2,7 @@
 
 use std::io::{BufRead, Cursor, Read};
 
-use super::{AdEntry, malformed};
+use super::{AdEntry, Field, malformed};
 use crate::Result;
 use crate::catalog::Catalog;
 use crate::model::AttributeValue;
@@ -18,6 +18,10 @@ pub struct AdCsvReader {
     catalog: Catalog,
     inner: Option<::csv::Reader<Box<dyn Read + Send>>>,
     headers: Vec<String>,
+    /// What each column holds.
+    fields: Vec<Field>,
+    /// The record being read (reused).
+    record: ::csv::StringRecord,
     /// Lines before the header row (1 when a `#TYPE` line was skipped).
     skipped_lines: u64,
     /// The line the next record starts on (counted here: the csv crate's positions are off
@@ -42,6 +46,8 @@ impl AdCsvReader {
             catalog,
             inner: None,
             headers: Vec::new(),
+            fields: Vec::new(),
+            record: ::csv::StringRecord::new(),
             skipped_lines: 0,
             next_line: 2,
             utf16: false,
@@ -93,6 +99,11 @@ impl Iterator for AdCsvReader {
             let problem = match inner.headers() {
                 Ok(h) if h.iter().any(|c| !c.trim().is_empty()) => {
                     self.headers = h.iter().map(|c| c.trim().to_owned()).collect();
+                    self.fields = self
+                        .headers
+                        .iter()
+                        .map(|name| Field::of(&self.catalog, name))
+                        .collect();
                     let header_lines: usize = h.iter().map(|c| c.matches('\n').count()).sum();
                     self.next_line = self.skipped_lines + 2 + header_lines as u64;
                     None
@@ -105,14 +116,18 @@ impl Iterator for AdCsvReader {
             }
         }
         let inner = self.inner.as_mut()?;
-        let mut record = ::csv::StringRecord::new();
-        let (line, reason) = match inner.read_record(&mut record) {
+        let (line, reason) = match inner.read_record(&mut self.record) {
             Ok(false) => return None,
             Ok(true) => {
                 let line = self.next_line;
-                let inner_lines: usize = record.iter().map(|c| c.matches('\n').count()).sum();
+                let inner_lines = self
+                    .record
+                    .as_slice()
+                    .bytes()
+                    .filter(|&b| b == b'\n')
+                    .count();
                 self.next_line += 1 + inner_lines as u64;
-                return Some(Ok(self.entry(&record, line)));
+                return Some(Ok(self.entry(line)));
             }
             Err(e) => {
                 let line = self.next_line;
@@ -131,7 +146,7 @@ impl Iterator for AdCsvReader {
 }
 
 impl AdCsvReader {
-    fn entry(&self, record: &::csv::StringRecord, line: u64) -> AdEntry {
+    fn entry(&self, line: u64) -> AdEntry {
         let mut entry = AdEntry {
             origin: format!("{} line {line}", self.origin),
             distinguished_name: None,
@@ -140,13 +155,16 @@ impl AdCsvReader {
             attributes: std::collections::BTreeMap::new(),
             complete: false,
         };
-        for (name, cell) in self.headers.iter().zip(record.iter()) {
+        for (field, cell) in self.fields.iter().zip(self.record.iter()) {
+            if *field == Field::Ignored {
+                continue;
+            }
             let value = if cell.is_empty() {
                 AttributeValue::Null
             } else {
                 AttributeValue::String(cell.to_owned())
             };
-            entry.put(&self.catalog, name, value);
+            entry.put_as(field, value);
         }
         entry
     }

@@ -14,11 +14,71 @@ use crate::model::Mailbox;
 /// One element of the array: its record number (1-based), first line and object.
 type Element = (u64, u64, Map<String, Value>);
 
+const ONES: u64 = 0x0101_0101_0101_0101;
+const HIGHS: u64 = 0x8080_8080_8080_8080;
+
+/// The bytes of `x` that are zero, flagged by their high bit; the lowest flag is exact (the
+/// flags above it may not be, which the callers never look at).
+fn zero_bytes(x: u64) -> u64 {
+    x.wrapping_sub(ONES) & !x & HIGHS
+}
+
+/// Eight bytes as a little-endian word.
+fn word(chunk: &[u8]) -> u64 {
+    let mut w = [0u8; 8];
+    w.copy_from_slice(chunk);
+    u64::from_le_bytes(w)
+}
+
+/// The position of the first `"` or `\` (eight bytes at a time).
+fn find_quote_or_backslash(buf: &[u8]) -> Option<usize> {
+    let mut chunks = buf.chunks_exact(8);
+    for (k, chunk) in (&mut chunks).enumerate() {
+        let x = word(chunk);
+        let m =
+            zero_bytes(x ^ (ONES * u64::from(b'"'))) | zero_bytes(x ^ (ONES * u64::from(b'\\')));
+        if m != 0 {
+            return Some(k * 8 + (m.trailing_zeros() / 8) as usize);
+        }
+    }
+    let done = buf.len() - chunks.remainder().len();
+    chunks
+        .remainder()
+        .iter()
+        .position(|&b| b == b'"' || b == b'\\')
+        .map(|k| done + k)
+}
+
+/// The position of the first byte that matters outside strings: `"`, `{`, `}`, `[` or `]`
+/// (eight bytes at a time; `[` and `]` are `{` and `}` without the 0x20 bit).
+fn find_structural(buf: &[u8]) -> Option<usize> {
+    let mut chunks = buf.chunks_exact(8);
+    for (k, chunk) in (&mut chunks).enumerate() {
+        let x = word(chunk);
+        let y = x | (ONES * 0x20);
+        let m = zero_bytes(x ^ (ONES * u64::from(b'"')))
+            | zero_bytes(y ^ (ONES * u64::from(b'{')))
+            | zero_bytes(y ^ (ONES * u64::from(b'}')));
+        if m != 0 {
+            return Some(k * 8 + (m.trailing_zeros() / 8) as usize);
+        }
+    }
+    let done = buf.len() - chunks.remainder().len();
+    chunks
+        .remainder()
+        .iter()
+        .position(|&b| matches!(b, b'"' | b'{' | b'}' | b'[' | b']'))
+        .map(|k| done + k)
+}
+
 /// Splits a top-level JSON array into its elements without reading the whole text: each
-/// element's bytes are collected by tracking nesting and strings, then parsed on their own.
-struct Elements<R> {
+/// element's bytes are collected (into one reused buffer) by tracking nesting and strings, then
+/// parsed on their own.
+pub(crate) struct Elements<R> {
     reader: R,
-    origin: String,
+    pub(crate) origin: String,
+    /// The bytes of the current element (after those of earlier ones for `next_raw_into`).
+    pub(crate) buf: Vec<u8>,
     line: u64,
     started: bool,
     single: bool,
@@ -27,10 +87,11 @@ struct Elements<R> {
 }
 
 impl<R: BufRead> Elements<R> {
-    fn new(reader: R, origin: String) -> Self {
+    pub(crate) fn new(reader: R, origin: String) -> Self {
         Elements {
             reader,
             origin,
+            buf: Vec::with_capacity(4096),
             line: 1,
             started: false,
             single: false,
@@ -72,10 +133,11 @@ impl<R: BufRead> Elements<R> {
         ))
     }
 
-    /// Collects the bytes of an object whose `{` was just read, up to its matching `}`,
-    /// scanning the buffered chunks rather than byte by byte; `None` at an early end of file.
-    fn capture_object(&mut self) -> Result<Option<Vec<u8>>> {
-        let mut bytes = Vec::with_capacity(1024);
+    /// Collects the bytes of an object whose `{` was just read, up to its matching `}`, into
+    /// `buf`, scanning the buffered chunks rather than byte by byte; `false` at an early end
+    /// of file.
+    fn capture_object(&mut self) -> Result<bool> {
+        let bytes = &mut self.buf;
         bytes.push(b'{');
         let (mut depth, mut in_string, mut escaped) = (1u32, false, false);
         loop {
@@ -83,41 +145,65 @@ impl<R: BufRead> Elements<R> {
                 malformed(&self.origin, &format!("line {}", self.line), e.to_string())
             })?;
             if buf.is_empty() {
-                return Ok(None);
+                return Ok(false);
             }
             let mut end = None;
-            let mut newlines = 0u64;
-            for (i, &b) in buf.iter().enumerate() {
-                if b == b'\n' {
-                    newlines += 1;
+            let mut i = 0;
+            while i < buf.len() {
+                if escaped {
+                    // The byte after a backslash that ended the previous chunk.
+                    escaped = false;
+                    i += 1;
+                    continue;
                 }
                 if in_string {
-                    if escaped {
-                        escaped = false;
-                    } else if b == b'\\' {
-                        escaped = true;
-                    } else if b == b'"' {
-                        in_string = false;
+                    // Skip to the next quote or backslash.
+                    match find_quote_or_backslash(&buf[i..]) {
+                        None => i = buf.len(),
+                        Some(k) => {
+                            i += k;
+                            if buf[i] == b'\\' {
+                                // The escaped byte (possibly in the next chunk).
+                                if i + 1 < buf.len() {
+                                    i += 2;
+                                } else {
+                                    escaped = true;
+                                    i += 1;
+                                }
+                            } else {
+                                in_string = false;
+                                i += 1;
+                            }
+                        }
                     }
-                } else {
-                    match b {
-                        b'"' => in_string = true,
-                        b'{' | b'[' => depth += 1,
-                        b'}' | b']' => depth = depth.saturating_sub(1),
-                        _ => {}
-                    }
-                    if depth == 0 {
-                        end = Some(i + 1);
-                        break;
-                    }
+                    continue;
+                }
+                // Skip to the next byte that matters outside strings.
+                let Some(k) = find_structural(&buf[i..]) else {
+                    i = buf.len();
+                    continue;
+                };
+                i += k;
+                match buf[i] {
+                    b'"' => in_string = true,
+                    b'{' | b'[' => depth += 1,
+                    b'}' | b']' => depth = depth.saturating_sub(1),
+                    _ => {}
+                }
+                i += 1;
+                if depth == 0 {
+                    end = Some(i);
+                    break;
                 }
             }
             let used = end.unwrap_or(buf.len());
+            #[allow(clippy::naive_bytecount)] // vectorized as it is; no crate for this
+            let newlines = buf[..used].iter().filter(|&&b| b == b'\n').count() as u64;
             bytes.extend_from_slice(&buf[..used]);
             self.line += newlines;
             self.reader.consume(used);
             if end.is_some() {
-                return Ok(Some(bytes));
+                return Ok(true);
             }
         }
     }
@@ -165,6 +251,38 @@ impl<R: BufRead> Elements<R> {
 
     /// The next element: its record number (1-based), first line and parsed object.
     fn next_object(&mut self) -> Result<Option<Element>> {
+        let Some((record, start_line)) = self.next_raw()? else {
+            return Ok(None);
+        };
+        match serde_json::from_slice::<Map<String, Value>>(&self.buf) {
+            Ok(map) => Ok(Some((record, start_line, map))),
+            Err(e) => Err(self.parse_error(record, start_line, &e)),
+        }
+    }
+
+    /// The error for an element that is not valid JSON.
+    pub(crate) fn parse_error(
+        &mut self,
+        record: u64,
+        start_line: u64,
+        e: &serde_json::Error,
+    ) -> crate::Error {
+        self.done = true;
+        malformed(
+            &self.origin,
+            &format!("record {record} line {}", start_line + e.line() as u64 - 1),
+            e.to_string(),
+        )
+    }
+
+    /// Reads the next element's bytes into `buf`: its record number (1-based) and first line.
+    pub(crate) fn next_raw(&mut self) -> Result<Option<(u64, u64)>> {
+        self.buf.clear();
+        self.next_raw_appending()
+    }
+
+    /// Like [`Elements::next_raw`], but after what `buf` holds.
+    fn next_raw_appending(&mut self) -> Result<Option<(u64, u64)>> {
         if self.done {
             return Ok(None);
         }
@@ -206,22 +324,25 @@ impl<R: BufRead> Elements<R> {
         if first != Some(b'{') {
             return self.err(format!("record {record} is not a JSON object"));
         }
-        let Some(bytes) = self.capture_object()? else {
+        if !self.capture_object()? {
             return self.err(format!(
                 "unexpected end of file inside record {record} (which starts on line {start_line})"
             ));
-        };
-        match serde_json::from_slice::<Map<String, Value>>(&bytes) {
-            Ok(map) => Ok(Some((record, start_line, map))),
-            Err(e) => {
-                self.done = true;
-                Err(malformed(
-                    &self.origin,
-                    &format!("record {record} line {}", start_line + e.line() as u64 - 1),
-                    e.to_string(),
-                ))
-            }
         }
+        Ok(Some((record, start_line)))
+    }
+
+    /// Like [`Elements::next_raw`], but appends the element's bytes to `out`.
+    pub(crate) fn next_raw_into(&mut self, out: &mut Vec<u8>) -> Result<Option<(u64, u64)>> {
+        std::mem::swap(&mut self.buf, out);
+        let next = self.next_raw_appending();
+        std::mem::swap(&mut self.buf, out);
+        next
+    }
+
+    /// Whether the end of the file (or an error) has been reached.
+    pub(crate) fn finished(&self) -> bool {
+        self.done
     }
 }
 

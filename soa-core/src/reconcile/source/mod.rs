@@ -19,6 +19,7 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 pub use self::csv::AdCsvReader;
+pub(crate) use self::json::Elements;
 pub use self::json::{AdJsonReader, CloudJsonReader};
 pub use self::ldif::AdLdifReader;
 
@@ -66,35 +67,62 @@ impl AdEntry {
     /// Adds an attribute read under `name` (any catalog name, or `objectGUID`,
     /// `distinguishedName`, `whenChanged`), converting it to the catalog's kind.
     fn put(&mut self, catalog: &Catalog, name: &str, value: AttributeValue) {
-        let lower = name.to_ascii_lowercase();
-        match lower.as_str() {
-            "objectguid" => {
-                self.object_guid = value.to_strings().into_iter().next();
-                return;
-            }
-            "distinguishedname" | "dn" => {
-                self.distinguished_name = value.to_strings().into_iter().next();
-                return;
-            }
-            "whenchanged" | "modified" => {
+        self.put_as(&Field::of(catalog, name), value);
+    }
+
+    /// Adds a value read under a name already looked up (see [`Field::of`]).
+    fn put_as(&mut self, field: &Field, value: AttributeValue) {
+        match field {
+            Field::ObjectGuid => self.object_guid = value.to_strings().into_iter().next(),
+            Field::Dn => self.distinguished_name = value.to_strings().into_iter().next(),
+            Field::WhenChanged => {
                 self.when_changed = value.to_strings().first().and_then(|s| parse_ad_time(s));
-                return;
             }
+            Field::Attribute { ldap, multi } => {
+                let value = match value {
+                    AttributeValue::String(s) if *multi => AttributeValue::List(split_multi(&s)),
+                    v => v,
+                };
+                self.attributes.insert(ldap.clone(), value);
+            }
+            Field::Ignored => {}
+        }
+    }
+}
+
+/// What a column (or key) of an AD export holds, looked up once per file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Field {
+    /// `objectGUID`.
+    ObjectGuid,
+    /// `distinguishedName` (or `dn`).
+    Dn,
+    /// `whenChanged` (or `Modified`).
+    WhenChanged,
+    /// A catalog attribute: its LDAP name, and whether it is multi-valued.
+    Attribute { ldap: String, multi: bool },
+    /// Anything else.
+    Ignored,
+}
+
+impl Field {
+    fn of(catalog: &Catalog, name: &str) -> Field {
+        match name.to_ascii_lowercase().as_str() {
+            "objectguid" => return Field::ObjectGuid,
+            "distinguishedname" | "dn" => return Field::Dn,
+            "whenchanged" | "modified" => return Field::WhenChanged,
             _ => {}
         }
-        let Some(attribute) = ad_name(catalog, name) else {
-            return;
-        };
-        let Some(ldap) = attribute.ldap_name.as_deref() else {
-            return;
-        };
-        let value = match (attribute.value_kind, value) {
-            (kind, AttributeValue::String(s)) if kind.is_multi_valued() => {
-                AttributeValue::List(split_multi(&s))
-            }
-            (_, v) => v,
-        };
-        self.attributes.insert(ldap.to_owned(), value);
+        match ad_name(catalog, name) {
+            Some(a) => match a.ldap_name.as_deref() {
+                Some(ldap) => Field::Attribute {
+                    ldap: ldap.to_owned(),
+                    multi: a.value_kind.is_multi_valued(),
+                },
+                None => Field::Ignored,
+            },
+            None => Field::Ignored,
+        }
     }
 }
 
@@ -128,6 +156,9 @@ fn split_multi(text: &str) -> Vec<String> {
 /// `/Date(ms)/` of Windows PowerShell's JSON, and `M/d/yyyy h:mm:ss AM` of Export-Csv (as UTC).
 pub(crate) fn parse_ad_time(text: &str) -> Option<DateTime<Utc>> {
     let t = text.trim();
+    if let Some(d) = parse_export_csv_time(t) {
+        return Some(d);
+    }
     if let Ok(d) = DateTime::parse_from_rfc3339(t) {
         return Some(d.with_timezone(&Utc));
     }
@@ -156,6 +187,34 @@ pub(crate) fn parse_ad_time(text: &str) -> Option<DateTime<Utc>> {
         }
     }
     None
+}
+
+/// Export-Csv's `M/d/yyyy h:mm:ss AM` (en-US, read as UTC) without a format parser: the
+/// spelling of every row of a large export. `None` for anything else.
+fn parse_export_csv_time(t: &str) -> Option<DateTime<Utc>> {
+    let (date, rest) = t.split_once(' ')?;
+    let (time, meridiem) = rest.split_once(' ')?;
+    if !date
+        .bytes()
+        .chain(time.bytes())
+        .all(|b| b.is_ascii_digit() || b == b'/' || b == b':')
+    {
+        return None;
+    }
+    let mut d = date.split('/').map(str::parse::<u32>);
+    let (month, day, year) = (d.next()?.ok()?, d.next()?.ok()?, d.next()?.ok()?);
+    let mut h = time.split(':').map(str::parse::<u32>);
+    let (hour, minute, second) = (h.next()?.ok()?, h.next()?.ok()?, h.next()?.ok()?);
+    if d.next().is_some() || h.next().is_some() || !(1..=12).contains(&hour) {
+        return None;
+    }
+    let hour = match meridiem {
+        "AM" => hour % 12,
+        "PM" => hour % 12 + 12,
+        _ => return None,
+    };
+    let date = chrono::NaiveDate::from_ymd_opt(i32::try_from(year).ok()?, month, day)?;
+    Some(date.and_hms_opt(hour, minute, second)?.and_utc())
 }
 
 /// The problem reported for a file that starts with a UTF-16 byte-order mark.
