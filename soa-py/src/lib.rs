@@ -15,8 +15,10 @@
 //! The modules follow the core's: `catalog`, `authority`, `model`, `preflight`, `exo` (the
 //! values of the `ExchangeOnline` trait), `backend` (the trait's operations, shared by every
 //! backend), `sim` (the simulated organization), `rest` (the REST client and its credentials),
-//! `emulator` (the HTTP emulator) and `transfer` (plan, run, rollback, restore); `convert` holds
-//! the shared conversions, `errors` the exception mapping and `runtime` the runtime.
+//! `emulator` (the HTTP emulator), `transfer` (plan, run, rollback, restore), `reconcile` (AD
+//! exports against Exchange Online: reports and writeback plans) and `scripts` (the PowerShell
+//! automation auditor); `convert` holds the shared conversions, `errors` the exception mapping
+//! and `runtime` the runtime.
 
 mod authority;
 mod backend;
@@ -27,8 +29,10 @@ mod errors;
 mod exo;
 mod model;
 mod preflight;
+mod reconcile;
 mod rest;
 mod runtime;
+mod scripts;
 mod sim;
 mod transfer;
 
@@ -68,9 +72,17 @@ mod _native {
         check_organization, check_sync, check_tenant,
     };
     #[pymodule_export]
+    use crate::reconcile::{
+        PyDifference, PyReconcileReport, PyReportChanges, PyWritebackPlan, reconcile,
+    };
+    #[pymodule_export]
     use crate::rest::{
         PyClientCertificateCredential, PyClientSecretCredential, PyCloud, PyExoClient,
         PyStaticTokenCredential, PyTokenCredential,
+    };
+    #[pymodule_export]
+    use crate::scripts::{
+        PyScriptAuditReport, PyScriptFileAudit, PyScriptFinding, audit_script_source, audit_scripts,
     };
     #[pymodule_export]
     use crate::sim::{

@@ -44,6 +44,41 @@ verify; a ``progress`` callback that suits tqdm; a :class:`CancelToken`), :func:
 :func:`rollback` with its loss report, :func:`restore_in_cloud` and :func:`restore_script`, the
 tenant-wide default and :func:`rbac_review` — takes either backend.
 
+:func:`reconcile` compares an AD export (CSV of ``Export-Csv``, LDIF of ``ldifde``, JSON of
+``ConvertTo-Json``) with Exchange Online — a ``Get-Mailbox | ConvertTo-Json`` file or a live
+backend — and classifies every :class:`Difference` under the authority rules. The
+:class:`ReconcileReport` iterates over the differences, renders JSON, CSV and HTML, gives flat
+``records()`` for ``csv.DictWriter`` or pandas, compares itself with an earlier report
+(:class:`ReportChanges`) and makes a :class:`WritebackPlan` (LDIF and a ``Set-ADUser`` script) for
+the stale AD values:
+
+>>> import pathlib, tempfile
+>>> folder = pathlib.Path(tempfile.mkdtemp())
+>>> _ = (folder / "ad.csv").write_text(
+...     "ObjectGUID,UserPrincipalName,extensionAttribute1\\n"
+...     "a0000000-0000-0000-0000-000000000001,alice@contoso.com,Sales\\n")
+>>> _ = (folder / "mailboxes.json").write_text(
+...     '[{"UserPrincipalName": "alice@contoso.com", "IsDirSynced": true,'
+...     ' "IsExchangeCloudManaged": true, "CustomAttribute1": "Finance"}]')
+>>> report = reconcile(folder / "ad.csv", folder / "mailboxes.json")
+>>> [(d.attribute, d.diff_class, d.reason) for d in report]
+[('CustomAttribute1', 'cloud_master_ad_stale', 'writeback_off')]
+>>> print(report.writeback_plan().to_powershell().splitlines()[-1])
+Set-ADUser -Identity 'a0000000-0000-0000-0000-000000000001' -Replace @{extensionAttribute1='Finance'} -WhatIf:(-not $Apply)
+>>> import shutil; shutil.rmtree(folder)
+
+:func:`audit_scripts` audits PowerShell automation (a file, or a folder walked recursively)
+for commands that still write Exchange attributes on-premises; :func:`audit_script_source`
+audits text in memory. A :class:`ScriptAuditReport` holds one :class:`ScriptFileAudit` per file
+with its :class:`ScriptFinding` list (rules ``SOA-PS001``...), the safe rewrites and their
+unified diff, as text, JSON or a SARIF 2.1.0 log:
+
+>>> audit = audit_script_source("alias.ps1", "Set-ADUser jdoe -Replace @{extensionAttribute1='Finance'}\\n")
+>>> [(f.rule_id, f.line) for f in audit.findings]
+[('SOA-PS002', 1)]
+>>> audit.rewritten
+"Set-Mailbox -Identity 'jdoe' -CustomAttribute1 'Finance'\\n"
+
 The logic is the Rust crate ``soa_core``; this package is a thin binding over it. Errors are
 :class:`SoaError` subclasses (see :mod:`exchange_soa.errors`).
 """
@@ -60,6 +95,7 @@ from exchange_soa._native import (
     ClientSecretCredential,
     Cloud,
     CloudSyncAgent,
+    Difference,
     EditDecision,
     Emulator,
     EmulatorStats,
@@ -82,12 +118,17 @@ from exchange_soa._native import (
     ProxyAddresses,
     RbacReport,
     RecipientType,
+    ReconcileReport,
+    ReportChanges,
     Requirements,
     RestoreReport,
     RoleAssignment,
     RollbackLoss,
     RollbackOutcome,
     RunReport,
+    ScriptAuditReport,
+    ScriptFileAudit,
+    ScriptFinding,
     SimulatedOrg,
     SmtpAddress,
     StaticTokenCredential,
@@ -97,8 +138,11 @@ from exchange_soa._native import (
     TokenCredential,
     TransferPolicy,
     User,
+    WritebackPlan,
     WritebackReport,
     __version__,
+    audit_script_source,
+    audit_scripts,
     check_caller,
     check_mailbox,
     check_offboarding,
@@ -112,6 +156,7 @@ from exchange_soa._native import (
     plan,
     rbac_review,
     read_audit_log,
+    reconcile,
     restore_in_cloud,
     restore_script,
     resume,
@@ -224,6 +269,18 @@ __all__ = [
     "rbac_review",
     "RbacReport",
     "read_audit_log",
+    # reconciliation
+    "reconcile",
+    "ReconcileReport",
+    "Difference",
+    "ReportChanges",
+    "WritebackPlan",
+    # script auditor
+    "audit_scripts",
+    "audit_script_source",
+    "ScriptAuditReport",
+    "ScriptFileAudit",
+    "ScriptFinding",
     # errors
     "SoaError",
     "InvalidProxyAddressError",
