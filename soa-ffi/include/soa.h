@@ -168,6 +168,12 @@ typedef struct soa_emulator soa_emulator;
 typedef struct soa_mailbox_pager soa_mailbox_pager;
 
 /*
+ A reconciliation report, immutable once made. Safe to share between threads. Release it
+ with `soa_reconcile_report_free`.
+ */
+typedef struct soa_reconcile_report soa_reconcile_report;
+
+/*
  A simulated hybrid organization. Handles made from one another (`soa_sim_as_principal`)
  share the organization. Safe to use from several threads. Release with `soa_sim_free`.
  */
@@ -534,6 +540,166 @@ soa_status soa_preflight_check_mailbox(const char *preflight_json,
                                        const char *ad_when_changed,
                                        const char *now,
                                        char **out_json);
+
+/*
+ Reconciles two exports on disk and writes the report handle to `*out`.
+
+ - `catalog`: the attribute catalog, or NULL for the built-in one.
+ - `ad_path`: an AD export: `Get-ADUser | Export-Csv` (CSV), `ldifde -f` (LDIF) or
+   `Get-ADUser | ConvertTo-Json` (JSON).
+ - `ad_format`: `"csv"`, `"ldif"` or `"json"`; NULL takes the format from the extension
+   (`.csv`, `.ldf`/`.ldif`, `.json`).
+ - `cloud_path`: a `Get-Mailbox | ConvertTo-Json` file.
+ - `options_json`: a `ReconcileOptions` (`{"writeback_enabled":true,"attributes":
+   ["extensionAttribute1"],"now":"2026-11-27T00:00:00Z","sync_grace_minutes":120,
+   "ad_source":"...","cloud_source":"..."}`, every field optional), or NULL for the defaults.
+
+ A malformed record gives `SOA_STATUS_INVALID_INPUT` with a message naming the file and the
+ line (or record); a missing file gives `SOA_STATUS_IO`.
+ */
+soa_status soa_reconcile_files(const soa_catalog *catalog,
+                               const char *ad_path,
+                               const char *ad_format,
+                               const char *cloud_path,
+                               const char *options_json,
+                               soa_reconcile_report **out);
+
+/*
+ Reconciles an AD export with a live Exchange Online — the dir-synced mailboxes of `backend`
+ (a simulated organization or a tenant through the REST client) — and writes the report
+ handle to `*out`. `catalog` may be NULL (the backend's catalog); the other arguments are as
+ for `soa_reconcile_files`. Errors of the service come with their usual statuses
+ (`SOA_STATUS_ACCESS_DENIED`, `SOA_STATUS_THROTTLED`, ...).
+ */
+soa_status soa_reconcile_live(const soa_catalog *catalog,
+                              const char *ad_path,
+                              const char *ad_format,
+                              const soa_backend *backend,
+                              const char *options_json,
+                              soa_reconcile_report **out);
+
+/*
+ Writes the report as compact JSON (the serde shape of `Report`) to `*out_json`; release it
+ with `soa_string_free`.
+ */
+soa_status soa_reconcile_report_json(const soa_reconcile_report *report, char **out_json);
+
+/*
+ Reads a JSON report (as `soa_reconcile_report_save_json` wrote it) and writes a report handle
+ to `*out`. A missing file gives `SOA_STATUS_IO`; a file that is not a report gives
+ `SOA_STATUS_INVALID_JSON`, naming the file.
+ */
+soa_status soa_reconcile_report_load_json(const char *path, soa_reconcile_report **out);
+
+/*
+ Writes the JSON report (complete, pretty-printed) to `path`, atomically: nothing is
+ half-written on failure.
+ */
+soa_status soa_reconcile_report_save_json(const soa_reconcile_report *report, const char *path);
+
+/*
+ Writes the CSV report (a header and one row per difference) to `path`, atomically.
+ */
+soa_status soa_reconcile_report_save_csv(const soa_reconcile_report *report, const char *path);
+
+/*
+ Writes the HTML report (one self-contained page, every value escaped) to `path`,
+ atomically.
+ */
+soa_status soa_reconcile_report_save_html(const soa_reconcile_report *report, const char *path);
+
+/*
+ Compares two reports and writes what changed from `earlier` to `later` as JSON to
+ `*out_json`: a `ReportChanges`, `{"new":[...],"resolved":[...],"changed":[{"before":...,
+ "after":...}],"unchanged":3}`, differences in the shape of the report's.
+ */
+soa_status soa_reconcile_report_changes_since(const soa_reconcile_report *later,
+                                              const soa_reconcile_report *earlier,
+                                              char **out_json);
+
+/*
+ Releases a report. NULL is ignored.
+ */
+void soa_reconcile_report_free(soa_reconcile_report *report);
+
+/*
+ Makes a writeback plan — the changes that bring AD up to the cloud values — from the chosen
+ differences of `report`, writes it as LDIF (`ldifde -i -f`) to `ldif_path` and as a
+ PowerShell script (`Set-ADUser`, dry unless run with `-Apply`) to `ps1_path`, and writes
+ the number of planned attribute changes to `*out_changes`. Files are written atomically;
+ nothing is applied to AD.
+
+ - `selection_json`: NULL for the default choice, the differences where Exchange Online
+   masters the attribute and AD is stale (`cloud_master_ad_stale`); else
+   `{"classes":["cloud_master_ad_stale","conflict"],"attributes":["extensionAttribute1"],
+   "mailboxes":["alice@contoso.com"]}`, every field optional (an empty or missing list of
+   attributes or mailboxes means all).
+ - `ldif_path`, `ps1_path`: either may be NULL (not written); with both NULL the call only
+   counts the changes.
+ */
+soa_status soa_writeback_plan_save(const soa_reconcile_report *report,
+                                   const char *selection_json,
+                                   const char *ldif_path,
+                                   const char *ps1_path,
+                                   size_t *out_changes);
+
+/*
+ Audits the PowerShell scripts at `path` — one file, or every `.ps1`, `.psm1` and `.psd1`
+ file under a folder, recursively — and writes the `AuditReport` as JSON to `*out_json` (see
+ the module notes for its shape). Nothing is written to disk.
+
+ - `catalog`: the attribute catalog, or NULL for the built-in one.
+ - `options_json`: `{"max_file_bytes":16777216}` (files over the limit are reported as
+   unreadable, rule `SOA-PS901`), or NULL for the defaults.
+
+ A path that does not exist gives `SOA_STATUS_IO`. A file that cannot be decoded (binary,
+ invalid UTF-8) or has syntax errors is a finding, not a failure.
+ */
+soa_status soa_audit_scripts(const soa_catalog *catalog,
+                             const char *path,
+                             const char *options_json,
+                             char **out_json);
+
+/*
+ Audits as `soa_audit_scripts` does and writes the report as a SARIF 2.1.0 log (JSON) to
+ `*out_json`: every rule in `runs[0].tool.driver.rules`, one result per finding with its
+ `ruleId` and physical location.
+ */
+soa_status soa_audit_scripts_sarif(const soa_catalog *catalog,
+                                   const char *path,
+                                   const char *options_json,
+                                   char **out_json);
+
+/*
+ Audits as `soa_audit_scripts` does and writes the report as text for people to `*out_text`:
+ the findings grouped by file (`line:column  severity  rule  message`, with the fix), then a
+ summary line.
+ */
+soa_status soa_audit_scripts_text(const soa_catalog *catalog,
+                                  const char *path,
+                                  const char *options_json,
+                                  char **out_text);
+
+/*
+ Audits as `soa_audit_scripts` does, then writes the safe rewrite of every script that has
+ one, and writes how many files were written to `*out_files`. Each file is written
+ atomically; scripts without a safe rewrite are not copied.
+
+ - `out_dir`: the folder that receives the rewritten copies (created when missing), under
+   their path relative to the audited folder (or their file name for a single file). A copy
+   that would land on the script itself is refused (`SOA_STATUS_REFUSED`).
+ - `in_place`: 0 to write copies to `out_dir`; 1 to overwrite the audited scripts themselves,
+   in which case `out_dir` must be NULL. A script is never changed in place unless this is 1.
+
+ A failure stops at the file it concerns; the files written before it stay written, each one
+ complete.
+ */
+soa_status soa_audit_scripts_fix(const soa_catalog *catalog,
+                                 const char *path,
+                                 const char *options_json,
+                                 const char *out_dir,
+                                 int32_t in_place,
+                                 size_t *out_files);
 
 /*
  Makes an empty organization for `tenant` (e.g. `"contoso.com"`).

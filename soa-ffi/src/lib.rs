@@ -24,6 +24,8 @@ mod ffi;
 mod model;
 mod pager;
 mod preflight;
+mod reconcile;
+mod scripts;
 mod sim;
 mod status;
 mod transfer;
@@ -51,6 +53,15 @@ pub use model::{
 };
 pub use pager::{soa_mailbox_pager, soa_mailbox_pager_free, soa_mailbox_pager_next};
 pub use preflight::{soa_preflight_check_mailbox, soa_preflight_check_organization};
+pub use reconcile::{
+    soa_reconcile_files, soa_reconcile_live, soa_reconcile_report,
+    soa_reconcile_report_changes_since, soa_reconcile_report_free, soa_reconcile_report_json,
+    soa_reconcile_report_load_json, soa_reconcile_report_save_csv, soa_reconcile_report_save_html,
+    soa_reconcile_report_save_json, soa_writeback_plan_save,
+};
+pub use scripts::{
+    soa_audit_scripts, soa_audit_scripts_fix, soa_audit_scripts_sarif, soa_audit_scripts_text,
+};
 pub use sim::{
     soa_sim, soa_sim_ad_attributes, soa_sim_add_ad_user, soa_sim_add_cloud_mailbox,
     soa_sim_add_principal, soa_sim_advance, soa_sim_as_principal, soa_sim_assign_license,

@@ -45,7 +45,7 @@ pub struct soa_backend {
     kind: Backend,
 }
 
-enum Backend {
+pub(crate) enum Backend {
     Simulated(SimulatedOrg),
     Rest {
         runtime: Arc<Runtime>,
@@ -54,7 +54,7 @@ enum Backend {
 }
 
 impl Backend {
-    fn exchange(&self) -> &dyn ExchangeOnline {
+    pub(crate) fn exchange(&self) -> &dyn ExchangeOnline {
         match self {
             Backend::Simulated(org) => org,
             Backend::Rest { client, .. } => client,
@@ -63,14 +63,14 @@ impl Backend {
 
     /// Runs `future` to completion on the calling thread (the simulation's runtime, or the
     /// client's).
-    fn block_on<F: Future>(&self, future: F) -> Result<F::Output, Failure> {
+    pub(crate) fn block_on<F: Future>(&self, future: F) -> Result<F::Output, Failure> {
         match self {
             Backend::Simulated(_) => crate::sim::block_on(future),
             Backend::Rest { runtime, .. } => crate::ffi::block_on(runtime, future),
         }
     }
 
-    fn catalog(&self) -> &Catalog {
+    pub(crate) fn catalog(&self) -> &Catalog {
         match self {
             Backend::Simulated(org) => org.catalog(),
             Backend::Rest { client, .. } => client.catalog(),
@@ -104,7 +104,7 @@ impl Backend {
     }
 }
 
-fn backend<'a>(backend: *const soa_backend) -> Result<&'a Backend, Failure> {
+pub(crate) fn backend<'a>(backend: *const soa_backend) -> Result<&'a Backend, Failure> {
     ref_arg(backend, "backend").map(|b| &b.kind)
 }
 

@@ -666,6 +666,9 @@ fn exports_are_the_expected_cmdlets() {
         "Enable-SoaCloudManagedByDefault",
         "Disable-SoaCloudManagedByDefault",
         "Get-SoaRbacReport",
+        "Compare-SoaDirectory",
+        "Export-SoaWritebackPlan",
+        "Test-SoaScript",
     ] {
         assert!(exported.iter().any(|e| e == name), "{name} is not exported");
     }
@@ -695,6 +698,8 @@ const STATE_CHANGING_OTHER_VERBS: &[&str] = &[
     "Restore-SoaBackup",
     "Enable-SoaCloudManagedByDefault",
     "Disable-SoaCloudManagedByDefault",
+    "Export-SoaWritebackPlan",
+    "Test-SoaScript",
 ];
 
 /// Exported cmdlets whose effect is hard to undo: `ConfirmImpact = 'High'` and a `-Force`.
@@ -709,6 +714,10 @@ const HIGH_IMPACT: &[&str] = &[
     "Enable-SoaCloudManagedByDefault",
     "Disable-SoaCloudManagedByDefault",
 ];
+
+/// Exported cmdlets with a read-only verb that write files when a switch asks for it, and so
+/// support `-WhatIf` for that part: `Test-SoaScript -Fix` writes the rewritten scripts.
+const READ_ONLY_VERB_EXCEPTIONS: &[&str] = &["Test-SoaScript"];
 
 /// Verbs of commands that only read: they must not offer `-WhatIf`.
 const READ_ONLY_VERBS: &[&str] = &[
@@ -795,7 +804,8 @@ fn high_impact_cmdlets_ask_for_confirmation() {
 fn read_only_cmdlets_do_not_offer_whatif() {
     for f in exported_functions() {
         let (verb, _) = verb_and_noun(&f.name).expect("Verb-Noun");
-        if READ_ONLY_VERBS.contains(&verb) {
+        if READ_ONLY_VERBS.contains(&verb) && !READ_ONLY_VERB_EXCEPTIONS.contains(&f.name.as_str())
+        {
             assert!(
                 !f.supports_should_process,
                 "{} only reads but declares SupportsShouldProcess",
@@ -1017,6 +1027,167 @@ fn start_soa_transfer_reports_progress_from_the_callback() {
     assert!(body.contains("[ExchangeSoa.Api]::RunTransfer("));
 }
 
+/// The body of an exported function of the psm1, up to the next function.
+fn function_body(script: &str, name: &str) -> String {
+    script
+        .split(&format!("function {name} {{"))
+        .nth(1)
+        .and_then(|rest| rest.split("\nfunction ").next())
+        .unwrap_or_else(|| panic!("no function {name}"))
+        .to_owned()
+}
+
+#[test]
+fn reconciliation_cmdlets_have_their_parameters() {
+    let compare = exported_function("Compare-SoaDirectory");
+    for parameter in [
+        "AdPath",
+        "AdFormat",
+        "CloudPath",
+        "Org",
+        "Connection",
+        "WritebackEnabled",
+        "Attribute",
+        "HtmlReport",
+        "JsonReport",
+        "CsvReport",
+        "PassThru",
+    ] {
+        assert!(
+            compare.parameter(parameter).is_some(),
+            "Compare-SoaDirectory has no -{parameter}"
+        );
+    }
+    for (parameter, type_name) in [
+        ("Org", "ExchangeSoa.SimulatedOrg"),
+        ("Connection", "ExchangeSoa.Connection"),
+    ] {
+        let p = compare.parameter(parameter).expect("checked above");
+        assert!(
+            p.attributes.iter().any(|a| a == "PSTypeName"),
+            "Compare-SoaDirectory: -{parameter} should be [PSTypeName('{type_name}')]"
+        );
+    }
+    assert!(
+        !compare.supports_should_process,
+        "Compare-SoaDirectory changes nothing"
+    );
+    let script = read_module_file("ExchangeSoa.psm1");
+    let body = function_body(&script, "Compare-SoaDirectory");
+    for call in [
+        "[ExchangeSoa.Api]::ReconcileFiles(",
+        "[ExchangeSoa.Api]::ReconcileLive(",
+        "[ExchangeSoa.Api]::SaveReconcileReportHtml(",
+        "[ExchangeSoa.Api]::SaveReconcileReportJson(",
+        "[ExchangeSoa.Api]::SaveReconcileReportCsv(",
+        "ConvertTo-ReconcileReportObject",
+    ] {
+        assert!(
+            body.contains(call),
+            "Compare-SoaDirectory never calls {call}"
+        );
+    }
+    assert!(script.contains("PSTypeName          = 'ExchangeSoa.Difference'"));
+
+    let export = exported_function("Export-SoaWritebackPlan");
+    for parameter in [
+        "Report",
+        "ReportPath",
+        "Class",
+        "Attribute",
+        "Mailbox",
+        "LdifPath",
+        "ScriptPath",
+    ] {
+        assert!(
+            export.parameter(parameter).is_some(),
+            "Export-SoaWritebackPlan has no -{parameter}"
+        );
+    }
+    assert!(
+        export
+            .parameter("Report")
+            .is_some_and(|p| p.attributes.iter().any(|a| a == "PSTypeName")),
+        "-Report should be [PSTypeName('ExchangeSoa.ReconcileReport')]"
+    );
+    assert!(export.supports_should_process && export.calls_should_process);
+    let body = function_body(&script, "Export-SoaWritebackPlan");
+    assert!(
+        body.contains("'NoPlanPath'"),
+        "at least one path is required"
+    );
+    // The plan is counted before ShouldProcess and written only after it.
+    let asked = body
+        .find("$PSCmdlet.ShouldProcess(")
+        .expect("ShouldProcess");
+    let written = body
+        .rfind(
+            "[ExchangeSoa.Api]::SaveWritebackPlan($handle, $selectionJson, $ldifFile, $scriptFile)",
+        )
+        .expect("the plan is written");
+    assert!(
+        asked < written,
+        "the plan is written before ShouldProcess is asked"
+    );
+}
+
+#[test]
+fn test_soa_script_writes_only_with_fix_and_should_process() {
+    let f = exported_function("Test-SoaScript");
+    for parameter in [
+        "Path",
+        "Fix",
+        "OutputPath",
+        "InPlace",
+        "Format",
+        "MaxFileBytes",
+    ] {
+        assert!(
+            f.parameter(parameter).is_some(),
+            "Test-SoaScript has no -{parameter}"
+        );
+    }
+    assert!(f.supports_should_process && f.calls_should_process);
+    let script = read_module_file("ExchangeSoa.psm1");
+    let body = function_body(&script, "Test-SoaScript");
+    for format in ["'Object'", "'Text'", "'Json'", "'Sarif'"] {
+        assert!(
+            body.contains(format),
+            "Test-SoaScript -Format lacks {format}"
+        );
+    }
+    for call in [
+        "[ExchangeSoa.Api]::AuditScripts(",
+        "[ExchangeSoa.Api]::AuditScriptsText(",
+        "[ExchangeSoa.Api]::AuditScriptsSarif(",
+    ] {
+        assert!(body.contains(call), "Test-SoaScript never calls {call}");
+    }
+    let asked = body
+        .find("$PSCmdlet.ShouldProcess(")
+        .expect("ShouldProcess");
+    let fixed = body
+        .find("[ExchangeSoa.Api]::FixScripts(")
+        .expect("FixScripts");
+    assert!(
+        asked < fixed,
+        "the rewrites are written before ShouldProcess is asked"
+    );
+    assert!(
+        body.contains("if ($Fix)"),
+        "the rewrites are written only with -Fix"
+    );
+    assert!(
+        body.contains("'FixWithoutTarget'") && body.contains("'TargetWithoutFix'"),
+        "-Fix needs -OutputPath or -InPlace, and they need -Fix"
+    );
+    assert!(
+        f.parameter("OutputPath").is_some() && f.parameter("InPlace").is_some(),
+        "-OutputPath and -InPlace are parameters"
+    );
+    assert!(script.contains("PSTypeName = 'ExchangeSoa.ScriptFinding'"));
+}
+
 // --- the PowerShell example ------------------------------------------------------------------------
 
 fn example_path() -> PathBuf {
@@ -1109,13 +1280,13 @@ fn hashtable_assignments(source: &str) -> Vec<(String, Vec<String>)> {
         .collect()
 }
 
-#[test]
-fn pilot_example_parses_and_calls_only_exported_cmdlets() {
-    let path = example_path();
+/// Checks that an example parses and calls only exported cmdlets with parameters they have
+/// (given directly or splatted); returns the cmdlets it calls and every use.
+fn check_example(path: &Path) -> (BTreeSet<String>, Vec<CommandUse>) {
     let source =
-        fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+        fs::read_to_string(path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
     let problems = syntax_problems(&source);
-    assert!(problems.is_empty(), "pilot.ps1: {problems:#?}");
+    assert!(problems.is_empty(), "{}: {problems:#?}", path.display());
 
     let exported = exported_functions();
     let splats = hashtable_assignments(&source);
@@ -1161,7 +1332,13 @@ fn pilot_example_parses_and_calls_only_exported_cmdlets() {
             }
         }
     }
-    assert!(wrong.is_empty(), "{wrong:#?}");
+    assert!(wrong.is_empty(), "{}: {wrong:#?}", path.display());
+    (called, uses)
+}
+
+#[test]
+fn pilot_example_parses_and_calls_only_exported_cmdlets() {
+    let (called, uses) = check_example(&example_path());
     // The main job: a simulated organization, a plan, -WhatIf then the real run, a rollback.
     for name in [
         "New-SoaSimulatedOrg",
@@ -1192,6 +1369,61 @@ fn pilot_example_parses_and_calls_only_exported_cmdlets() {
             .any(|u| u.parameters.iter().all(|p| p != "WhatIf")),
         "pilot.ps1 never runs Start-SoaTransfer for real"
     );
+}
+
+#[test]
+fn reconcile_and_audit_examples_parse_and_call_only_exported_cmdlets() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/powershell");
+    let (called, uses) = check_example(&dir.join("reconcile.ps1"));
+    for name in [
+        "Compare-SoaDirectory",
+        "Export-SoaWritebackPlan",
+        "New-SoaSimulatedOrg",
+    ] {
+        assert!(
+            called.contains(name),
+            "reconcile.ps1 never calls {name}: {called:?}"
+        );
+    }
+    let exports: Vec<&CommandUse> = uses
+        .iter()
+        .filter(|u| u.name == "Export-SoaWritebackPlan")
+        .collect();
+    assert!(
+        exports
+            .iter()
+            .any(|u| u.parameters.iter().any(|p| p == "WhatIf")),
+        "reconcile.ps1 never shows the plan with -WhatIf first"
+    );
+    let (called, uses) = check_example(&dir.join("audit-scripts.ps1"));
+    assert!(called.contains("Test-SoaScript"), "{called:?}");
+    let fixes: Vec<&CommandUse> = uses
+        .iter()
+        .filter(|u| u.name == "Test-SoaScript" && u.parameters.iter().any(|p| p == "Fix"))
+        .collect();
+    assert!(
+        fixes
+            .iter()
+            .any(|u| u.parameters.iter().any(|p| p == "WhatIf")),
+        "audit-scripts.ps1 never runs -Fix with -WhatIf first"
+    );
+    assert!(
+        fixes
+            .iter()
+            .all(|u| u.parameters.iter().any(|p| p == "OutputPath")
+                && u.parameters.iter().all(|p| p != "InPlace")),
+        "audit-scripts.ps1 writes its rewrites as copies, never in place"
+    );
+    for format in ["Sarif", "Text"] {
+        assert!(
+            source_mentions(&dir.join("audit-scripts.ps1"), &format!("-Format {format}")),
+            "audit-scripts.ps1 never writes the {format} report"
+        );
+    }
+}
+
+fn source_mentions(path: &Path, needle: &str) -> bool {
+    fs::read_to_string(path).is_ok_and(|s| s.contains(needle))
 }
 
 #[test]
@@ -1561,23 +1793,31 @@ fn the_verb_list_is_powershell_7s() {
     }
 }
 
-/// The README's PowerShell quick start: it parses, and every `Verb-Soa...` command it calls is
-/// exported and given only parameters it has (no PowerShell host runs here, so this is how the
-/// quick start is kept true).
+/// The README's PowerShell blocks (the quick start, and the reconciliation and script audit
+/// section): they parse, and every `Verb-Soa...` command they call is exported and given only
+/// parameters it has (no PowerShell host runs here, so this is how the README is kept true).
 #[test]
 fn readme_quick_start_calls_only_exported_cmdlets() {
     let readme = fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../README.md"))
         .unwrap_or_else(|e| panic!("cannot read README.md: {e}"));
-    let section = readme
-        .split("## Quick start: PowerShell")
-        .nth(1)
-        .and_then(|s| s.split("\n## ").next())
-        .unwrap_or_else(|| panic!("README.md has no PowerShell quick start"));
-    let blocks: Vec<&str> = section
-        .split("```powershell\n")
-        .skip(1)
-        .filter_map(|b| b.split("```").next())
-        .collect();
+    let mut blocks: Vec<&str> = Vec::new();
+    for heading in [
+        "## Quick start: PowerShell",
+        "## Reconciliation and script audits",
+    ] {
+        let section = readme
+            .split(heading)
+            .nth(1)
+            .and_then(|s| s.split("\n## ").next())
+            .unwrap_or_else(|| panic!("README.md has no section {heading:?}"));
+        let found: Vec<&str> = section
+            .split("```powershell\n")
+            .skip(1)
+            .filter_map(|b| b.split("```").next())
+            .collect();
+        assert!(!found.is_empty(), "no powershell block under {heading:?}");
+        blocks.extend(found);
+    }
     assert!(!blocks.is_empty(), "no powershell block in the quick start");
     let exported = exported_functions();
     let mut calls = 0;

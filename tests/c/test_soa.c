@@ -1066,6 +1066,302 @@ cleanup:
   report("new functions: NULL, invalid UTF-8 and bad values", ok);
 }
 
+/* --- reconciliation and the script auditor ------------------------------------------------ */
+
+#define FIXTURES "tests/c/fixtures/"
+
+/* Writes `text` to `path`; 1 on success. */
+static int write_file(const char *path, const char *text) {
+  FILE *f = fopen(path, "wb");
+  if (f == NULL) return 0;
+  size_t n = strlen(text);
+  int ok = fwrite(text, 1, n, f) == n;
+  return fclose(f) == 0 && ok;
+}
+
+/* The whole of a small file in `buf` (NUL-terminated); 1 on success. */
+static int read_file(const char *path, char *buf, size_t len) {
+  FILE *f = fopen(path, "rb");
+  if (f == NULL) return 0;
+  size_t n = fread(buf, 1, len - 1, f);
+  buf[n] = '\0';
+  fclose(f);
+  return n > 0;
+}
+
+static const char *RECONCILE_NOW = "{\"now\":\"2026-11-27T00:00:00Z\"}";
+
+static void test_reconcile_files(void) {
+  int ok = 1;
+  soa_catalog *cat = NULL;
+  soa_reconcile_report *rpt = NULL, *later = NULL, *loaded = NULL;
+  char *json = NULL, *changes = NULL, *json_loaded = NULL;
+  char dir[64], path[256], text[8192];
+  size_t changed = 0;
+  CHECK(new_run_dir(dir, sizeof dir));
+  CHECK_STATUS(soa_catalog_builtin(&cat), SOA_STATUS_OK);
+  CHECK_STATUS(soa_reconcile_files(cat, FIXTURES "ad_users.csv", NULL, FIXTURES "mailboxes.json", RECONCILE_NOW,
+                                   &rpt),
+               SOA_STATUS_OK);
+  CHECK(rpt != NULL);
+  CHECK_STATUS(soa_reconcile_report_json(rpt, &json), SOA_STATUS_OK);
+  /* Alice is cloud-managed and her cloud value won: AD holds the stale one. */
+  CHECK(strstr(json, "\"ldap_name\":\"extensionAttribute1\"") != NULL);
+  CHECK(strstr(json, "\"class\":\"cloud_master_ad_stale\"") != NULL);
+  CHECK(strstr(json, "\"Finance\"") != NULL && strstr(json, "\"Sales\"") != NULL);
+  CHECK(strstr(json, "\"differences\":1,") != NULL);
+  CHECK(strstr(json, "\"matched\":2,") != NULL);
+  CHECK(strstr(json, "ad_users.csv") != NULL); /* the source is named after the file */
+  /* The three renderings, and the JSON read back. */
+  snprintf(path, sizeof path, "%s/rpt.html", dir);
+  CHECK_STATUS(soa_reconcile_report_save_html(rpt, path), SOA_STATUS_OK);
+  CHECK(read_file(path, text, sizeof text));
+  CHECK(strstr(text, "<html") != NULL && strstr(text, "cloud_master_ad_stale") != NULL);
+  snprintf(path, sizeof path, "%s/rpt.csv", dir);
+  CHECK_STATUS(soa_reconcile_report_save_csv(rpt, path), SOA_STATUS_OK);
+  CHECK(read_file(path, text, sizeof text));
+  CHECK(strncmp(text, "Mailbox,", 8) == 0 && strstr(text, "extensionAttribute1") != NULL);
+  snprintf(path, sizeof path, "%s/rpt.json", dir);
+  CHECK_STATUS(soa_reconcile_report_save_json(rpt, path), SOA_STATUS_OK);
+  CHECK_STATUS(soa_reconcile_report_load_json(path, &loaded), SOA_STATUS_OK);
+  CHECK_STATUS(soa_reconcile_report_json(loaded, &json_loaded), SOA_STATUS_OK);
+  CHECK(strcmp(json, json_loaded) == 0);
+  /* AD caught up with the cloud: the difference is resolved in the later rpt. */
+  CHECK_STATUS(soa_reconcile_files(NULL, FIXTURES "ad_users_later.csv", "CSV", FIXTURES "mailboxes.json",
+                                   RECONCILE_NOW, &later),
+               SOA_STATUS_OK);
+  CHECK_STATUS(soa_reconcile_report_changes_since(later, rpt, &changes), SOA_STATUS_OK);
+  CHECK(strstr(changes, "\"new\":[]") != NULL);
+  CHECK(strstr(changes, "\"resolved\":[{") != NULL);
+  CHECK(strstr(changes, "\"changed\":[]") != NULL);
+  /* The writeback plan: by default the cloud-mastered stale values, as LDIF and a script. */
+  {
+    char ldif[256], ps1[256];
+    snprintf(ldif, sizeof ldif, "%s/plan.ldf", dir);
+    snprintf(ps1, sizeof ps1, "%s/plan.ps1", dir);
+    CHECK_STATUS(soa_writeback_plan_save(rpt, NULL, ldif, ps1, &changed), SOA_STATUS_OK);
+    CHECK(changed == 1);
+    CHECK(read_file(ldif, text, sizeof text));
+    CHECK(strstr(text, "dn: CN=Alice Wong,OU=Staff,DC=contoso,DC=com") != NULL);
+    CHECK(strstr(text, "replace: extensionAttribute1\nextensionAttribute1: Finance\n-") != NULL);
+    CHECK(read_file(ps1, text, sizeof text));
+    CHECK(strstr(text, "Set-ADUser -Identity 'a0000000-0000-0000-0000-000000000001'") != NULL);
+    CHECK(strstr(text, "-WhatIf:(-not $Apply)") != NULL);
+    /* A selection that matches nothing plans nothing; a count alone writes no file. */
+    changed = 99;
+    CHECK_STATUS(soa_writeback_plan_save(rpt, "{\"attributes\":[\"extensionAttribute2\"]}", NULL, NULL, &changed),
+                 SOA_STATUS_OK);
+    CHECK(changed == 0);
+    CHECK_STATUS(soa_writeback_plan_save(rpt, "{\"classes\":[\"cloud_master_ad_stale\"],\"mailboxes\":[\"ALICE@contoso.com\"],"
+                                                 "\"attributes\":[\"CustomAttribute1\"]}",
+                                         NULL, NULL, &changed),
+                 SOA_STATUS_OK);
+    CHECK(changed == 1);
+    CHECK_STATUS(soa_writeback_plan_save(rpt, "{\"classes\":[\"stale\"]}", NULL, NULL, &changed),
+                 SOA_STATUS_INVALID_JSON);
+    CHECK_STATUS(soa_writeback_plan_save(rpt, "{\"class\":[]}", NULL, NULL, &changed), SOA_STATUS_INVALID_JSON);
+    CHECK(last_error_contains("class"));
+    CHECK(changed == 1);
+  }
+cleanup:
+  soa_string_free(json);
+  soa_string_free(json_loaded);
+  soa_string_free(changes);
+  soa_reconcile_report_free(loaded);
+  soa_reconcile_report_free(later);
+  soa_reconcile_report_free(rpt);
+  soa_catalog_free(cat);
+  report("reconcile: CSV with cloud JSON, reports, comparison, writeback plan", ok);
+}
+
+static void test_reconcile_live(void) {
+  int ok = 1;
+  soa_sim *sim = NULL;
+  soa_backend *backend = NULL, *remote = NULL;
+  soa_emulator *emu = NULL;
+  soa_client *client = NULL;
+  soa_reconcile_report *rpt = NULL, *over_rest = NULL;
+  char *json = NULL, *json_rest = NULL;
+  CHECK_STATUS(alice_org(&sim), SOA_STATUS_OK);
+  CHECK_STATUS(soa_backend_from_sim(sim, &backend), SOA_STATUS_OK);
+  CHECK_STATUS(soa_reconcile_live(NULL, FIXTURES "ad_users.csv", NULL, backend, RECONCILE_NOW, &rpt),
+               SOA_STATUS_OK);
+  CHECK_STATUS(soa_reconcile_report_json(rpt, &json), SOA_STATUS_OK);
+  /* The simulated mailbox holds what its AD account synced (CC-100); the export says Sales. */
+  CHECK(strstr(json, "\"CC-100\"") != NULL);
+  CHECK(strstr(json, "\"ldap_name\":\"extensionAttribute1\"") != NULL);
+  CHECK(strstr(json, "\"matched\":1,") != NULL);
+  CHECK(strstr(json, "\"ad_source\":\"" FIXTURES "ad_users.csv\"") != NULL);
+  CHECK_STATUS(soa_reconcile_live(NULL, FIXTURES "ad_users.csv", NULL, NULL, NULL, &rpt), SOA_STATUS_NULL_ARGUMENT);
+  CHECK(last_error_contains("`backend`"));
+  /* The same organization through the REST client and the emulator: the same difference. */
+  CHECK_STATUS(soa_emulator_start(sim, NULL, &emu), SOA_STATUS_OK);
+  CHECK_STATUS(connect_as(emu, "admin@contoso.com", NULL, &client), SOA_STATUS_OK);
+  CHECK_STATUS(soa_backend_from_client(client, &remote), SOA_STATUS_OK);
+  CHECK_STATUS(soa_reconcile_live(NULL, FIXTURES "ad_users.csv", "csv", remote, RECONCILE_NOW, &over_rest),
+               SOA_STATUS_OK);
+  CHECK_STATUS(soa_reconcile_report_json(over_rest, &json_rest), SOA_STATUS_OK);
+  CHECK(strstr(json_rest, "\"CC-100\"") != NULL);
+  CHECK(strstr(json_rest, "\"matched\":1,") != NULL);
+cleanup:
+  soa_string_free(json);
+  soa_string_free(json_rest);
+  soa_reconcile_report_free(rpt);
+  soa_reconcile_report_free(over_rest);
+  soa_backend_free(remote);
+  soa_client_free(client);
+  soa_emulator_free(emu);
+  soa_backend_free(backend);
+  soa_sim_free(sim);
+  report("reconcile: an AD export with the live organization, simulated and through the REST client", ok);
+}
+
+static void test_reconcile_misuse(void) {
+  int ok = 1;
+  soa_reconcile_report *rpt = NULL, *none = (soa_reconcile_report *)0x1;
+  char *json = (char *)0x1;
+  size_t changed = 7;
+  CHECK_STATUS(soa_reconcile_files(NULL, FIXTURES "ad_users.csv", NULL, FIXTURES "mailboxes.json", NULL, &rpt),
+               SOA_STATUS_OK);
+  /* NULL arguments. */
+  CHECK_STATUS(soa_reconcile_files(NULL, NULL, NULL, FIXTURES "mailboxes.json", NULL, &none), SOA_STATUS_NULL_ARGUMENT);
+  CHECK(last_error_contains("`ad_path`"));
+  CHECK_STATUS(soa_reconcile_files(NULL, FIXTURES "ad_users.csv", NULL, NULL, NULL, &none), SOA_STATUS_NULL_ARGUMENT);
+  CHECK(last_error_contains("`cloud_path`"));
+  CHECK_STATUS(soa_reconcile_files(NULL, FIXTURES "ad_users.csv", NULL, FIXTURES "mailboxes.json", NULL, NULL),
+               SOA_STATUS_NULL_ARGUMENT);
+  CHECK_STATUS(soa_reconcile_report_json(NULL, &json), SOA_STATUS_NULL_ARGUMENT);
+  CHECK_STATUS(soa_reconcile_report_json(rpt, NULL), SOA_STATUS_NULL_ARGUMENT);
+  CHECK_STATUS(soa_reconcile_report_load_json(NULL, &none), SOA_STATUS_NULL_ARGUMENT);
+  CHECK_STATUS(soa_reconcile_report_save_json(NULL, "x.json"), SOA_STATUS_NULL_ARGUMENT);
+  CHECK_STATUS(soa_reconcile_report_save_csv(rpt, NULL), SOA_STATUS_NULL_ARGUMENT);
+  CHECK_STATUS(soa_reconcile_report_save_html(rpt, NULL), SOA_STATUS_NULL_ARGUMENT);
+  CHECK_STATUS(soa_reconcile_report_changes_since(rpt, NULL, &json), SOA_STATUS_NULL_ARGUMENT);
+  CHECK(last_error_contains("`earlier`"));
+  CHECK_STATUS(soa_writeback_plan_save(NULL, NULL, NULL, NULL, &changed), SOA_STATUS_NULL_ARGUMENT);
+  CHECK_STATUS(soa_writeback_plan_save(rpt, NULL, NULL, NULL, NULL), SOA_STATUS_NULL_ARGUMENT);
+  /* Invalid UTF-8. */
+  CHECK_STATUS(soa_reconcile_files(NULL, FIXTURES "ad\xff.csv", NULL, FIXTURES "mailboxes.json", NULL, &none),
+               SOA_STATUS_INVALID_UTF8);
+  CHECK(last_error_contains("`ad_path`"));
+  CHECK_STATUS(soa_reconcile_files(NULL, FIXTURES "ad_users.csv", "cs\xc3", FIXTURES "mailboxes.json", NULL, &none),
+               SOA_STATUS_INVALID_UTF8);
+  CHECK_STATUS(soa_reconcile_files(NULL, FIXTURES "ad_users.csv", NULL, FIXTURES "mailboxes.json",
+                                   "{\"ad_source\":\"\xfe\"}", &none),
+               SOA_STATUS_INVALID_UTF8);
+  CHECK(last_error_contains("`options_json`"));
+  CHECK_STATUS(soa_reconcile_report_save_json(rpt, "target/c-tests/\xff.json"), SOA_STATUS_INVALID_UTF8);
+  CHECK_STATUS(soa_writeback_plan_save(rpt, NULL, "plan\xe2\x82.ldf", NULL, &changed), SOA_STATUS_INVALID_UTF8);
+  CHECK(last_error_contains("`ldif_path`"));
+  /* Bad input: a malformed CSV names the file and the line; a missing file is IO. */
+  CHECK_STATUS(soa_reconcile_files(NULL, FIXTURES "bad_unequal.csv", NULL, FIXTURES "mailboxes.json", NULL, &none),
+               SOA_STATUS_INVALID_INPUT);
+  CHECK(last_error_contains("bad_unequal.csv line 3"));
+  CHECK_STATUS(soa_reconcile_files(NULL, FIXTURES "missing.csv", NULL, FIXTURES "mailboxes.json", NULL, &none),
+               SOA_STATUS_IO);
+  CHECK(last_error_contains("missing.csv"));
+  CHECK_STATUS(soa_reconcile_files(NULL, FIXTURES "ad_users.csv", NULL, FIXTURES "missing.json", NULL, &none),
+               SOA_STATUS_IO);
+  CHECK_STATUS(soa_reconcile_files(NULL, FIXTURES "ad_users.csv", "xml", FIXTURES "mailboxes.json", NULL, &none),
+               SOA_STATUS_INVALID_INPUT);
+  CHECK(last_error_contains("ad_format"));
+  CHECK_STATUS(soa_reconcile_files(NULL, FIXTURES "mailboxes.json", NULL, FIXTURES "mailboxes.json", "[]", &none),
+               SOA_STATUS_INVALID_INPUT);
+  CHECK_STATUS(soa_reconcile_files(NULL, FIXTURES "ad_users.csv", NULL, FIXTURES "mailboxes.json",
+                                   "{\"sync_grace_minutes\":\"soon\"}", &none),
+               SOA_STATUS_INVALID_JSON);
+  CHECK_STATUS(soa_reconcile_report_load_json("/nonexistent/rpt.json", &none), SOA_STATUS_IO);
+  CHECK_STATUS(soa_reconcile_report_load_json(FIXTURES "mailboxes.json", &none), SOA_STATUS_INVALID_JSON);
+  CHECK(last_error_contains("mailboxes.json"));
+  CHECK_STATUS(soa_reconcile_report_save_html(rpt, "/nonexistent/dir/rpt.html"), SOA_STATUS_IO);
+  CHECK(none == (soa_reconcile_report *)0x1);
+  CHECK(json == (char *)0x1);
+  CHECK(changed == 7);
+  soa_reconcile_report_free(NULL);
+cleanup:
+  soa_reconcile_report_free(rpt);
+  report("reconcile: NULL, invalid UTF-8, malformed CSV, missing files", ok);
+}
+
+static const char *LEGACY_SCRIPT =
+    "# Set-RemoteMailbox in a comment is not a command\n"
+    "Set-ADUser jdoe -Replace @{extensionAttribute1='Finance'}\n";
+
+static void test_audit_scripts(void) {
+  int ok = 1;
+  soa_catalog *cat = NULL;
+  char dir[64], script[256], copies[256], copy[320], text[4096];
+  char *json = NULL, *sarif = NULL, *summary = NULL, *untouched = (char *)0x1;
+  size_t files = 0;
+  CHECK(new_run_dir(dir, sizeof dir));
+  snprintf(script, sizeof script, "%s/alias.ps1", dir);
+  snprintf(copies, sizeof copies, "%s/fixed", dir);
+  snprintf(copy, sizeof copy, "%s/alias.ps1", copies);
+  CHECK(write_file(script, LEGACY_SCRIPT));
+  CHECK_STATUS(soa_catalog_builtin(&cat), SOA_STATUS_OK);
+  /* The folder is walked; the finding has its stable rule id, its line and its safe fix. */
+  CHECK_STATUS(soa_audit_scripts(cat, dir, NULL, &json), SOA_STATUS_OK);
+  CHECK(strstr(json, "\"rule\":\"SOA-PS002\"") != NULL);
+  CHECK(strstr(json, "\"line\":2,") != NULL);
+  CHECK(strstr(json, "Set-Mailbox -Identity 'jdoe' -CustomAttribute1 'Finance'") != NULL);
+  CHECK(strstr(json, "SOA-PS001") == NULL); /* the comment is not a command */
+  CHECK_STATUS(soa_audit_scripts_sarif(NULL, script, "{\"max_file_bytes\":100000}", &sarif), SOA_STATUS_OK);
+  CHECK(strstr(sarif, "\"version\":\"2.1.0\"") != NULL);
+  CHECK(strstr(sarif, "\"ruleId\":\"SOA-PS002\"") != NULL);
+  CHECK_STATUS(soa_audit_scripts_text(NULL, script, NULL, &summary), SOA_STATUS_OK);
+  CHECK(strstr(summary, "SOA-PS002") != NULL && strstr(summary, "1 findings") != NULL);
+  soa_string_free(json);
+  json = NULL;
+  /* A size limit turns the file into an unreadable-file finding. */
+  CHECK_STATUS(soa_audit_scripts(NULL, script, "{\"max_file_bytes\":10}", &json), SOA_STATUS_OK);
+  CHECK(strstr(json, "\"rule\":\"SOA-PS901\"") != NULL);
+  /* The rewrite goes to a copy; the script itself is untouched. */
+  CHECK_STATUS(soa_audit_scripts_fix(cat, dir, NULL, copies, 0, &files), SOA_STATUS_OK);
+  CHECK(files == 1);
+  CHECK(read_file(copy, text, sizeof text));
+  CHECK(strstr(text, "Set-Mailbox -Identity 'jdoe' -CustomAttribute1 'Finance'\n") != NULL);
+  CHECK(read_file(script, text, sizeof text));
+  CHECK(strcmp(text, LEGACY_SCRIPT) == 0);
+  /* A copy that would land on the script itself is refused; in place only when asked. */
+  CHECK_STATUS(soa_audit_scripts_fix(cat, script, NULL, dir, 0, &files), SOA_STATUS_REFUSED);
+  CHECK(last_error_contains("in place"));
+  CHECK_STATUS(soa_audit_scripts_fix(cat, script, NULL, NULL, 0, &files), SOA_STATUS_NULL_ARGUMENT);
+  CHECK(last_error_contains("`out_dir`"));
+  CHECK_STATUS(soa_audit_scripts_fix(cat, script, NULL, copies, 1, &files), SOA_STATUS_INVALID_INPUT);
+  CHECK_STATUS(soa_audit_scripts_fix(cat, script, NULL, NULL, 2, &files), SOA_STATUS_INVALID_INPUT);
+  CHECK(read_file(script, text, sizeof text));
+  CHECK(strcmp(text, LEGACY_SCRIPT) == 0);
+  files = 0;
+  CHECK_STATUS(soa_audit_scripts_fix(cat, script, NULL, NULL, 1, &files), SOA_STATUS_OK);
+  CHECK(files == 1);
+  CHECK(read_file(script, text, sizeof text));
+  CHECK(strstr(text, "Set-ADUser") == NULL && strstr(text, "Set-Mailbox -Identity 'jdoe'") != NULL);
+  /* Nothing left to rewrite. */
+  CHECK_STATUS(soa_audit_scripts_fix(cat, script, NULL, NULL, 1, &files), SOA_STATUS_OK);
+  CHECK(files == 0);
+  /* Misuse: NULL, invalid UTF-8, a missing path, bad options. */
+  CHECK_STATUS(soa_audit_scripts(cat, NULL, NULL, &untouched), SOA_STATUS_NULL_ARGUMENT);
+  CHECK(last_error_contains("`path`"));
+  CHECK_STATUS(soa_audit_scripts(cat, script, NULL, NULL), SOA_STATUS_NULL_ARGUMENT);
+  CHECK_STATUS(soa_audit_scripts_sarif(cat, script, NULL, NULL), SOA_STATUS_NULL_ARGUMENT);
+  CHECK_STATUS(soa_audit_scripts_text(cat, NULL, NULL, &untouched), SOA_STATUS_NULL_ARGUMENT);
+  CHECK_STATUS(soa_audit_scripts_fix(cat, script, NULL, NULL, 1, NULL), SOA_STATUS_NULL_ARGUMENT);
+  CHECK_STATUS(soa_audit_scripts(cat, "scripts/\xff.ps1", NULL, &untouched), SOA_STATUS_INVALID_UTF8);
+  CHECK_STATUS(soa_audit_scripts_fix(cat, script, NULL, "out\xc3", 0, &files), SOA_STATUS_INVALID_UTF8);
+  CHECK(last_error_contains("`out_dir`"));
+  CHECK_STATUS(soa_audit_scripts(cat, "/nonexistent/scripts", NULL, &untouched), SOA_STATUS_IO);
+  CHECK(last_error_contains("/nonexistent/scripts"));
+  CHECK_STATUS(soa_audit_scripts(cat, script, "{\"max_bytes\":1}", &untouched), SOA_STATUS_INVALID_JSON);
+  CHECK(last_error_contains("max_bytes"));
+  CHECK(untouched == (char *)0x1);
+cleanup:
+  soa_string_free(json);
+  soa_string_free(sarif);
+  soa_string_free(summary);
+  soa_catalog_free(cat);
+  report("audit scripts: JSON, SARIF, text, fixes to a copy and in place, misuse", ok);
+}
+
 int main(void) {
   test_version();
   test_catalog_lookup();
@@ -1091,6 +1387,10 @@ int main(void) {
   test_transfer_sim();
   test_transfer_client();
   test_new_functions_misuse();
+  test_reconcile_files();
+  test_reconcile_live();
+  test_reconcile_misuse();
+  test_audit_scripts();
   printf("c: %d passed, %d failed\n", passed, failed);
   return failed == 0 ? 0 : 1;
 }

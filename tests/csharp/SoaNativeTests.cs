@@ -48,6 +48,9 @@ namespace ExchangeSoa.Tests
         [DllImport(Native.LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
         public static extern SoaStatus soa_catalog_builtin(IntPtr outCatalog);
 
+        [DllImport(Native.LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        public static extern SoaStatus soa_audit_scripts(IntPtr catalog, byte[] path, IntPtr optionsJson, out IntPtr json);
+
         // The simulated organization, with IntPtr handles and byte[] strings.
 
         [DllImport(Native.LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
@@ -238,6 +241,11 @@ namespace ExchangeSoa.Tests
             Run("transfer: an exception in the delegate is rethrown after the run", TestTransferProgressException);
             Run("transfer: tenant default gate and RBAC review", TestTenantDefaultAndRbac);
             Run("misuse: invalid and disposed client, emulator and backend handles", TestNewHandlesMisuse);
+            Run("reconcile: CSV with cloud JSON, reports, comparison, writeback plan", TestReconcileFiles);
+            Run("reconcile: an AD export with the live simulated organization", TestReconcileLive);
+            Run("reconcile: malformed CSV, missing files, NULL and disposed handles", TestReconcileMisuse);
+            Run("audit scripts: JSON, SARIF, text, fixes to a copy and in place", TestAuditScripts);
+            Run("audit scripts: NULL, invalid UTF-8, missing paths, bad options", TestAuditScriptsMisuse);
             Run("every declared export was called", TestEveryExportCalled);
 
             Console.WriteLine("csharp: {0} passed, {1} failed", passed, failed);
@@ -2241,6 +2249,239 @@ namespace ExchangeSoa.Tests
             Use("soa_emulator_free");
             Native.soa_backend_free(IntPtr.Zero);
             Use("soa_backend_free");
+        }
+
+        // --- reconciliation and the script auditor ---------------------------------------------
+
+        private const string AdCsv =
+            "#TYPE Microsoft.ActiveDirectory.Management.ADUser\n"
+            + "\"DistinguishedName\",\"ObjectGUID\",\"UserPrincipalName\",\"mail\",\"extensionAttribute1\",\"whenChanged\"\n"
+            + "\"CN=Alice Wong,OU=Staff,DC=contoso,DC=com\",\"a0000000-0000-0000-0000-000000000001\",\"alice@contoso.com\","
+            + "\"alice@contoso.com\",\"Sales\",\"2026-11-01T10:00:00Z\"\n"
+            + "\"CN=Bob,OU=Staff,DC=contoso,DC=com\",\"a0000000-0000-0000-0000-000000000002\",\"bob@contoso.com\","
+            + "\"bob@contoso.com\",\"HR\",\"2026-11-01T10:00:00Z\"\n";
+
+        private const string CloudJson =
+            "[{\"UserPrincipalName\":\"alice@contoso.com\",\"PrimarySmtpAddress\":\"alice@contoso.com\","
+            + "\"RecipientTypeDetails\":\"UserMailbox\",\"IsDirSynced\":true,\"IsExchangeCloudManaged\":true,"
+            + "\"CustomAttribute1\":\"Finance\",\"WhenChangedUTC\":\"2026-11-20T09:00:00Z\"},"
+            + "{\"UserPrincipalName\":\"bob@contoso.com\",\"PrimarySmtpAddress\":\"bob@contoso.com\","
+            + "\"RecipientTypeDetails\":\"UserMailbox\",\"IsDirSynced\":true,\"IsExchangeCloudManaged\":false,"
+            + "\"CustomAttribute1\":\"HR\",\"WhenChangedUTC\":\"2026-11-20T09:00:00Z\"}]";
+
+        private const string ReconcileNow = "{\"now\":\"2026-11-27T00:00:00Z\"}";
+
+        private static void TestReconcileFiles()
+        {
+            string dir = NewRunDir();
+            try
+            {
+                string ad = Path.Combine(dir, "ad.csv");
+                string cloud = Path.Combine(dir, "mailboxes.json");
+                File.WriteAllText(ad, AdCsv);
+                File.WriteAllText(cloud, CloudJson);
+                using (SoaCatalogHandle catalog = Api.BuiltinCatalog())
+                using (SoaReconcileReportHandle report = Api.ReconcileFiles(catalog, ad, null, cloud, ReconcileNow))
+                {
+                    Use("soa_reconcile_files");
+                    string json = Api.ReconcileReportJson(report);
+                    Use("soa_reconcile_report_json");
+                    Contains(json, "\"ldap_name\":\"extensionAttribute1\"", "the difference's attribute");
+                    Contains(json, "\"class\":\"cloud_master_ad_stale\"", "the cloud masters alice's value");
+                    Contains(json, "\"differences\":1,", "one difference");
+                    Contains(json, "\"matched\":2,", "both accounts matched");
+
+                    string html = Path.Combine(dir, "report.html");
+                    Api.SaveReconcileReportHtml(report, html);
+                    Use("soa_reconcile_report_save_html");
+                    Contains(File.ReadAllText(html), "cloud_master_ad_stale", "the HTML report");
+                    string csv = Path.Combine(dir, "report.csv");
+                    Api.SaveReconcileReportCsv(report, csv);
+                    Use("soa_reconcile_report_save_csv");
+                    Equal(2, File.ReadAllLines(csv).Length, "the CSV report: a header and one row");
+                    string saved = Path.Combine(dir, "report.json");
+                    Api.SaveReconcileReportJson(report, saved);
+                    Use("soa_reconcile_report_save_json");
+                    using (SoaReconcileReportHandle loaded = Api.LoadReconcileReport(saved))
+                    {
+                        Use("soa_reconcile_report_load_json");
+                        Equal(json, Api.ReconcileReportJson(loaded), "the JSON report read back");
+                        string same = Api.ReconcileChangesSince(loaded, report);
+                        Use("soa_reconcile_report_changes_since");
+                        Contains(same, "\"new\":[],\"resolved\":[],\"changed\":[],\"unchanged\":1", "a report against itself");
+                    }
+                    // AD caught up: the difference is resolved in the later report.
+                    File.WriteAllText(ad, AdCsv.Replace("\"Sales\"", "\"Finance\""));
+                    using (SoaReconcileReportHandle later = Api.ReconcileFiles(null, ad, "csv", cloud, ReconcileNow))
+                    {
+                        Contains(Api.ReconcileChangesSince(later, report), "\"resolved\":[{", "resolved since");
+                    }
+
+                    string ldif = Path.Combine(dir, "plan.ldf");
+                    string ps1 = Path.Combine(dir, "plan.ps1");
+                    Equal(1L, Api.SaveWritebackPlan(report, null, ldif, ps1), "one planned change");
+                    Use("soa_writeback_plan_save");
+                    Contains(File.ReadAllText(ldif), "replace: extensionAttribute1\nextensionAttribute1: Finance\n", "the LDIF");
+                    Contains(File.ReadAllText(ps1), "Set-ADUser -Identity 'a0000000-0000-0000-0000-000000000001'", "the script");
+                    Equal(0L, Api.SaveWritebackPlan(report, "{\"mailboxes\":[\"bob@contoso.com\"]}", null, null), "bob has nothing to write back");
+                    Equal(1L, Api.SaveWritebackPlan(report, "{\"attributes\":[\"CustomAttribute1\"]}", null, null), "by catalog name");
+                    Throws(SoaStatus.InvalidJson, () => Api.SaveWritebackPlan(report, "{\"classes\":[\"stale\"]}", null, null), "an unknown class");
+                }
+            }
+            finally
+            {
+                RemoveDir(dir);
+            }
+        }
+
+        private static void TestReconcileLive()
+        {
+            string dir = NewRunDir();
+            try
+            {
+                string ad = Path.Combine(dir, "ad.csv");
+                File.WriteAllText(ad, AdCsv);
+                using (SoaSimHandle sim = FlippedOrg())
+                using (SoaBackendHandle backend = Api.BackendFromSim(sim))
+                using (SoaReconcileReportHandle report = Api.ReconcileLive(null, ad, null, backend, ReconcileNow))
+                {
+                    Use("soa_reconcile_live");
+                    string json = Api.ReconcileReportJson(report);
+                    Contains(json, "\"cloud_value\":\"Cloud\"", "the cloud edit");
+                    Contains(json, "\"class\":\"cloud_master_ad_stale\"", "alice is cloud-managed");
+                    Contains(json, "\"ad_only\":[{", "bob has no mailbox in the organization");
+                }
+            }
+            finally
+            {
+                RemoveDir(dir);
+            }
+        }
+
+        private static void TestReconcileMisuse()
+        {
+            string dir = NewRunDir();
+            try
+            {
+                string bad = Path.Combine(dir, "bad.csv");
+                string cloud = Path.Combine(dir, "mailboxes.json");
+                File.WriteAllText(bad, "UserPrincipalName,extensionAttribute1\nalice@contoso.com,Sales\nbob@contoso.com,HR,extra\n");
+                File.WriteAllText(cloud, CloudJson);
+                SoaException e = Throws(SoaStatus.InvalidInput, () => Api.ReconcileFiles(null, bad, null, cloud, null), "a malformed CSV");
+                Contains(e.Message, "bad.csv line 3", "the file and the line");
+                Throws(SoaStatus.Io, () => Api.ReconcileFiles(null, Path.Combine(dir, "missing.csv"), null, cloud, null), "a missing export");
+                Throws(SoaStatus.InvalidInput, () => Api.ReconcileFiles(null, bad, "xml", cloud, null), "an unknown format");
+                Throws(SoaStatus.Io, () => Api.LoadReconcileReport(Path.Combine(dir, "missing.json")), "a missing report");
+                Throws(SoaStatus.InvalidJson, () => Api.LoadReconcileReport(cloud), "a file that is not a report");
+                IntPtr raw;
+                Equal(SoaStatus.NullArgument, Native.soa_reconcile_files(new SoaCatalogHandle(), null, null, cloud, null, out raw), "a NULL ad_path");
+                Contains(Api.LastError(), "`ad_path`", "the message names the parameter");
+                using (SoaReconcileReportHandle none = new SoaReconcileReportHandle())
+                {
+                    Throws(SoaStatus.NullArgument, () => Api.ReconcileReportJson(none), "a NULL report");
+                    Throws(SoaStatus.NullArgument, () => Api.SaveWritebackPlan(none, null, null, null), "a plan of a NULL report");
+                }
+                using (SoaBackendHandle none = new SoaBackendHandle())
+                {
+                    Throws(SoaStatus.NullArgument, () => Api.ReconcileLive(null, bad, null, none, null), "a NULL backend");
+                }
+                string good = Path.Combine(dir, "ok.csv");
+                File.WriteAllText(good, AdCsv);
+                SoaReconcileReportHandle disposed = Api.ReconcileFiles(null, good, null, cloud, null);
+                disposed.Dispose();
+                disposed.Dispose();
+                try
+                {
+                    Api.ReconcileReportJson(disposed);
+                    throw new TestFailure("a disposed report was used");
+                }
+                catch (ObjectDisposedException)
+                {
+                }
+                Native.soa_reconcile_report_free(IntPtr.Zero);
+                Use("soa_reconcile_report_free");
+            }
+            finally
+            {
+                RemoveDir(dir);
+            }
+        }
+
+        private const string LegacyScript =
+            "# Set-RemoteMailbox in a comment is not a command\n"
+            + "Set-ADUser jdoe -Replace @{extensionAttribute1='Finance'}\n";
+
+        private static void TestAuditScripts()
+        {
+            string dir = NewRunDir();
+            try
+            {
+                string scripts = Path.Combine(dir, "scripts");
+                Directory.CreateDirectory(Path.Combine(scripts, "nested"));
+                string script = Path.Combine(scripts, "nested", "alias.ps1");
+                File.WriteAllText(script, LegacyScript);
+                File.WriteAllText(Path.Combine(scripts, "clean.ps1"), "Get-Date\n");
+                using (SoaCatalogHandle catalog = Api.BuiltinCatalog())
+                {
+                    string json = Api.AuditScripts(catalog, scripts, null);
+                    Use("soa_audit_scripts");
+                    Contains(json, "\"rule\":\"SOA-PS002\"", "the AD write of an exchange attribute");
+                    Contains(json, "\"line\":2,", "its line");
+                    Equal(2, Count(json, "\"path\":"), "both scripts are in the report");
+                    string sarif = Api.AuditScriptsSarif(null, script, "{\"max_file_bytes\":100000}");
+                    Use("soa_audit_scripts_sarif");
+                    Contains(sarif, "\"version\":\"2.1.0\"", "SARIF");
+                    Contains(sarif, "\"ruleId\":\"SOA-PS002\"", "the result's rule");
+                    string text = Api.AuditScriptsText(null, scripts, null);
+                    Use("soa_audit_scripts_text");
+                    Contains(text, "1 findings (1 errors, 0 warnings, 0 notes) in 1 of 2 files", "the summary line");
+
+                    string copies = Path.Combine(dir, "fixed");
+                    Equal(1L, Api.FixScripts(catalog, scripts, null, copies, false), "one rewritten copy");
+                    Use("soa_audit_scripts_fix");
+                    Equal("# Set-RemoteMailbox in a comment is not a command\nSet-Mailbox -Identity 'jdoe' -CustomAttribute1 'Finance'\n",
+                        File.ReadAllText(Path.Combine(copies, "nested", "alias.ps1")), "the copy keeps the folder layout");
+                    True(!File.Exists(Path.Combine(copies, "clean.ps1")), "a script without a rewrite is not copied");
+                    Equal(LegacyScript, File.ReadAllText(script), "the script itself is untouched");
+                    SoaException refused = Throws(SoaStatus.Refused,
+                        () => Api.FixScripts(catalog, script, null, Path.GetDirectoryName(script), false), "a copy over the script");
+                    Contains(refused.Message, "in place", "the refusal says why");
+                    Equal(LegacyScript, File.ReadAllText(script), "still untouched");
+                    Equal(1L, Api.FixScripts(catalog, script, null, null, true), "in place when asked");
+                    Contains(File.ReadAllText(script), "Set-Mailbox -Identity 'jdoe'", "rewritten in place");
+                    Equal(0L, Api.FixScripts(catalog, script, null, null, true), "nothing left to rewrite");
+                }
+            }
+            finally
+            {
+                RemoveDir(dir);
+            }
+        }
+
+        private static void TestAuditScriptsMisuse()
+        {
+            string dir = NewRunDir();
+            try
+            {
+                string script = Path.Combine(dir, "a.ps1");
+                File.WriteAllText(script, LegacyScript);
+                Throws(SoaStatus.Io, () => Api.AuditScripts(null, Path.Combine(dir, "missing"), null), "a missing path");
+                Throws(SoaStatus.InvalidJson, () => Api.AuditScripts(null, script, "{\"max_bytes\":1}"), "an unknown option");
+                Throws(SoaStatus.InvalidInput, () => Api.AuditScriptsSarif(null, script, "[]"), "options that are not an object");
+                SoaException noFolder = Throws(SoaStatus.NullArgument, () => Api.FixScripts(null, script, null, null, false), "a copy without a folder");
+                Contains(noFolder.Message, "`out_dir`", "the message names the parameter");
+                Throws(SoaStatus.InvalidInput, () => Api.FixScripts(null, script, null, dir, true), "in place with a folder");
+                IntPtr json;
+                Equal(SoaStatus.NullArgument, Native.soa_audit_scripts(new SoaCatalogHandle(), null, null, out json), "a NULL path");
+                Equal(SoaStatus.InvalidUtf8, Raw.soa_audit_scripts(IntPtr.Zero, new byte[] { (byte)'a', 0xFF, (byte)'.', 0 }, IntPtr.Zero, out json),
+                    "invalid UTF-8 in the path");
+                Contains(Api.LastError(), "`path`", "the message names the parameter");
+                Equal(LegacyScript, File.ReadAllText(script), "nothing was written");
+            }
+            finally
+            {
+                RemoveDir(dir);
+            }
         }
 
         private static void TestEveryExportCalled()

@@ -12,6 +12,9 @@ only carries the native handle to it. A real tenant is reached through the libra
 (Connect-SoaTenant); the Exchange Online cmdlets (Get-SoaMailbox, Set-SoaMailbox, ...) and the
 transfer (New-SoaTransferPlan, Start-SoaTransfer, Undo-SoaTransfer, ...) take either -Org or
 -Connection, and Start-SoaEmulator serves a simulated organization over the real wire protocol.
+Compare-SoaDirectory reconciles an AD export with Exchange Online (an export, -Org or -Connection)
+and Export-SoaWritebackPlan writes the LDIF and script that bring AD up to the cloud values;
+Test-SoaScript audits PowerShell automation that still writes Exchange attributes on-premises.
 
 Layout, all in one folder:
     ExchangeSoa.psd1 / ExchangeSoa.psm1 / ExchangeSoa.format.ps1xml / SoaNative.cs
@@ -4364,6 +4367,474 @@ function Get-SoaRbacReport {
     }
 }
 
+# --- reconciliation of AD with Exchange Online ------------------------------------------------------
+
+# The difference classes of a reconciliation report (serde names), for -Class.
+$script:DifferenceClasses = @('cloud_master_ad_stale', 'ad_master_cloud_behind', 'identity_drift', 'conflict')
+
+# One difference of the library's report JSON (already parsed) as an ExchangeSoa.Difference.
+function ConvertTo-DifferenceObject {
+    param([object] $Difference)
+
+    [pscustomobject]@{
+        PSTypeName          = 'ExchangeSoa.Difference'
+        Mailbox             = $Difference.mailbox
+        Attribute           = $Difference.attribute
+        LdapName            = $Difference.ldap_name
+        AdValue             = $Difference.ad_value
+        CloudValue          = $Difference.cloud_value
+        Class               = $Difference.class
+        Reason              = $Difference.reason
+        AttributeClass      = $Difference.attribute_class
+        WrittenBack         = [bool]$Difference.written_back
+        MatchedBy           = $Difference.matched_by
+        ExchangeGuid        = $Difference.exchange_guid
+        AdObjectGuid        = $Difference.ad_object_guid
+        AdDistinguishedName = $Difference.ad_distinguished_name
+        AdOrigin            = $Difference.ad_origin
+    }
+}
+
+# A report handle as an ExchangeSoa.ReconcileReport: the counts, the differences as objects, the
+# report's JSON and the native handle (which Export-SoaWritebackPlan uses).
+function ConvertTo-ReconcileReportObject {
+    param([ExchangeSoa.SoaReconcileReportHandle] $Handle)
+
+    $json = [ExchangeSoa.Api]::ReconcileReportJson($Handle)
+    $report = ConvertFrom-Json -InputObject $json
+    [pscustomobject]@{
+        PSTypeName       = 'ExchangeSoa.ReconcileReport'
+        Generated        = $report.generated
+        AdSource         = $report.ad_source
+        CloudSource      = $report.cloud_source
+        WritebackEnabled = [bool]$report.writeback_enabled
+        Totals           = $report.totals
+        Differences      = @(foreach ($d in @($report.differences | Where-Object { $null -ne $_ })) { ConvertTo-DifferenceObject -Difference $d })
+        AdOnly           = @($report.ad_only | Where-Object { $null -ne $_ })
+        CloudOnly        = @($report.cloud_only | Where-Object { $null -ne $_ })
+        Ambiguous        = @($report.ambiguous | Where-Object { $null -ne $_ })
+        Json             = $json
+        Handle           = $Handle
+    }
+}
+
+function Compare-SoaDirectory {
+    <#
+    .SYNOPSIS
+    Compares on-premises AD with Exchange Online and writes every Exchange attribute that differs.
+
+    .DESCRIPTION
+    Reads an AD export (-AdPath: Get-ADUser | Export-Csv, ldifde -f, or Get-ADUser | ConvertTo-Json;
+    the format from the extension or -AdFormat) and the cloud side: a Get-Mailbox | ConvertTo-Json
+    file (-CloudPath), or the dir-synced mailboxes of a live Exchange Online (-Org, a simulated
+    organization, or -Connection, a tenant from Connect-SoaTenant). Each AD account is paired with
+    its mailbox (on msExchMailboxGuid, then userPrincipalName, then the primary address), every
+    catalog attribute is compared, and each difference is classified with the authority rules:
+    cloud_master_ad_stale (the cloud masters it and AD holds an old value), ad_master_cloud_behind,
+    identity_drift or conflict, with the reason.
+
+    Writes one ExchangeSoa.Difference per difference; with -PassThru, writes the report instead
+    (ExchangeSoa.ReconcileReport, with the counts, the differences and the objects found on one
+    side only), which Export-SoaWritebackPlan takes. -HtmlReport, -JsonReport and -CsvReport also
+    save the report to files (each written whole or not at all). Nothing is changed in AD or in
+    Exchange Online.
+
+    A malformed record stops the comparison with an error naming the file and the line.
+
+    .PARAMETER WritebackEnabled
+    Cloud Sync writeback (EXO to AD attribute sync) is configured: a stale AD value of a written-back
+    attribute will catch up by itself.
+
+    .PARAMETER Attribute
+    Compare only these attributes (any catalog name).
+
+    .PARAMETER Now
+    The time of the comparison, the reference for the sync grace period; by default the current time.
+
+    .EXAMPLE
+    Compare-SoaDirectory -AdPath .\ad-users.csv -CloudPath .\mailboxes.json -HtmlReport .\drift.html
+
+    .EXAMPLE
+    $report = Compare-SoaDirectory -AdPath .\ad-users.ldf -Connection $c -PassThru
+    $report | Export-SoaWritebackPlan -ScriptPath .\writeback.ps1
+    #>
+    [CmdletBinding(DefaultParameterSetName = 'File')]
+    [OutputType('ExchangeSoa.Difference', 'ExchangeSoa.ReconcileReport')]
+    param(
+        [Parameter(Mandatory, Position = 0)]
+        [ValidateNotNullOrEmpty()]
+        [string] $AdPath,
+
+        [Parameter()]
+        [ValidateSet('Csv', 'Ldif', 'Json')]
+        [string] $AdFormat,
+
+        [Parameter(ParameterSetName = 'File', Mandatory, Position = 1)]
+        [ValidateNotNullOrEmpty()]
+        [string] $CloudPath,
+
+        [Parameter(ParameterSetName = 'Org', Mandatory)]
+        [PSTypeName('ExchangeSoa.SimulatedOrg')]
+        [psobject] $Org,
+
+        [Parameter(ParameterSetName = 'Connection', Mandatory)]
+        [PSTypeName('ExchangeSoa.Connection')]
+        [psobject] $Connection,
+
+        [Parameter()]
+        [switch] $WritebackEnabled,
+
+        [Parameter()]
+        [ValidateNotNullOrEmpty()]
+        [string[]] $Attribute,
+
+        [Parameter()]
+        [ValidateRange(0, 525600)]
+        [int] $SyncGraceMinutes = 120,
+
+        [Parameter()]
+        [datetime] $Now,
+
+        [Parameter()]
+        [ValidateNotNullOrEmpty()]
+        [string] $HtmlReport,
+
+        [Parameter()]
+        [ValidateNotNullOrEmpty()]
+        [string] $JsonReport,
+
+        [Parameter()]
+        [ValidateNotNullOrEmpty()]
+        [string] $CsvReport,
+
+        [Parameter()]
+        [switch] $PassThru,
+
+        [Parameter()]
+        [string] $OverridePath
+    )
+
+    $adFile = Resolve-LiteralFilePath -Cmdlet $PSCmdlet -Path $AdPath
+    $options = [ordered]@{
+        writeback_enabled  = [bool]$WritebackEnabled
+        sync_grace_minutes = $SyncGraceMinutes
+    }
+    if ($PSBoundParameters.ContainsKey('Attribute')) {
+        $options['attributes'] = [string[]]@($Attribute)
+    }
+    if ($PSBoundParameters.ContainsKey('Now')) {
+        $options['now'] = ConvertTo-Rfc3339 -Time $Now
+    }
+    $format = $null
+    if ($PSBoundParameters.ContainsKey('AdFormat')) {
+        $format = $AdFormat.ToLowerInvariant()
+    }
+    $handle = $null
+    $backend = $null
+    try {
+        $catalog = Get-CatalogHandle -OverridePath $OverridePath
+        if ($PSCmdlet.ParameterSetName -eq 'File') {
+            $cloudFile = Resolve-LiteralFilePath -Cmdlet $PSCmdlet -Path $CloudPath
+            $handle = [ExchangeSoa.Api]::ReconcileFiles($catalog, $adFile, $format, $cloudFile, (ConvertTo-CompactJson -InputObject $options))
+        }
+        else {
+            $backend = Open-BackendHandle -Org $Org -Connection $Connection
+            $handle = [ExchangeSoa.Api]::ReconcileLive($catalog, $adFile, $format, $backend, (ConvertTo-CompactJson -InputObject $options))
+        }
+    }
+    catch {
+        $PSCmdlet.ThrowTerminatingError((ConvertTo-NativeErrorRecord -ErrorRecord $_ -TargetObject $AdPath))
+    }
+    finally {
+        if ($null -ne $backend) {
+            $backend.Dispose()
+        }
+    }
+    $saves = @(
+        @{ Path = $HtmlReport; Save = { param($h, $f) [ExchangeSoa.Api]::SaveReconcileReportHtml($h, $f) } }
+        @{ Path = $JsonReport; Save = { param($h, $f) [ExchangeSoa.Api]::SaveReconcileReportJson($h, $f) } }
+        @{ Path = $CsvReport; Save = { param($h, $f) [ExchangeSoa.Api]::SaveReconcileReportCsv($h, $f) } }
+    )
+    foreach ($save in $saves) {
+        if ([string]::IsNullOrEmpty($save.Path)) {
+            continue
+        }
+        $file = Resolve-LiteralFilePath -Cmdlet $PSCmdlet -Path $save.Path
+        try {
+            & $save.Save $handle $file
+            Write-Verbose -Message "Report written to $file"
+        }
+        catch {
+            $PSCmdlet.WriteError((ConvertTo-NativeErrorRecord -ErrorRecord $_ -TargetObject $file -IoCategory 'WriteError'))
+        }
+    }
+    $report = ConvertTo-ReconcileReportObject -Handle $handle
+    $totals = $report.Totals
+    Write-Verbose -Message ("$($totals.differences) difference(s) in $($totals.compared) comparison(s) of $($totals.matched) matched " +
+        "mailbox(es); $($totals.ad_only) AD account(s) and $($totals.cloud_only) mailbox(es) on one side only, $($totals.ambiguous) ambiguous.")
+    if ($PassThru) {
+        return $report
+    }
+    $report.Differences
+}
+
+function Export-SoaWritebackPlan {
+    <#
+    .SYNOPSIS
+    Writes a writeback plan: the LDIF and the PowerShell script that bring AD up to the cloud values.
+
+    .DESCRIPTION
+    Takes a reconciliation report (-Report, from Compare-SoaDirectory -PassThru, or -ReportPath, a
+    JSON report it saved) and plans, for the chosen differences, the changes that write the cloud
+    value to the AD account: by default the differences where Exchange Online masters the attribute
+    and AD holds a stale value (class cloud_master_ad_stale); -Class, -Attribute and -Mailbox choose
+    others. Writes the plan as LDIF for ldifde -i (-LdifPath) and as a script of Set-ADUser calls
+    (-ScriptPath; it runs with -WhatIf unless started with -Apply), every value quoted or encoded.
+    Nothing is applied to AD: the files are for review. At least one path is required.
+
+    Writes an ExchangeSoa.WritebackPlan with the number of changes and the files.
+
+    .EXAMPLE
+    Compare-SoaDirectory -AdPath .\ad.csv -CloudPath .\mailboxes.json -PassThru |
+        Export-SoaWritebackPlan -LdifPath .\writeback.ldf -ScriptPath .\writeback.ps1
+
+    .EXAMPLE
+    Export-SoaWritebackPlan -ReportPath .\drift.json -Class conflict -Attribute extensionAttribute1 -ScriptPath .\fix.ps1 -WhatIf
+    #>
+    [CmdletBinding(DefaultParameterSetName = 'Report', SupportsShouldProcess, ConfirmImpact = 'Medium')]
+    [OutputType('ExchangeSoa.WritebackPlan')]
+    param(
+        [Parameter(ParameterSetName = 'Report', Mandatory, Position = 0, ValueFromPipeline)]
+        [PSTypeName('ExchangeSoa.ReconcileReport')]
+        [psobject] $Report,
+
+        [Parameter(ParameterSetName = 'Path', Mandatory)]
+        [ValidateNotNullOrEmpty()]
+        [string] $ReportPath,
+
+        [Parameter()]
+        [ValidateSet('cloud_master_ad_stale', 'ad_master_cloud_behind', 'identity_drift', 'conflict')]
+        [string[]] $Class,
+
+        [Parameter()]
+        [ValidateNotNullOrEmpty()]
+        [string[]] $Attribute,
+
+        [Parameter()]
+        [Alias('Identity')]
+        [ValidateNotNullOrEmpty()]
+        [string[]] $Mailbox,
+
+        [Parameter()]
+        [ValidateNotNullOrEmpty()]
+        [string] $LdifPath,
+
+        [Parameter()]
+        [ValidateNotNullOrEmpty()]
+        [string] $ScriptPath
+    )
+
+    begin {
+        if ([string]::IsNullOrEmpty($LdifPath) -and [string]::IsNullOrEmpty($ScriptPath)) {
+            $PSCmdlet.ThrowTerminatingError((ConvertTo-InvalidArgumentRecord -ErrorId 'NoPlanPath' -TargetObject $null -Message (
+                        'Give -LdifPath, -ScriptPath or both: the plan is written to files for review.')))
+        }
+        $selection = [ordered]@{}
+        if ($PSBoundParameters.ContainsKey('Class')) {
+            $selection['classes'] = [string[]]@($Class)
+        }
+        if ($PSBoundParameters.ContainsKey('Attribute')) {
+            $selection['attributes'] = [string[]]@($Attribute)
+        }
+        if ($PSBoundParameters.ContainsKey('Mailbox')) {
+            $selection['mailboxes'] = [string[]]@($Mailbox)
+        }
+        $selectionJson = ConvertTo-CompactJson -InputObject $selection
+        $ldifFile = $null
+        if (-not [string]::IsNullOrEmpty($LdifPath)) {
+            $ldifFile = Resolve-LiteralFilePath -Cmdlet $PSCmdlet -Path $LdifPath
+        }
+        $scriptFile = $null
+        if (-not [string]::IsNullOrEmpty($ScriptPath)) {
+            $scriptFile = Resolve-LiteralFilePath -Cmdlet $PSCmdlet -Path $ScriptPath
+        }
+    }
+
+    process {
+        $loaded = $null
+        try {
+            if ($PSCmdlet.ParameterSetName -eq 'Path') {
+                $loaded = [ExchangeSoa.Api]::LoadReconcileReport((Resolve-LiteralFilePath -Cmdlet $PSCmdlet -Path $ReportPath))
+                $handle = $loaded
+            }
+            else {
+                $handle = $Report.Handle
+            }
+            # Counted first (nothing written), so that -WhatIf and the prompt say how much.
+            $count = [ExchangeSoa.Api]::SaveWritebackPlan($handle, $selectionJson, $null, $null)
+            $files = (@($ldifFile, $scriptFile) | Where-Object { $null -ne $_ }) -join ' and '
+            if (-not $PSCmdlet.ShouldProcess($files, "Write a writeback plan of $count attribute change(s) (nothing is applied to AD)")) {
+                return
+            }
+            $written = [ExchangeSoa.Api]::SaveWritebackPlan($handle, $selectionJson, $ldifFile, $scriptFile)
+        }
+        catch {
+            $PSCmdlet.WriteError((ConvertTo-NativeErrorRecord -ErrorRecord $_ -TargetObject $selection -IoCategory 'WriteError'))
+            return
+        }
+        finally {
+            if ($null -ne $loaded) {
+                $loaded.Dispose()
+            }
+        }
+        [pscustomobject]@{
+            PSTypeName = 'ExchangeSoa.WritebackPlan'
+            Changes    = $written
+            LdifPath   = $ldifFile
+            ScriptPath = $scriptFile
+        }
+    }
+}
+
+# --- the script auditor ------------------------------------------------------------------------------
+
+# One finding of the library's audit JSON (already parsed) as an ExchangeSoa.ScriptFinding.
+function ConvertTo-ScriptFindingObject {
+    param([object] $Finding)
+
+    [pscustomobject]@{
+        PSTypeName = 'ExchangeSoa.ScriptFinding'
+        Rule       = $Finding.rule
+        Severity   = $Finding.severity
+        File       = $Finding.location.file
+        Line       = $Finding.location.line
+        Column     = $Finding.location.column
+        EndLine    = $Finding.location.end_line
+        EndColumn  = $Finding.location.end_column
+        Command    = $Finding.command
+        Attributes = [string[]]@($Finding.attributes | Where-Object { $null -ne $_ })
+        Message    = $Finding.message
+        Fix        = $Finding.fix
+    }
+}
+
+function Test-SoaScript {
+    <#
+    .SYNOPSIS
+    Audits PowerShell scripts for writes of Exchange attributes that no longer land where the authority is.
+
+    .DESCRIPTION
+    Parses a script, or every .ps1, .psm1 and .psd1 file under a folder, and reports the commands
+    that still write Exchange attributes on-premises (Set-RemoteMailbox, Set-ADUser -Replace of
+    proxyAddresses or extensionAttributeN, ...), loads of the Exchange tools, account deletions,
+    authority flips without a ticket, and what it cannot decide (splats built elsewhere). Comments
+    and strings that mention cmdlets are not commands. Each finding has a stable rule id
+    (SOA-PS001...) and, where a safe rewrite exists, the Exchange Online command that replaces it.
+
+    Writes ExchangeSoa.ScriptFinding objects; -Format Text, Json or Sarif writes the report as one
+    string instead (SARIF 2.1.0 for code-scanning tools). -Fix writes the rewritten scripts: copies
+    under -OutputPath (keeping the folder layout), or, only with -InPlace, over the scripts
+    themselves. Without -Fix nothing is written.
+
+    .PARAMETER MaxFileBytes
+    Files larger than this are reported as unreadable (SOA-PS901) instead of audited.
+
+    .EXAMPLE
+    Test-SoaScript -Path .\scripts | Group-Object Rule
+
+    .EXAMPLE
+    Test-SoaScript -Path .\scripts -Format Sarif | Set-Content .\audit.sarif
+
+    .EXAMPLE
+    Test-SoaScript -Path .\scripts -Fix -OutputPath .\rewritten -WhatIf
+    #>
+    [CmdletBinding(DefaultParameterSetName = 'Audit', SupportsShouldProcess, ConfirmImpact = 'Medium')]
+    [OutputType('ExchangeSoa.ScriptFinding', [string])]
+    param(
+        [Parameter(Mandatory, Position = 0, ValueFromPipeline, ValueFromPipelineByPropertyName)]
+        [Alias('FullName')]
+        [ValidateNotNullOrEmpty()]
+        [string[]] $Path,
+
+        [Parameter()]
+        [ValidateSet('Object', 'Text', 'Json', 'Sarif')]
+        [string] $Format = 'Object',
+
+        [Parameter()]
+        [switch] $Fix,
+
+        [Parameter(ParameterSetName = 'Copy', Mandatory)]
+        [ValidateNotNullOrEmpty()]
+        [string] $OutputPath,
+
+        [Parameter(ParameterSetName = 'InPlace', Mandatory)]
+        [switch] $InPlace,
+
+        [Parameter()]
+        [ValidateRange('Positive')]
+        [long] $MaxFileBytes,
+
+        [Parameter()]
+        [string] $OverridePath
+    )
+
+    begin {
+        if ($Fix -and $PSCmdlet.ParameterSetName -eq 'Audit') {
+            $PSCmdlet.ThrowTerminatingError((ConvertTo-InvalidArgumentRecord -ErrorId 'FixWithoutTarget' -TargetObject $null -Message (
+                        '-Fix writes the rewritten scripts: give -OutputPath for copies, or -InPlace to change the scripts themselves.')))
+        }
+        if (-not $Fix -and $PSCmdlet.ParameterSetName -ne 'Audit') {
+            $PSCmdlet.ThrowTerminatingError((ConvertTo-InvalidArgumentRecord -ErrorId 'TargetWithoutFix' -TargetObject $null -Message (
+                        '-OutputPath and -InPlace say where -Fix writes the rewritten scripts; add -Fix.')))
+        }
+        try {
+            $catalog = Get-CatalogHandle -OverridePath $OverridePath
+        }
+        catch {
+            $PSCmdlet.ThrowTerminatingError((ConvertTo-NativeErrorRecord -ErrorRecord $_ -TargetObject $OverridePath))
+        }
+        $optionsJson = $null
+        if ($PSBoundParameters.ContainsKey('MaxFileBytes')) {
+            $optionsJson = ConvertTo-CompactJson -InputObject ([ordered]@{ max_file_bytes = $MaxFileBytes })
+        }
+        $outDir = $null
+        if ($PSCmdlet.ParameterSetName -eq 'Copy') {
+            $outDir = Resolve-LiteralFilePath -Cmdlet $PSCmdlet -Path $OutputPath
+        }
+    }
+
+    process {
+        foreach ($item in $Path) {
+            $full = Resolve-LiteralFilePath -Cmdlet $PSCmdlet -Path $item
+            try {
+                switch ($Format) {
+                    'Text' { [ExchangeSoa.Api]::AuditScriptsText($catalog, $full, $optionsJson) }
+                    'Json' { [ExchangeSoa.Api]::AuditScripts($catalog, $full, $optionsJson) }
+                    'Sarif' { [ExchangeSoa.Api]::AuditScriptsSarif($catalog, $full, $optionsJson) }
+                    default {
+                        $audit = [ExchangeSoa.Api]::AuditScripts($catalog, $full, $optionsJson) | ConvertFrom-Json
+                        foreach ($file in @($audit.files | Where-Object { $null -ne $_ })) {
+                            foreach ($finding in @($file.findings | Where-Object { $null -ne $_ })) {
+                                ConvertTo-ScriptFindingObject -Finding $finding
+                            }
+                        }
+                    }
+                }
+                if ($Fix) {
+                    $where = if ($InPlace) { 'in place' } else { "as copies under $outDir" }
+                    if ($PSCmdlet.ShouldProcess($full, "Write the safe rewrites of the scripts $where")) {
+                        $written = [ExchangeSoa.Api]::FixScripts($catalog, $full, $optionsJson, $outDir, [bool]$InPlace)
+                        Write-Verbose -Message "$written rewritten script(s) of $full written $where."
+                    }
+                }
+            }
+            catch {
+                $PSCmdlet.WriteError((ConvertTo-NativeErrorRecord -ErrorRecord $_ -TargetObject $item))
+            }
+        }
+    }
+}
+
 Export-ModuleMember -Function @(
     'Get-SoaAttribute'
     'Get-SoaAuthority'
@@ -4422,4 +4893,7 @@ Export-ModuleMember -Function @(
     'Enable-SoaCloudManagedByDefault'
     'Disable-SoaCloudManagedByDefault'
     'Get-SoaRbacReport'
+    'Compare-SoaDirectory'
+    'Export-SoaWritebackPlan'
+    'Test-SoaScript'
 )

@@ -19,8 +19,8 @@
 //   - soa_last_error() returns the calling thread's last failure message as an owned string, or
 //     NULL after a success;
 //   - a handle is released with its _free function (soa_catalog_free, soa_sim_free,
-//     soa_mailbox_pager_free, soa_client_free, soa_emulator_free, soa_backend_free), which
-//     ignores NULL; in C# each kind has its SafeHandle;
+//     soa_mailbox_pager_free, soa_client_free, soa_emulator_free, soa_backend_free,
+//     soa_reconcile_report_free), which ignores NULL; in C# each kind has its SafeHandle;
 //   - the progress callback of soa_transfer_run/soa_transfer_resume is called on the calling
 //     thread, before the call returns; the facade keeps its delegate alive for the call and
 //     never lets a managed exception unwind through the native frames (it is rethrown after the
@@ -333,6 +333,39 @@ namespace ExchangeSoa
     /// </summary>
     [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
     public delegate void SoaProgressCallback(IntPtr eventJson, IntPtr userData);
+
+    /// <summary>
+    /// A reconciliation report of AD against Exchange Online (soa_reconcile_report*), immutable
+    /// once made. Releasing calls soa_reconcile_report_free exactly once.
+    /// </summary>
+    public sealed class SoaReconcileReportHandle : SafeHandle
+    {
+        /// <summary>An invalid (NULL) handle.</summary>
+        public SoaReconcileReportHandle()
+            : base(IntPtr.Zero, true)
+        {
+        }
+
+        /// <summary>Takes ownership of a report pointer returned by the library.</summary>
+        public SoaReconcileReportHandle(IntPtr existing)
+            : base(IntPtr.Zero, true)
+        {
+            SetHandle(existing);
+        }
+
+        /// <summary>Whether the handle is NULL.</summary>
+        public override bool IsInvalid
+        {
+            get { return handle == IntPtr.Zero; }
+        }
+
+        /// <summary>Releases the report.</summary>
+        protected override bool ReleaseHandle()
+        {
+            Native.soa_reconcile_report_free(handle);
+            return true;
+        }
+    }
 
     /// <summary>
     /// The exports of soa_ffi, one declaration each, with the C signatures of soa.h. Prefer
@@ -950,6 +983,131 @@ namespace ExchangeSoa
             SoaBackendHandle backend,
             [MarshalAs(UnmanagedType.LPUTF8Str)] string group,
             out IntPtr json);
+
+        // --- reconciliation --------------------------------------------------------------------
+
+        /// <summary>soa_status soa_reconcile_files(const soa_catalog *catalog, const char *ad_path,
+        /// const char *ad_format, const char *cloud_path, const char *options_json,
+        /// soa_reconcile_report **out); catalog (an invalid handle), ad_format and options_json may
+        /// be NULL.</summary>
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        public static extern SoaStatus soa_reconcile_files(
+            SoaCatalogHandle catalog,
+            [MarshalAs(UnmanagedType.LPUTF8Str)] string adPath,
+            [MarshalAs(UnmanagedType.LPUTF8Str)] string adFormat,
+            [MarshalAs(UnmanagedType.LPUTF8Str)] string cloudPath,
+            [MarshalAs(UnmanagedType.LPUTF8Str)] string optionsJson,
+            out IntPtr report);
+
+        /// <summary>soa_status soa_reconcile_live(const soa_catalog *catalog, const char *ad_path,
+        /// const char *ad_format, const soa_backend *backend, const char *options_json,
+        /// soa_reconcile_report **out); catalog, ad_format and options_json may be NULL.</summary>
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        public static extern SoaStatus soa_reconcile_live(
+            SoaCatalogHandle catalog,
+            [MarshalAs(UnmanagedType.LPUTF8Str)] string adPath,
+            [MarshalAs(UnmanagedType.LPUTF8Str)] string adFormat,
+            SoaBackendHandle backend,
+            [MarshalAs(UnmanagedType.LPUTF8Str)] string optionsJson,
+            out IntPtr report);
+
+        /// <summary>soa_status soa_reconcile_report_json(const soa_reconcile_report *report,
+        /// char **out_json)</summary>
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        public static extern SoaStatus soa_reconcile_report_json(SoaReconcileReportHandle report, out IntPtr json);
+
+        /// <summary>soa_status soa_reconcile_report_load_json(const char *path,
+        /// soa_reconcile_report **out)</summary>
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        public static extern SoaStatus soa_reconcile_report_load_json(
+            [MarshalAs(UnmanagedType.LPUTF8Str)] string path,
+            out IntPtr report);
+
+        /// <summary>soa_status soa_reconcile_report_save_json(const soa_reconcile_report *report,
+        /// const char *path)</summary>
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        public static extern SoaStatus soa_reconcile_report_save_json(
+            SoaReconcileReportHandle report,
+            [MarshalAs(UnmanagedType.LPUTF8Str)] string path);
+
+        /// <summary>soa_status soa_reconcile_report_save_csv(const soa_reconcile_report *report,
+        /// const char *path)</summary>
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        public static extern SoaStatus soa_reconcile_report_save_csv(
+            SoaReconcileReportHandle report,
+            [MarshalAs(UnmanagedType.LPUTF8Str)] string path);
+
+        /// <summary>soa_status soa_reconcile_report_save_html(const soa_reconcile_report *report,
+        /// const char *path)</summary>
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        public static extern SoaStatus soa_reconcile_report_save_html(
+            SoaReconcileReportHandle report,
+            [MarshalAs(UnmanagedType.LPUTF8Str)] string path);
+
+        /// <summary>soa_status soa_reconcile_report_changes_since(const soa_reconcile_report *later,
+        /// const soa_reconcile_report *earlier, char **out_json)</summary>
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        public static extern SoaStatus soa_reconcile_report_changes_since(
+            SoaReconcileReportHandle later,
+            SoaReconcileReportHandle earlier,
+            out IntPtr json);
+
+        /// <summary>void soa_reconcile_report_free(soa_reconcile_report *report); NULL is
+        /// ignored.</summary>
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        public static extern void soa_reconcile_report_free(IntPtr report);
+
+        /// <summary>soa_status soa_writeback_plan_save(const soa_reconcile_report *report,
+        /// const char *selection_json, const char *ldif_path, const char *ps1_path,
+        /// size_t *out_changes); selection_json, ldif_path and ps1_path may be NULL.</summary>
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        public static extern SoaStatus soa_writeback_plan_save(
+            SoaReconcileReportHandle report,
+            [MarshalAs(UnmanagedType.LPUTF8Str)] string selectionJson,
+            [MarshalAs(UnmanagedType.LPUTF8Str)] string ldifPath,
+            [MarshalAs(UnmanagedType.LPUTF8Str)] string ps1Path,
+            out UIntPtr changes);
+
+        // --- script auditor --------------------------------------------------------------------
+
+        /// <summary>soa_status soa_audit_scripts(const soa_catalog *catalog, const char *path,
+        /// const char *options_json, char **out_json); catalog and options_json may be NULL.</summary>
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        public static extern SoaStatus soa_audit_scripts(
+            SoaCatalogHandle catalog,
+            [MarshalAs(UnmanagedType.LPUTF8Str)] string path,
+            [MarshalAs(UnmanagedType.LPUTF8Str)] string optionsJson,
+            out IntPtr json);
+
+        /// <summary>soa_status soa_audit_scripts_sarif(const soa_catalog *catalog,
+        /// const char *path, const char *options_json, char **out_json)</summary>
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        public static extern SoaStatus soa_audit_scripts_sarif(
+            SoaCatalogHandle catalog,
+            [MarshalAs(UnmanagedType.LPUTF8Str)] string path,
+            [MarshalAs(UnmanagedType.LPUTF8Str)] string optionsJson,
+            out IntPtr json);
+
+        /// <summary>soa_status soa_audit_scripts_text(const soa_catalog *catalog,
+        /// const char *path, const char *options_json, char **out_text)</summary>
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        public static extern SoaStatus soa_audit_scripts_text(
+            SoaCatalogHandle catalog,
+            [MarshalAs(UnmanagedType.LPUTF8Str)] string path,
+            [MarshalAs(UnmanagedType.LPUTF8Str)] string optionsJson,
+            out IntPtr text);
+
+        /// <summary>soa_status soa_audit_scripts_fix(const soa_catalog *catalog,
+        /// const char *path, const char *options_json, const char *out_dir, int32_t in_place,
+        /// size_t *out_files); out_dir must be NULL exactly when in_place is 1.</summary>
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        public static extern SoaStatus soa_audit_scripts_fix(
+            SoaCatalogHandle catalog,
+            [MarshalAs(UnmanagedType.LPUTF8Str)] string path,
+            [MarshalAs(UnmanagedType.LPUTF8Str)] string optionsJson,
+            [MarshalAs(UnmanagedType.LPUTF8Str)] string outDir,
+            int inPlace,
+            out UIntPtr files);
 
         // --- status, errors, memory ------------------------------------------------------------
 
@@ -2064,6 +2222,157 @@ namespace ExchangeSoa
             IntPtr json = IntPtr.Zero;
             SoaStatus status = Native.soa_rbac_review(Usable(backend, "backend"), group, out json);
             return Finish(status, json);
+        }
+
+        // --- reconciliation --------------------------------------------------------------------
+
+        private static SoaCatalogHandle OptionalCatalog(SoaCatalogHandle catalog, string name)
+        {
+            return catalog == null ? new SoaCatalogHandle() : Usable(catalog, name);
+        }
+
+        private static SoaReconcileReportHandle Usable(SoaReconcileReportHandle report, string name)
+        {
+            if (report == null)
+            {
+                throw new ArgumentNullException(name);
+            }
+            if (report.IsClosed)
+            {
+                throw new ObjectDisposedException(name, "the reconciliation report handle has been disposed");
+            }
+            return report;
+        }
+
+        private static SoaReconcileReportHandle FinishReport(SoaStatus status, IntPtr raw)
+        {
+            if (status != SoaStatus.Ok)
+            {
+                SoaException failure = Failure(status);
+                Native.soa_reconcile_report_free(raw);
+                throw failure;
+            }
+            return new SoaReconcileReportHandle(raw);
+        }
+
+        /// <summary>Reconciles an AD export (CSV, LDIF or JSON; <paramref name="adFormat"/>
+        /// "csv", "ldif", "json" or null for the extension's) with a Get-Mailbox | ConvertTo-Json
+        /// file. <paramref name="catalog"/> (null: built-in) and <paramref name="optionsJson"/>
+        /// (a ReconcileOptions, or null) are optional. A malformed record throws InvalidInput
+        /// naming the file and line; a missing file throws Io.</summary>
+        public static SoaReconcileReportHandle ReconcileFiles(SoaCatalogHandle catalog, string adPath, string adFormat,
+            string cloudPath, string optionsJson)
+        {
+            IntPtr raw = IntPtr.Zero;
+            SoaStatus status = Native.soa_reconcile_files(OptionalCatalog(catalog, "catalog"), adPath, adFormat,
+                cloudPath, optionsJson, out raw);
+            return FinishReport(status, raw);
+        }
+
+        /// <summary>Reconciles an AD export with the dir-synced mailboxes of a live backend (the
+        /// simulation or a tenant); <paramref name="catalog"/> null means the backend's.</summary>
+        public static SoaReconcileReportHandle ReconcileLive(SoaCatalogHandle catalog, string adPath, string adFormat,
+            SoaBackendHandle backend, string optionsJson)
+        {
+            IntPtr raw = IntPtr.Zero;
+            SoaStatus status = Native.soa_reconcile_live(OptionalCatalog(catalog, "catalog"), adPath, adFormat,
+                Usable(backend, "backend"), optionsJson, out raw);
+            return FinishReport(status, raw);
+        }
+
+        /// <summary>The report as JSON (the serde shape of Report).</summary>
+        public static string ReconcileReportJson(SoaReconcileReportHandle report)
+        {
+            IntPtr json = IntPtr.Zero;
+            SoaStatus status = Native.soa_reconcile_report_json(Usable(report, "report"), out json);
+            return Finish(status, json);
+        }
+
+        /// <summary>Reads a JSON report that <see cref="SaveReconcileReportJson"/> wrote.</summary>
+        public static SoaReconcileReportHandle LoadReconcileReport(string path)
+        {
+            IntPtr raw = IntPtr.Zero;
+            SoaStatus status = Native.soa_reconcile_report_load_json(path, out raw);
+            return FinishReport(status, raw);
+        }
+
+        /// <summary>Writes the JSON report to a file, atomically.</summary>
+        public static void SaveReconcileReportJson(SoaReconcileReportHandle report, string path)
+        {
+            Check(Native.soa_reconcile_report_save_json(Usable(report, "report"), path));
+        }
+
+        /// <summary>Writes the CSV report (one row per difference) to a file, atomically.</summary>
+        public static void SaveReconcileReportCsv(SoaReconcileReportHandle report, string path)
+        {
+            Check(Native.soa_reconcile_report_save_csv(Usable(report, "report"), path));
+        }
+
+        /// <summary>Writes the self-contained HTML report to a file, atomically.</summary>
+        public static void SaveReconcileReportHtml(SoaReconcileReportHandle report, string path)
+        {
+            Check(Native.soa_reconcile_report_save_html(Usable(report, "report"), path));
+        }
+
+        /// <summary>What changed from <paramref name="earlier"/> to <paramref name="later"/>:
+        /// the ReportChanges as JSON (new, resolved, changed, unchanged).</summary>
+        public static string ReconcileChangesSince(SoaReconcileReportHandle later, SoaReconcileReportHandle earlier)
+        {
+            IntPtr json = IntPtr.Zero;
+            SoaStatus status = Native.soa_reconcile_report_changes_since(Usable(later, "later"),
+                Usable(earlier, "earlier"), out json);
+            return Finish(status, json);
+        }
+
+        /// <summary>Writes a writeback plan of the chosen differences (selection JSON
+        /// {"classes":[..],"attributes":[..],"mailboxes":[..]}, or null for the cloud-mastered
+        /// stale values) as LDIF and/or a PowerShell script (either path may be null); returns the
+        /// number of planned attribute changes.</summary>
+        public static long SaveWritebackPlan(SoaReconcileReportHandle report, string selectionJson, string ldifPath,
+            string ps1Path)
+        {
+            UIntPtr changes;
+            Check(Native.soa_writeback_plan_save(Usable(report, "report"), selectionJson, ldifPath, ps1Path, out changes));
+            return (long)changes.ToUInt64();
+        }
+
+        // --- script auditor --------------------------------------------------------------------
+
+        /// <summary>Audits a script or a folder of scripts: the AuditReport as JSON.
+        /// <paramref name="catalog"/> (null: built-in) and <paramref name="optionsJson"/>
+        /// ({"max_file_bytes":N}, or null) are optional.</summary>
+        public static string AuditScripts(SoaCatalogHandle catalog, string path, string optionsJson)
+        {
+            IntPtr json = IntPtr.Zero;
+            SoaStatus status = Native.soa_audit_scripts(OptionalCatalog(catalog, "catalog"), path, optionsJson, out json);
+            return Finish(status, json);
+        }
+
+        /// <summary>Audits as <see cref="AuditScripts"/>: the SARIF 2.1.0 log as JSON.</summary>
+        public static string AuditScriptsSarif(SoaCatalogHandle catalog, string path, string optionsJson)
+        {
+            IntPtr json = IntPtr.Zero;
+            SoaStatus status = Native.soa_audit_scripts_sarif(OptionalCatalog(catalog, "catalog"), path, optionsJson, out json);
+            return Finish(status, json);
+        }
+
+        /// <summary>Audits as <see cref="AuditScripts"/>: text for people, with a summary line.</summary>
+        public static string AuditScriptsText(SoaCatalogHandle catalog, string path, string optionsJson)
+        {
+            IntPtr text = IntPtr.Zero;
+            SoaStatus status = Native.soa_audit_scripts_text(OptionalCatalog(catalog, "catalog"), path, optionsJson, out text);
+            return Finish(status, text);
+        }
+
+        /// <summary>Writes the safe rewrites of the audited scripts: copies under
+        /// <paramref name="outDir"/>, or, with <paramref name="inPlace"/> (and a null folder),
+        /// over the scripts themselves. Returns how many files were written.</summary>
+        public static long FixScripts(SoaCatalogHandle catalog, string path, string optionsJson, string outDir, bool inPlace)
+        {
+            UIntPtr files;
+            Check(Native.soa_audit_scripts_fix(OptionalCatalog(catalog, "catalog"), path, optionsJson, outDir,
+                inPlace ? 1 : 0, out files));
+            return (long)files.ToUInt64();
         }
 
         // --- diagnostics -----------------------------------------------------------------------
