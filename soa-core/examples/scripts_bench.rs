@@ -5,8 +5,11 @@
 //! ```
 //!
 //! The corpus (`target/scripts-bench/`, written once and reused) is the project's legacy
-//! scripts in `examples/scripts/` shuffled into files of 8 to 64 KiB, each file's variables and
-//! mailbox names varied so no two files are the same text. Three passes over the same files,
+//! scripts in `examples/scripts/` shuffled into files of 8 to 64 KiB, each script a function of
+//! the file (as legacy modules are: a script's `param()` block is only valid at the top of a
+//! script or a function body, so plain concatenation would be full of syntax errors) and each
+//! copy's variables and mailbox names varied so no two files are the same text. The corpus has
+//! no syntax error, which the bench checks. Three passes over the same files,
 //! one thread each:
 //!
 //! 1. **read**: read and decode every file (the floor of any audit);
@@ -24,15 +27,16 @@
     clippy::cast_possible_truncation
 )]
 
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
 use soa_core::catalog::Catalog;
-use soa_core::scripts::{AuditOptions, audit_path, is_script};
+use soa_core::scripts::{AuditOptions, Rule, audit_path, is_script};
 
 /// Bump when the generator changes, so a cached corpus is not reused.
-const GENERATOR_VERSION: u32 = 1;
+const GENERATOR_VERSION: u32 = 2;
 
 fn main() -> ExitCode {
     match run() {
@@ -103,6 +107,13 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
         .count();
     if report.files.len() != files.len() || findings == 0 {
         return Err("the audit did not cover the corpus".into());
+    }
+    let syntax = report
+        .findings()
+        .filter(|f| f.rule == Rule::SyntaxError)
+        .count();
+    if syntax > 0 {
+        return Err(format!("the generated corpus has {syntax} syntax errors").into());
     }
 
     println!("read   {read:7.2} s  {:7.1} MB/s", megabytes / read);
@@ -198,12 +209,13 @@ fn generate(
             let seed = &seeds[(next() % seeds.len() as u64) as usize];
             let k = next() % 1000;
             // Vary names so files differ, keeping every script's shape.
+            let _ = writeln!(text, "function Invoke-LegacyJob{n}x{k} {{");
             text.push_str(
                 &seed
                     .replace("$mailbox", &format!("$mailbox{k}"))
                     .replace("contoso", &format!("contoso{k}")),
             );
-            text.push('\n');
+            text.push_str("\n}\n");
         }
         let sub = dir.join(format!("team{:02}", n % 16));
         std::fs::create_dir_all(&sub)?;
