@@ -7,8 +7,9 @@
 //! ```
 //!
 //! Preflight → dry run → backup → a pilot wave (flip, verify by reading back, probe edit) →
-//! a cloud edit kept across a sync cycle and written back → a second wave → a rollback of one
-//! mailbox with its loss report → a summary. The plan, the backups, the journal and the audit log
+//! a cloud edit kept across a sync cycle and written back → a second wave → a reconciliation of
+//! AD with Exchange Online (report and writeback plan) → a rollback of one mailbox with its loss
+//! report → a summary. The plan, the backups, the journal and the audit log
 //! of each run are written under the output folder.
 //!
 //! **A real tenant.** With `SOA_TENANT` (the tenant's domain or id), `SOA_CLIENT_ID` and either
@@ -33,6 +34,8 @@ use soa_core::exo::rest::{
 };
 use soa_core::exo::{ExchangeOnline, MailboxChanges, MailboxFilter};
 use soa_core::preflight::{Caller, Preflight, SyncEnvironment, TenantState};
+use soa_core::reconcile::writeback::WritebackPlan;
+use soa_core::reconcile::{DiffClass, ReconcileOptions, reconcile_live};
 use soa_core::sim::{CloudSyncAgent, SimulatedOrg};
 use soa_core::transfer::{
     self, RollbackOptions, RunOptions, RunReport, Selection, Step, TransferPolicy,
@@ -201,13 +204,17 @@ async fn pilot(args: &Args) -> Result<()> {
     println!("\n5. Second wave");
     let (wave2, dir2) = pilot.wave("wave 2", &options, false).await?;
 
-    // 6. Roll back the pilot mailbox: the loss report first.
-    println!("\n6. Rollback of {pilot_mailbox}");
+    // 6. Reconcile AD with Exchange Online: what AD does not know of the cloud edits.
+    println!("\n6. Reconciliation of AD with Exchange Online");
+    reconcile_with_ad(&org, &pilot_mailbox, &dir2).await?;
+
+    // 7. Roll back the pilot mailbox: the loss report first.
+    println!("\n7. Rollback of {pilot_mailbox}");
     rollback_one(&org, &pilot_mailbox, &dir1, &args.ticket).await?;
 
-    // 7. Summary.
+    // 8. Summary.
     let s = org.summary();
-    println!("\n7. Summary");
+    println!("\n8. Summary");
     println!(
         "   waves: {} + {} verified, {} + {} failed; cloud-managed now {} of {} dir-synced mailboxes",
         wave1.verified(),
@@ -301,6 +308,55 @@ async fn cloud_edit(org: &SimulatedOrg, identity: &str) -> Result<()> {
             .map_or("(empty)".to_owned(), ToString::to_string),
         ad.get("msExchHideFromAddressLists")
             .map_or("(empty)".to_owned(), ToString::to_string),
+    );
+    Ok(())
+}
+
+/// Reconciles the simulated AD with its Exchange Online, shows the differences by class and the
+/// pilot mailbox's, and writes the HTML report and the writeback plan (a script to review: it
+/// changes nothing unless run with -Apply) into the run folder.
+async fn reconcile_with_ad(org: &SimulatedOrg, pilot_mailbox: &str, dir: &Path) -> Result<()> {
+    let options = ReconcileOptions {
+        writeback_enabled: org.cloud_sync_agent().is_some(),
+        now: Some(org.now()),
+        ad_source: "simulated AD".to_owned(),
+        ..ReconcileOptions::default()
+    };
+    let ad = org.ad_export().into_iter().map(Ok);
+    let report = reconcile_live(org.catalog(), ad, org, &options).await?;
+    let t = &report.totals;
+    println!(
+        "   {} accounts, {} mailboxes, {} matched; {} values compared, {} in sync, {} differ",
+        t.ad_records, t.cloud_records, t.matched, t.compared, t.in_sync, t.differences
+    );
+    for (class, n) in &t.by_class {
+        println!("   {class}: {n}");
+    }
+    for d in report
+        .differences
+        .iter()
+        .filter(|d| d.mailbox == pilot_mailbox)
+    {
+        println!(
+            "   {pilot_mailbox} {}: AD {} / cloud {} ({}, {})",
+            d.attribute,
+            d.ad_value,
+            d.cloud_value,
+            d.class.as_str(),
+            d.reason.as_str()
+        );
+    }
+    let plan = WritebackPlan::new(&report, org.now(), |d| {
+        d.class == DiffClass::CloudMasterAdStale
+    });
+    report.save_html(&dir.join("reconciliation.html"))?;
+    report.save_json(&dir.join("reconciliation.json"))?;
+    plan.save_powershell(&dir.join("writeback.ps1"))?;
+    println!(
+        "   report {}; writeback plan ({} change(s), dry unless -Apply) {}",
+        dir.join("reconciliation.html").display(),
+        plan.change_count(),
+        dir.join("writeback.ps1").display()
     );
     Ok(())
 }

@@ -1318,3 +1318,39 @@ fn a_sync_grace_out_of_range_is_refused_before_anything_is_read() {
     };
     assert!(week.validate().is_ok());
 }
+
+#[tokio::test]
+async fn the_simulated_ad_export_joins_on_the_mailbox_guid_without_identity_drift() {
+    let org = SimulatedOrg::generate(120, 3);
+    let ad: Vec<_> = org.ad_export().into_iter().map(Ok).collect();
+    assert!(
+        ad.iter()
+            .flatten()
+            .all(|e| e.complete && e.object_guid.is_some())
+    );
+    let options = ReconcileOptions {
+        now: Some(org.now()),
+        ..ReconcileOptions::default()
+    };
+    let report = reconcile_live(org.catalog(), ad, &org, &options)
+        .await
+        .unwrap();
+    assert!(report.totals.cloud_records > 50);
+    assert_eq!(report.totals.matched, report.totals.cloud_records);
+    assert_eq!(
+        report
+            .totals
+            .matched_by
+            .get(JoinKey::ExchangeGuid.as_str())
+            .copied(),
+        Some(report.totals.matched),
+        "{:?}",
+        report.totals.matched_by
+    );
+    assert!(report.cloud_only.is_empty() && report.ambiguous.is_empty());
+    assert_eq!(
+        report.of_class(DiffClass::IdentityDrift).count(),
+        0,
+        "{report:#?}"
+    );
+}

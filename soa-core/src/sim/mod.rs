@@ -419,6 +419,67 @@ impl SimulatedOrg {
             .collect())
     }
 
+    /// Every AD account as a complete export reads it (`Get-ADUser -Properties *`), in
+    /// objectGUID order, for reconciling the simulated AD with its Exchange Online
+    /// ([`crate::reconcile::reconcile_live`]): the attributes the simulation keeps by LDAP
+    /// name, with `userPrincipalName`, `sAMAccountName`, `objectGUID` and `whenChanged`. Two
+    /// values the simulation does not keep on the account are stamped as a hybrid organization
+    /// has them: `msExchMailboxGuid` (the ExchangeGuid of the account's Exchange Online
+    /// recipient, as hybrid writes it on remote mailboxes) and `cn` (the display name, which
+    /// the cloud's Name comes from).
+    pub fn ad_export(&self) -> Vec<crate::reconcile::source::AdEntry> {
+        let catalog = self.catalog().clone();
+        let s = self.read();
+        let mailbox_guids: BTreeMap<&str, &str> = s
+            .cloud_users
+            .values()
+            .filter_map(|u| {
+                Some((
+                    u.source_anchor.as_deref()?,
+                    u.recipient.as_ref()?.exchange_guid.as_str(),
+                ))
+            })
+            .collect();
+        s.ad_users
+            .values()
+            .map(|user| {
+                let mut attributes: BTreeMap<String, AttributeValue> = user
+                    .attributes
+                    .iter()
+                    .map(|(name, v)| {
+                        let ldap = catalog
+                            .get(name)
+                            .and_then(|a| a.ldap_name.clone())
+                            .unwrap_or_else(|| name.to_string());
+                        (ldap, v.clone())
+                    })
+                    .collect();
+                attributes.insert(
+                    "userPrincipalName".into(),
+                    user.user_principal_name.as_str().into(),
+                );
+                attributes.insert(
+                    "sAMAccountName".into(),
+                    user.sam_account_name.as_str().into(),
+                );
+                if let Some(guid) = mailbox_guids.get(user.object_guid.as_str()) {
+                    attributes.insert("msExchMailboxGuid".into(), (*guid).into());
+                }
+                if let Some(name) = attributes.get("displayName").cloned() {
+                    attributes.insert("cn".into(), name);
+                }
+                crate::reconcile::source::AdEntry {
+                    origin: format!("simulated AD {}", user.user_principal_name),
+                    distinguished_name: None,
+                    object_guid: Some(user.object_guid.clone()),
+                    when_changed: Some(user.when_changed),
+                    attributes,
+                    complete: true,
+                }
+            })
+            .collect()
+    }
+
     /// Changes AD attributes of an account (`Set-ADUser -Replace/-Clear`, or what
     /// `Set-RemoteMailbox` writes): `null` clears. Moves `whenChanged`. The change reaches the
     /// cloud at the next sync cycle — or not, for Exchange attributes of a cloud-managed mailbox.
