@@ -1354,3 +1354,51 @@ async fn the_simulated_ad_export_joins_on_the_mailbox_guid_without_identity_drif
         "{report:#?}"
     );
 }
+
+#[test]
+fn a_writeback_selection_takes_classes_attributes_and_mailboxes() {
+    use soa_core::reconcile::writeback::WritebackSelection;
+    let report = run("ad_users.csv", AdFormat::Csv);
+    let stale: Vec<&Difference> = report.of_class(DiffClass::CloudMasterAdStale).collect();
+    assert!(!stale.is_empty() && stale.len() < report.differences.len());
+    let default = WritebackSelection::default();
+    assert_eq!(
+        report
+            .differences
+            .iter()
+            .filter(|d| default.accepts(d))
+            .count(),
+        stale.len()
+    );
+    let d = stale[0];
+    let by_ldap: WritebackSelection = serde_json::from_str(&format!(
+        r#"{{"attributes":[" {} "],"mailboxes":["{}"]}}"#,
+        d.ldap_name.to_uppercase(),
+        d.mailbox.to_uppercase()
+    ))
+    .unwrap();
+    assert!(by_ldap.accepts(d));
+    assert!(
+        report
+            .differences
+            .iter()
+            .filter(|x| by_ldap.accepts(x))
+            .all(|x| x.mailbox == d.mailbox && x.ldap_name == d.ldap_name)
+    );
+    let plan = WritebackPlan::for_selection(&report, &by_ldap);
+    assert_eq!(plan.change_count(), 1);
+    assert_eq!(plan.generated, report.generated);
+    let every_class = WritebackSelection {
+        classes: DiffClass::ALL.to_vec(),
+        ..WritebackSelection::default()
+    };
+    assert_eq!(
+        report
+            .differences
+            .iter()
+            .filter(|x| every_class.accepts(x))
+            .count(),
+        report.differences.len()
+    );
+    assert!(serde_json::from_str::<WritebackSelection>(r#"{"class":[]}"#).is_err());
+}

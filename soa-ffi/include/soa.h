@@ -626,8 +626,8 @@ void soa_reconcile_report_free(soa_reconcile_report *report);
  Makes a writeback plan — the changes that bring AD up to the cloud values — from the chosen
  differences of `report`, writes it as LDIF (`ldifde -i -f`) to `ldif_path` and as a
  PowerShell script (`Set-ADUser`, dry unless run with `-Apply`) to `ps1_path`, and writes
- the number of planned attribute changes to `*out_changes`. Files are written atomically;
- nothing is applied to AD.
+ the number of planned attribute changes to `*out_changes`. The plan is dated like the
+ report. Files are written atomically; nothing is applied to AD.
 
  - `selection_json`: NULL for the default choice, the differences where Exchange Online
    masters the attribute and AD is stale (`cloud_master_ad_stale`); else

@@ -11,13 +11,11 @@
 use std::ffi::c_char;
 use std::path::Path;
 
-use chrono::Utc;
-use serde::Deserialize;
 use soa_core::catalog::Catalog;
 use soa_core::json;
 use soa_core::reconcile::source::{self, AdFormat};
-use soa_core::reconcile::writeback::WritebackPlan;
-use soa_core::reconcile::{self as core, DiffClass, Difference, ReconcileOptions, Report};
+use soa_core::reconcile::writeback::{WritebackPlan, WritebackSelection};
+use soa_core::reconcile::{self as core, ReconcileOptions, Report};
 
 use crate::catalog::soa_catalog;
 use crate::ffi::{
@@ -236,45 +234,11 @@ pub extern "C" fn soa_reconcile_report_free(report: *mut soa_reconcile_report) {
     free_boxed(report);
 }
 
-/// `selection_json` of a writeback plan: which differences to write back.
-#[derive(Deserialize)]
-#[serde(default, deny_unknown_fields)]
-struct WritebackSelection {
-    /// Difference classes (serde names); by default `cloud_master_ad_stale` only.
-    classes: Vec<DiffClass>,
-    /// Attributes, by any name the difference carries (catalog name or LDAP name), ignoring
-    /// case; all when empty.
-    attributes: Vec<String>,
-    /// Mailboxes, by the name the report gives them, ignoring case; all when empty.
-    mailboxes: Vec<String>,
-}
-
-impl Default for WritebackSelection {
-    fn default() -> Self {
-        WritebackSelection {
-            classes: vec![DiffClass::CloudMasterAdStale],
-            attributes: Vec::new(),
-            mailboxes: Vec::new(),
-        }
-    }
-}
-
-impl WritebackSelection {
-    fn accepts(&self, d: &Difference) -> bool {
-        let any = |names: &[String], value: &str| {
-            names.is_empty() || names.iter().any(|n| n.trim().eq_ignore_ascii_case(value))
-        };
-        self.classes.contains(&d.class)
-            && (any(&self.attributes, &d.attribute) || any(&self.attributes, &d.ldap_name))
-            && any(&self.mailboxes, &d.mailbox)
-    }
-}
-
 /// Makes a writeback plan — the changes that bring AD up to the cloud values — from the chosen
 /// differences of `report`, writes it as LDIF (`ldifde -i -f`) to `ldif_path` and as a
 /// PowerShell script (`Set-ADUser`, dry unless run with `-Apply`) to `ps1_path`, and writes
-/// the number of planned attribute changes to `*out_changes`. Files are written atomically;
-/// nothing is applied to AD.
+/// the number of planned attribute changes to `*out_changes`. The plan is dated like the
+/// report. Files are written atomically; nothing is applied to AD.
 ///
 /// - `selection_json`: NULL for the default choice, the differences where Exchange Online
 ///   masters the attribute and AD is stale (`cloud_master_ad_stale`); else
@@ -300,7 +264,7 @@ pub extern "C" fn soa_writeback_plan_save(
         let ldif_path = opt_str_arg(ldif_path, "ldif_path")?.map(Path::new);
         let ps1_path = opt_str_arg(ps1_path, "ps1_path")?.map(Path::new);
         let out = Out::new(out_changes, "out_changes")?;
-        let plan = WritebackPlan::new(report, Utc::now(), |d| selection.accepts(d));
+        let plan = WritebackPlan::for_selection(report, &selection);
         if let Some(path) = ldif_path {
             plan.save_ldif(path)?;
         }

@@ -18,7 +18,7 @@ use serde::de::DeserializeOwned;
 use soa_core::catalog::Catalog;
 use soa_core::model::AttributeValue;
 use soa_core::reconcile::source::{self, AdFormat};
-use soa_core::reconcile::writeback::WritebackPlan;
+use soa_core::reconcile::writeback::{WritebackPlan, WritebackSelection};
 use soa_core::reconcile::{
     DiffClass, Difference, ReconcileOptions, Report, ReportChanges, reconcile_files, reconcile_live,
 };
@@ -508,7 +508,8 @@ impl PyReconcileReport {
     ///
     /// By default the differences where Exchange Online masters the attribute and AD is stale
     /// (`cloud_master_ad_stale`) are chosen. `classes` chooses other classes, `attributes`
-    /// keeps only some attributes (canonical or LDAP name, any case), and `select`, a callable
+    /// keeps only some attributes (canonical or LDAP name, any case; an empty list keeps all,
+    /// as in the core's `WritebackSelection`), and `select`, a callable
     /// taking a `Difference` and returning a bool, decides among what remains (an exception it
     /// raises propagates). `now` dates the plan (default: the report's time).
     #[pyo3(signature = (select = None, *, classes = None, attributes = None, now = None))]
@@ -520,16 +521,16 @@ impl PyReconcileReport {
         attributes: Option<&Bound<'_, PyAny>>,
         now: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<PyWritebackPlan> {
-        let classes: Vec<DiffClass> = match classes {
-            Some(c) => strings_from_py(c, "classes")?
+        let mut selection = WritebackSelection::default();
+        if let Some(c) = classes {
+            selection.classes = strings_from_py(c, "classes")?
                 .iter()
                 .map(|name| diff_class(name))
-                .collect::<PyResult<_>>()?,
-            None => vec![DiffClass::CloudMasterAdStale],
-        };
-        let attributes = attributes
-            .map(|a| strings_from_py(a, "attributes"))
-            .transpose()?;
+                .collect::<PyResult<_>>()?;
+        }
+        if let Some(a) = attributes {
+            selection.attributes = strings_from_py(a, "attributes")?;
+        }
         if let Some(select) = select
             && !select.is_callable()
         {
@@ -546,14 +547,7 @@ impl PyReconcileReport {
         // its exceptions propagate; the plan is then made with the GIL released.
         let mut chosen = HashSet::new();
         for d in &self.0.differences {
-            if !classes.contains(&d.class) {
-                continue;
-            }
-            if let Some(names) = &attributes
-                && !names.iter().any(|n| {
-                    n.eq_ignore_ascii_case(&d.attribute) || n.eq_ignore_ascii_case(&d.ldap_name)
-                })
-            {
+            if !selection.accepts(d) {
                 continue;
             }
             if let Some(select) = select

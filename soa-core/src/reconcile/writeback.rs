@@ -13,7 +13,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::base64;
-use super::diff::Difference;
+use super::diff::{DiffClass, Difference};
 use super::report::Report;
 use crate::catalog::ValueKind;
 use crate::model::AttributeValue;
@@ -46,6 +46,47 @@ pub struct PlannedAccount {
     pub changes: Vec<PlannedChange>,
 }
 
+/// Which differences of a report a writeback plan takes: the usual choices of an admin, shared
+/// by every front end (the C ABI reads it as JSON, every field optional:
+/// `{"classes":["cloud_master_ad_stale"],"attributes":["extensionAttribute1"],"mailboxes":[]}`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct WritebackSelection {
+    /// Difference classes; by default only [`DiffClass::CloudMasterAdStale`], the differences
+    /// where Exchange Online masters the attribute and AD holds an old value.
+    pub classes: Vec<DiffClass>,
+    /// Attributes, by the catalog name or the LDAP name the difference carries, ignoring case;
+    /// all when empty.
+    pub attributes: Vec<String>,
+    /// Mailboxes, by the name the report gives them, ignoring case; all when empty.
+    pub mailboxes: Vec<String>,
+}
+
+impl Default for WritebackSelection {
+    fn default() -> Self {
+        WritebackSelection {
+            classes: vec![DiffClass::CloudMasterAdStale],
+            attributes: Vec::new(),
+            mailboxes: Vec::new(),
+        }
+    }
+}
+
+impl WritebackSelection {
+    /// Whether the selection takes `d`.
+    pub fn accepts(&self, d: &Difference) -> bool {
+        let any = |names: &[String], values: &[&str]| {
+            names.is_empty()
+                || names
+                    .iter()
+                    .any(|n| values.iter().any(|v| n.trim().eq_ignore_ascii_case(v)))
+        };
+        self.classes.contains(&d.class)
+            && any(&self.attributes, &[&d.attribute, &d.ldap_name])
+            && any(&self.mailboxes, &[&d.mailbox])
+    }
+}
+
 /// A writeback plan.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct WritebackPlan {
@@ -63,6 +104,12 @@ pub struct WritebackPlan {
 }
 
 impl WritebackPlan {
+    /// A plan for the differences of `report` that `selection` takes, dated like the report
+    /// (so the same report always gives the same plan).
+    pub fn for_selection(report: &Report, selection: &WritebackSelection) -> Self {
+        WritebackPlan::new(report, report.generated, |d| selection.accepts(d))
+    }
+
     /// A plan for the differences of `report` that `choose` accepts. Only differences that
     /// name an AD account are planned; the others are listed in `skipped`.
     pub fn new(report: &Report, now: DateTime<Utc>, choose: impl Fn(&Difference) -> bool) -> Self {
