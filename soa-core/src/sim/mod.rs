@@ -405,18 +405,7 @@ impl SimulatedOrg {
     /// them.
     pub fn ad_attributes(&self, identity: &str) -> Result<BTreeMap<String, AttributeValue>> {
         let user = self.ad_user(identity)?;
-        Ok(user
-            .attributes
-            .iter()
-            .map(|(name, v)| {
-                let ldap = self
-                    .catalog()
-                    .get(name)
-                    .and_then(|a| a.ldap_name.clone())
-                    .unwrap_or_else(|| name.to_string());
-                (ldap, v.clone())
-            })
-            .collect())
+        Ok(by_ldap_name(self.catalog(), &user))
     }
 
     /// Every AD account as a complete export reads it (`Get-ADUser -Properties *`), in
@@ -428,7 +417,7 @@ impl SimulatedOrg {
     /// recipient, as hybrid writes it on remote mailboxes) and `cn` (the display name, which
     /// the cloud's Name comes from).
     pub fn ad_export(&self) -> Vec<crate::reconcile::source::AdEntry> {
-        let catalog = self.catalog().clone();
+        let catalog = self.catalog();
         let s = self.read();
         let mailbox_guids: BTreeMap<&str, &str> = s
             .cloud_users
@@ -443,17 +432,7 @@ impl SimulatedOrg {
         s.ad_users
             .values()
             .map(|user| {
-                let mut attributes: BTreeMap<String, AttributeValue> = user
-                    .attributes
-                    .iter()
-                    .map(|(name, v)| {
-                        let ldap = catalog
-                            .get(name)
-                            .and_then(|a| a.ldap_name.clone())
-                            .unwrap_or_else(|| name.to_string());
-                        (ldap, v.clone())
-                    })
-                    .collect();
+                let mut attributes = by_ldap_name(catalog, user);
                 attributes.insert(
                     "userPrincipalName".into(),
                     user.user_principal_name.as_str().into(),
@@ -709,4 +688,19 @@ fn not_found(what: &'static str, identity: &str) -> Error {
         what,
         identity: identity.to_owned(),
     }
+}
+
+/// An AD account's attribute values keyed by LDAP name (the catalog's spelling; a name the
+/// catalog does not know is kept as it is).
+fn by_ldap_name(catalog: &Catalog, user: &AdUser) -> BTreeMap<String, AttributeValue> {
+    user.attributes
+        .iter()
+        .map(|(name, v)| {
+            let ldap = catalog
+                .get(name)
+                .and_then(|a| a.ldap_name.clone())
+                .unwrap_or_else(|| name.to_string());
+            (ldap, v.clone())
+        })
+        .collect()
 }
