@@ -88,23 +88,7 @@ fn run() -> Result<bool, Box<dyn std::error::Error>> {
         println!("\nSARIF 2.1.0 log written to {}", out.display());
     }
     if let Some(dir) = fixed {
-        let mut written = 0;
-        for file in report.files.iter().filter(|f| f.rewritten.is_some()) {
-            let source = Path::new(&file.path);
-            let relative = source.strip_prefix(&path).unwrap_or(source);
-            let name = if relative.as_os_str().is_empty() {
-                source.file_name().map(PathBuf::from).unwrap_or_default()
-            } else {
-                relative.to_path_buf()
-            };
-            let to = dir.join(name);
-            if let Some(parent) = to.parent() {
-                std::fs::create_dir_all(parent)?;
-            }
-            if file.write_rewritten(&to, false)? {
-                written += 1;
-            }
-        }
+        let written = report.write_rewrites(&path, Some(&dir))?;
         println!(
             "\n{written} rewritten copies written under {}",
             dir.display()

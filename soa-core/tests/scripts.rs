@@ -509,3 +509,61 @@ fn folder_walk_is_recursive_and_survives_bad_files() {
     );
     std::fs::remove_dir_all(&dir).expect("cleanup");
 }
+
+#[test]
+fn rewrites_are_written_as_copies_under_the_folder_layout_or_in_place_when_asked() {
+    let dir = std::env::temp_dir().join(format!("soa-scripts-copies-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let scripts = dir.join("scripts");
+    std::fs::create_dir_all(scripts.join("team")).expect("temp dir");
+    std::fs::write(
+        scripts.join("team/a.ps1"),
+        "Set-RemoteMailbox jdoe -CustomAttribute1 x\n",
+    )
+    .expect("write");
+    std::fs::write(scripts.join("b.ps1"), "Get-Date\n").expect("write");
+    let report = audit_path(&scripts, Catalog::builtin(), &AuditOptions::default()).expect("audit");
+
+    let out = dir.join("fixed");
+    assert_eq!(
+        report.write_rewrites(&scripts, Some(&out)).expect("copies"),
+        1
+    );
+    assert_eq!(
+        std::fs::read_to_string(out.join("team/a.ps1")).expect("copy"),
+        "Set-Mailbox jdoe -CustomAttribute1 x\n"
+    );
+    assert!(!out.join("b.ps1").exists(), "no rewrite, no copy");
+    let err = report
+        .write_rewrites(&scripts, Some(&scripts))
+        .expect_err("a copy onto the script itself");
+    assert!(err.to_string().contains("in place"), "{err}");
+    assert_eq!(
+        std::fs::read_to_string(scripts.join("team/a.ps1")).expect("read"),
+        "Set-RemoteMailbox jdoe -CustomAttribute1 x\n"
+    );
+
+    let one = audit_path(
+        &scripts.join("team/a.ps1"),
+        Catalog::builtin(),
+        &AuditOptions::default(),
+    )
+    .expect("audit");
+    let single = dir.join("single");
+    assert_eq!(
+        one.write_rewrites(&scripts.join("team/a.ps1"), Some(&single))
+            .expect("copy"),
+        1
+    );
+    assert!(
+        single.join("a.ps1").is_file(),
+        "a single file keeps its name"
+    );
+
+    assert_eq!(report.write_rewrites(&scripts, None).expect("in place"), 1);
+    assert_eq!(
+        std::fs::read_to_string(scripts.join("team/a.ps1")).expect("read"),
+        "Set-Mailbox jdoe -CustomAttribute1 x\n"
+    );
+    std::fs::remove_dir_all(&dir).expect("cleanup");
+}

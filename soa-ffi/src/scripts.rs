@@ -9,7 +9,7 @@
 //! `diff` are left out when empty).
 
 use std::ffi::c_char;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use serde::Deserialize;
 use soa_core::catalog::Catalog;
@@ -107,21 +107,6 @@ pub extern "C" fn soa_audit_scripts_text(
     })
 }
 
-/// Where the rewrite of `file` goes in `out_dir`: its path relative to the audited folder
-/// `root`, or its file name when `root` is the file itself.
-fn copy_target(root: &Path, file: &Path, out_dir: &Path) -> Result<PathBuf, Failure> {
-    let relative = match file.strip_prefix(root) {
-        Ok(rel) if !rel.as_os_str().is_empty() => rel.to_path_buf(),
-        _ => PathBuf::from(file.file_name().ok_or_else(|| {
-            invalid(
-                file.display().to_string(),
-                "has no file name to write a copy under",
-            )
-        })?),
-    };
-    Ok(out_dir.join(relative))
-}
-
 /// Audits as `soa_audit_scripts` does, then writes the safe rewrite of every script that has
 /// one, and writes how many files were written to `*out_files`. Each file is written
 /// atomically; scripts without a safe rewrite are not copied.
@@ -163,27 +148,7 @@ pub extern "C" fn soa_audit_scripts_fix(
             _ => {}
         }
         let (report, root) = audit(catalog, path, options_json)?;
-        let mut written = 0;
-        for file in &report.files {
-            if file.rewritten.is_none() {
-                continue;
-            }
-            let source = Path::new(&file.path);
-            let target = match &out_dir {
-                Some(dir) => copy_target(&root, source, dir)?,
-                None => source.to_path_buf(),
-            };
-            if let Some(parent) = target.parent().filter(|p| !p.as_os_str().is_empty()) {
-                std::fs::create_dir_all(parent).map_err(|e| soa_core::Error::Io {
-                    action: "create",
-                    path: parent.to_path_buf(),
-                    source: e,
-                })?;
-            }
-            if file.write_rewritten(&target, in_place)? {
-                written += 1;
-            }
-        }
+        let written = report.write_rewrites(&root, out_dir.as_deref())?;
         out.write(written);
         Ok(())
     })

@@ -173,6 +173,42 @@ impl AuditReport {
         self.files.iter().map(|f| f.diff.as_str()).collect()
     }
 
+    /// Writes the safe rewrite of every audited script that has one and returns how many files
+    /// were written. With `out_dir`, each rewrite is a copy under `out_dir` at the script's path
+    /// relative to the audited `root` (its file name when `root` is the file itself), folders
+    /// created as needed, and a copy that would land on the script itself is [`Error::Refused`];
+    /// without it, the scripts themselves are rewritten (an in-place change, asked for). Each
+    /// file is written atomically; a failure stops at the file it concerns.
+    pub fn write_rewrites(&self, root: &Path, out_dir: Option<&Path>) -> Result<usize> {
+        let mut written = 0;
+        for file in self.files.iter().filter(|f| f.rewritten.is_some()) {
+            let source = Path::new(&file.path);
+            let target = match out_dir {
+                Some(dir) => dir.join(match source.strip_prefix(root) {
+                    Ok(rel) if !rel.as_os_str().is_empty() => rel,
+                    _ => Path::new(source.file_name().ok_or_else(|| {
+                        Error::invalid_input(
+                            file.path.clone(),
+                            "has no file name to write a copy under",
+                        )
+                    })?),
+                }),
+                None => source.to_path_buf(),
+            };
+            if let Some(parent) = target.parent().filter(|p| !p.as_os_str().is_empty()) {
+                std::fs::create_dir_all(parent).map_err(|e| Error::Io {
+                    action: "create",
+                    path: parent.to_path_buf(),
+                    source: e,
+                })?;
+            }
+            if file.write_rewritten(&target, out_dir.is_none())? {
+                written += 1;
+            }
+        }
+        Ok(written)
+    }
+
     /// Human-readable text grouped by file, with a summary line.
     pub fn to_text(&self) -> String {
         report::text(self)
