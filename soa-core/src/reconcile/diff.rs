@@ -6,8 +6,8 @@ use std::fmt;
 use chrono::{DateTime, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::account::Account;
 use super::join::JoinKey;
-use super::source::AdEntry;
 use super::store::{Head, Stored, Val};
 use crate::authority::MailboxState;
 use crate::catalog::{Attribute, AttributeClass, Catalog, ValueKind};
@@ -223,13 +223,14 @@ pub(crate) fn comparable(attribute: &Attribute) -> bool {
             .is_some_and(|p| !p.eq_ignore_ascii_case("RecipientTypeDetails"))
 }
 
-/// One attribute to compare: the row, its LDAP name, its lower-cased Exchange Online name and
-/// its property id in the cloud index.
+/// One attribute to compare: the row, its LDAP name, its lower-cased Exchange Online name,
+/// its property id in the cloud index and its slot in the AD accounts.
 pub(crate) struct Column<'c> {
     pub(crate) attribute: &'c Attribute,
     pub(crate) ldap: &'c str,
     pub(crate) exo_key: String,
     pub(crate) prop: Option<usize>,
+    pub(crate) slot: usize,
 }
 
 /// The attributes to compare, worked out once per reconciliation: the comparable rows of the
@@ -250,6 +251,7 @@ pub(crate) fn columns<'c>(catalog: &'c Catalog, only: Option<&[String]>) -> Vec<
                 ldap: a.ldap_name.as_deref()?,
                 exo_key: a.exo_property.as_deref()?.to_ascii_lowercase(),
                 prop: None,
+                slot: usize::MAX,
             })
         })
         .collect()
@@ -331,16 +333,6 @@ pub(crate) fn equivalent(a: Val<'_>, b: Val<'_>, kind: ValueKind) -> bool {
     a.to_value().equivalent(&b.to_value(), kind)
 }
 
-/// The AD value of a column: `Some(Null)` for a missing attribute of a complete read, `None`
-/// when the export does not say.
-pub(crate) fn ad_value<'a>(ad: &'a AdEntry, ldap: &str) -> Option<Val<'a>> {
-    match ad.attributes.get(ldap) {
-        Some(v) => Some(Val::of(v)),
-        None if ad.complete => Some(Val::Null),
-        None => None,
-    }
-}
-
 /// Compares every column present on both sides, adding the differences to `out`; returns the
 /// number of comparisons. `slots` is scratch space (one entry per cloud property id). Each
 /// difference on a reference attribute is also listed in `references` (its index in `out`):
@@ -348,7 +340,7 @@ pub(crate) fn ad_value<'a>(ad: &'a AdEntry, ldap: &str) -> Option<Val<'a>> {
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn compare<'s>(
     columns: &[Column<'_>],
-    ad: &AdEntry,
+    ad: &Account<'_>,
     cloud: &Stored<'s>,
     origin: impl FnOnce() -> String,
     matched_by: JoinKey,
@@ -372,7 +364,7 @@ pub(crate) fn compare<'s>(
         let Some(Some(cloud_value)) = slots.get(prop).copied() else {
             continue;
         };
-        let Some(ad_val) = ad_value(ad, column.ldap) else {
+        let Some(ad_val) = ad.value(column.slot) else {
             continue;
         };
         let attribute = column.attribute;
@@ -398,9 +390,9 @@ pub(crate) fn compare<'s>(
         out.push(Difference {
             mailbox: name,
             exchange_guid: cloud.head(Head::ExchangeGuid).map(str::to_owned),
-            ad_object_guid: ad.object_guid.clone(),
-            ad_distinguished_name: ad.distinguished_name.clone(),
-            ad_origin: ad.origin.clone(),
+            ad_object_guid: ad.object_guid.map(str::to_owned),
+            ad_distinguished_name: ad.distinguished_name.map(str::to_owned),
+            ad_origin: ad.origin.to_string(),
             matched_by,
             attribute: attribute.name().to_owned(),
             ldap_name: column.ldap.to_owned(),

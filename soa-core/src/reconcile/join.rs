@@ -11,6 +11,7 @@ use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 
+use super::account::{Account, Slots};
 use super::source::{AdEntry, CloudEntry};
 use super::store::{HEADS, Head, KeyTable, Record, Store, Stored, Val, norm_addr, norm_guid};
 use crate::model::AttributeValue;
@@ -208,9 +209,15 @@ impl CloudIndex {
 
     /// Looks up an AD account: the first key the account has that finds any mailbox decides.
     pub fn find(&self, ad: &AdEntry) -> JoinOutcome {
-        let guid = ad.attributes.get("msExchMailboxGuid").and_then(first_text);
-        let upn = ad.attributes.get("userPrincipalName").and_then(first_text);
-        let smtp = ad_primary_smtp_text(ad);
+        let slots = Slots::new([]);
+        self.find_account(&Account::of_entry(ad, &slots, Vec::new()), &slots)
+    }
+
+    /// Looks up an AD account read with `slots` (see [`find`](Self::find)).
+    pub(crate) fn find_account(&self, ad: &Account<'_>, slots: &Slots) -> JoinOutcome {
+        let guid = ad.mailbox_guid(slots);
+        let upn = ad.upn(slots);
+        let smtp = ad.primary_smtp(slots);
         let keys = [
             (
                 JoinKey::ExchangeGuid,
@@ -247,37 +254,4 @@ impl CloudIndex {
         }
         JoinOutcome::Unmatched
     }
-}
-
-/// The AD account's primary SMTP address: the `SMTP:` proxy address, else `mail`.
-fn ad_primary_smtp_text(ad: &AdEntry) -> Option<Cow<'_, str>> {
-    let from_proxies = ad.attributes.get("proxyAddresses").and_then(|p| {
-        let v = Val::of(p);
-        if v.is_text() {
-            v.items()
-                .find_map(|a| a.strip_prefix("SMTP:"))
-                .map(Cow::Borrowed)
-        } else {
-            p.to_strings()
-                .into_iter()
-                .find_map(|a| a.strip_prefix("SMTP:").map(str::to_owned))
-                .map(Cow::Owned)
-        }
-    });
-    from_proxies.or_else(|| ad.attributes.get("mail").and_then(first_text))
-}
-
-/// The AD account's primary SMTP address: the `SMTP:` proxy address, else `mail`.
-pub(crate) fn ad_primary_smtp(ad: &AdEntry) -> Option<String> {
-    ad_primary_smtp_text(ad).map(Cow::into_owned)
-}
-
-/// Whether the AD account looks mail-enabled (has a mailbox GUID, `mail` or proxy addresses):
-/// only those are reported when no mailbox matches them.
-pub(crate) fn ad_is_mail_enabled(ad: &AdEntry) -> bool {
-    ad.attributes
-        .get("msExchMailboxGuid")
-        .and_then(first_text)
-        .is_some()
-        || ad_primary_smtp_text(ad).is_some()
 }

@@ -48,8 +48,12 @@
 //! compared properties, in byte arenas, a few hundred bytes a mailbox. [`reconcile_files`]
 //! reads the cloud file without building a typed mailbox per record (only the keys of interest
 //! are parsed, strings borrowed from the record), parses it on two threads, and reads the AD
-//! export on a second thread while the join and the diff run on the first; its report is the
-//! one [`reconcile`] gives over [`source::open_ad`] and [`source::open_cloud`].
+//! export on a second thread, in batches, while the accounts are committed to the report in
+//! the export's order on the first. A CSV row is compared straight from its cells, without
+//! building an [`AdEntry`]. Pairing an account with its mailbox and comparing the two only
+//! reads the index, so when the first thread falls behind the second one examines batches
+//! too. Its report is the one [`reconcile`] gives over [`source::open_ad`] and
+//! [`source::open_cloud`].
 //!
 //! ```
 //! use soa_core::catalog::Catalog;
@@ -73,12 +77,15 @@
 //! # Ok::<(), soa_core::Error>(())
 //! ```
 
+mod account;
 mod base64;
 pub mod diff;
 pub mod join;
 mod load;
+mod pipeline;
 mod refs;
 pub mod report;
+mod run;
 pub mod source;
 mod store;
 pub mod writeback;
@@ -95,12 +102,12 @@ pub use diff::{DiffClass, Difference, Reason};
 pub use report::{Report, ReportChanges};
 
 use crate::Result;
-use crate::authority::MailboxState;
 use crate::catalog::Catalog;
 use crate::exo::{ExchangeOnline, MailboxFilter};
-use join::{CloudIndex, JoinOutcome};
-use source::{AdEntry, AdFormat, CloudEntry};
-use store::{Head, KeyTable};
+use account::{Origin, RowLayout};
+use join::CloudIndex;
+use run::{Examiner, Reconciler};
+use source::{AdEntry, AdExport, AdFormat, CloudEntry};
 
 /// How to reconcile.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -189,7 +196,7 @@ pub fn reconcile_files(
     if options.cloud_source == defaults.cloud_source {
         options.cloud_source = cloud.display().to_string();
     }
-    let ad_entries = source::open_ad(catalog, ad, ad_format)?;
+    let ad_export = source::open_ad_export(catalog, ad, ad_format)?;
     let file = File::open(cloud).map_err(|source| crate::Error::Io {
         action: "read",
         path: cloud.to_path_buf(),
@@ -202,51 +209,30 @@ pub fn reconcile_files(
         &cloud.display().to_string(),
         &mut index,
     )?;
-    // The AD export is read and parsed on a second thread, a few batches ahead of the join
-    // and the diff on this one: still one record at a time in memory, give or take the
-    // batches in flight.
-    // The batches go back to that thread to be dropped there: memory is best freed by the
-    // thread that allocated it.
-    std::thread::scope(|scope| {
-        type Batch = Vec<Result<AdEntry>>;
-        let (to_join, ready) = std::sync::mpsc::sync_channel::<Batch>(4);
-        let (to_drop, used) = std::sync::mpsc::channel::<Batch>();
-        scope.spawn(move || {
-            const BATCH: usize = 256;
-            let mut batch = Vec::with_capacity(BATCH);
-            for entry in ad_entries {
-                let failed = entry.is_err();
-                batch.push(entry);
-                if batch.len() == BATCH || failed {
-                    let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
-                    if to_join.send(full).is_err() || failed {
-                        return;
-                    }
-                    while let Ok(old) = used.try_recv() {
-                        drop(old);
-                    }
-                }
-            }
-            if !batch.is_empty() {
-                let _ = to_join.send(batch);
-            }
-        });
-        let mut run = Reconciler::new(catalog, &index, &options);
-        for batch in ready {
-            if batch.iter().any(Result::is_err) {
-                // The first malformed record is the error (nothing after it was read).
-                return match batch.into_iter().find_map(Result::err) {
-                    Some(e) => Err(e),
-                    None => Ok(run.finish()),
-                };
-            }
-            for entry in batch.iter().flatten() {
-                run.add(entry);
-            }
-            let _ = to_drop.send(batch);
+    let examiner = Examiner::new(catalog, &index, &options);
+    let mut run = Reconciler::new(&examiner, &options);
+    match ad_export {
+        AdExport::Csv(mut rows) => {
+            rows.read_header()?;
+            let layout = RowLayout::new(rows.fields(), &examiner.slots);
+            let file = rows.origin().to_owned();
+            pipeline::in_batches(
+                |out| pipeline::read_rows(&mut rows, out),
+                &|batch| examiner.examine_rows(&file, &layout, batch),
+                |(line, record), examined| {
+                    run.add_row(Origin::Line(&file, *line), record, &layout, examined);
+                },
+            )?;
         }
-        Ok(run.finish())
-    })
+        AdExport::Entries(entries) => {
+            pipeline::in_batches(
+                |out| pipeline::read_entries(entries, out),
+                &|batch| examiner.examine_entries(batch),
+                |entry, examined| run.add_entry(entry, examined),
+            )?;
+        }
+    }
+    Ok(run.finish())
 }
 
 /// Reconciles an AD source with a live Exchange Online (the REST client or the simulated
@@ -281,213 +267,10 @@ fn reconcile_indexed(
     index: &CloudIndex,
     options: &ReconcileOptions,
 ) -> Result<Report> {
-    let mut run = Reconciler::new(catalog, index, options);
+    let examiner = Examiner::new(catalog, index, options);
+    let mut run = Reconciler::new(&examiner, options);
     for entry in ad {
-        run.add(&entry?);
+        run.add_entry(&entry?, None);
     }
     Ok(run.finish())
-}
-
-/// One reconciliation under way: the AD accounts are added one by one, then the mailboxes no
-/// account claimed are listed.
-struct Reconciler<'a> {
-    index: &'a CloudIndex,
-    options: &'a ReconcileOptions,
-    now: DateTime<Utc>,
-    sync_grace: TimeDelta,
-    report: Report,
-    columns: Vec<diff::Column<'a>>,
-    /// Whether reference attributes are compared.
-    references: bool,
-    /// Per mailbox: where the AD record that claimed it was read (in `origins`).
-    claimed: Vec<Option<(usize, usize)>>,
-    origins: String,
-    /// Each AD account's DN and its mailbox, for references (filled only when references are
-    /// compared): they are decided once every account has been read.
-    ad_dns: KeyTable,
-    /// The differences on reference attributes (positions in the report).
-    pending: Vec<usize>,
-    /// Scratch space of the diff.
-    slots: Vec<Option<store::Val<'a>>>,
-}
-
-impl<'a> Reconciler<'a> {
-    fn new(catalog: &'a Catalog, index: &'a CloudIndex, options: &'a ReconcileOptions) -> Self {
-        let now = options.now.unwrap_or_else(Utc::now);
-        let mut report = Report::new(now, options);
-        report.totals.cloud_records = index.len();
-        let mut columns = diff::columns(catalog, options.attributes.as_deref());
-        for c in &mut columns {
-            c.prop = index.find_prop(&c.exo_key);
-        }
-        let references = columns
-            .iter()
-            .any(|c| c.prop.is_some() && diff::is_reference(c.attribute.value_kind));
-        Reconciler {
-            index,
-            options,
-            now,
-            // In range: the entry points validate the options first.
-            sync_grace: TimeDelta::try_minutes(options.sync_grace_minutes)
-                .unwrap_or(TimeDelta::MAX),
-            report,
-            columns,
-            references,
-            claimed: vec![None; index.len()],
-            origins: String::new(),
-            ad_dns: KeyTable::default(),
-            pending: Vec::new(),
-            slots: vec![None; index.prop_count()],
-        }
-    }
-
-    fn claimant(&self, i: usize) -> Option<&str> {
-        let (start, end) = self.claimed.get(i).copied().flatten()?;
-        self.origins.get(start..end)
-    }
-
-    fn add(&mut self, entry: &AdEntry) {
-        let index = self.index;
-        let report = &mut self.report;
-        report.totals.ad_records += 1;
-        let outcome = index.find(entry);
-        if self.references
-            && let Some(dn) = entry.distinguished_name.as_deref()
-        {
-            let target = match &outcome {
-                JoinOutcome::Matched(i, _) if self.claimed[*i].is_none() => {
-                    u32::try_from(*i).unwrap_or(refs::NO_MAILBOX)
-                }
-                _ => refs::NO_MAILBOX,
-            };
-            self.ad_dns.insert(&refs::normalize_dn(dn), target);
-        }
-        match outcome {
-            JoinOutcome::Matched(i, key) => {
-                let Some(cloud) = index.get(i) else { return };
-                if let Some(first) = self.claimant(i) {
-                    let first = first.to_owned();
-                    self.report.ambiguous.push(report::Ambiguity {
-                        side: report::Side::Cloud,
-                        record: entry.origin.clone(),
-                        key,
-                        candidates: vec![first, entry.origin.clone()],
-                    });
-                    return;
-                }
-                let start = self.origins.len();
-                self.origins.push_str(&entry.origin);
-                self.claimed[i] = Some((start, self.origins.len()));
-                let report = &mut self.report;
-                report.totals.count_match(key);
-                let ctx = diff::ClassifyContext {
-                    state: MailboxState {
-                        dir_synced: cloud.record.dir_synced,
-                        cloud_managed: cloud.record.cloud_managed,
-                        recipient_type: None,
-                    },
-                    writeback_enabled: self.options.writeback_enabled,
-                    ad_changed: entry.when_changed,
-                    cloud_changed: cloud.record.changed,
-                    now: self.now,
-                    sync_grace: self.sync_grace,
-                };
-                let before = report.differences.len();
-                let compared = diff::compare(
-                    &self.columns,
-                    entry,
-                    &cloud,
-                    || index.origin(i),
-                    key,
-                    &ctx,
-                    &mut self.slots,
-                    &mut report.differences,
-                    &mut self.pending,
-                );
-                let found = report.differences.len() - before;
-                report.totals.compared += compared;
-                report.totals.in_sync += compared - found;
-            }
-            JoinOutcome::Ambiguous(key, candidates) => report.ambiguous.push(report::Ambiguity {
-                side: report::Side::Ad,
-                record: entry.origin.clone(),
-                key,
-                candidates: candidates.into_iter().map(|i| index.origin(i)).collect(),
-            }),
-            JoinOutcome::Unmatched if join::ad_is_mail_enabled(entry) => {
-                report.ad_only.push(report::Unmatched {
-                    record: entry.origin.clone(),
-                    name: entry
-                        .text("userPrincipalName")
-                        .or_else(|| join::ad_primary_smtp(entry))
-                        .or(entry.distinguished_name.clone())
-                        .unwrap_or_default(),
-                    guid: entry.text("msExchMailboxGuid"),
-                });
-            }
-            JoinOutcome::Unmatched => report.totals.ad_without_mailbox += 1,
-        }
-    }
-
-    fn finish(mut self) -> Report {
-        let index = self.index;
-        if !self.pending.is_empty() {
-            resolve_references(index, &self.ad_dns, &self.pending, &mut self.report);
-        }
-        for (i, first) in self.claimed.iter().enumerate() {
-            if first.is_none()
-                && let Some(m) = index.get(i)
-            {
-                self.report.cloud_only.push(report::Unmatched {
-                    record: index.origin(i),
-                    name: m
-                        .head(Head::Upn)
-                        .or(m.head(Head::PrimarySmtp))
-                        .unwrap_or_default()
-                        .to_owned(),
-                    guid: m.head(Head::ExchangeGuid).map(str::to_owned),
-                });
-            }
-        }
-        self.report.finish();
-        self.report
-    }
-}
-
-/// Decides the differences on reference attributes (see [`refs`]): those whose two sides name
-/// the same mailboxes are in sync after all, those that cannot be resolved get
-/// [`Reason::UnresolvedReference`].
-fn resolve_references(
-    index: &CloudIndex,
-    ad_dns: &KeyTable,
-    pending: &[usize],
-    report: &mut Report,
-) {
-    let cloud_values: Vec<Vec<String>> = pending
-        .iter()
-        .map(|&k| report.differences[k].cloud_value.to_strings())
-        .collect();
-    let resolver = refs::Resolver::new(
-        ad_dns,
-        index,
-        cloud_values.iter().flatten().map(String::as_str),
-    );
-    let mut in_sync = vec![false; report.differences.len()];
-    for (&k, cloud) in pending.iter().zip(&cloud_values) {
-        let d = &mut report.differences[k];
-        match refs::same_targets(&resolver, &d.ad_value.to_strings(), cloud) {
-            Some(true) => in_sync[k] = true,
-            Some(false) => {}
-            None => d.reason = Reason::UnresolvedReference,
-        }
-    }
-    let now_in_sync = in_sync.iter().filter(|s| **s).count();
-    if now_in_sync > 0 {
-        let mut k = 0;
-        report.differences.retain(|_| {
-            k += 1;
-            !in_sync[k - 1]
-        });
-        report.totals.in_sync += now_in_sync;
-    }
 }

@@ -165,6 +165,9 @@ pub(crate) enum Val<'a> {
     Cows(&'a [Cow<'a, str>]),
     /// A list in the arena's encoding: the count, the items' lengths and their text.
     Packed(usize, &'a [u8], &'a str),
+    /// A list in one cell of an AD export, joined with `;` or `|`: its items are the parts,
+    /// trimmed, without the empty ones (as [`split_multi`](super::source) reads them).
+    Joined(&'a str),
 }
 
 impl<'a> Val<'a> {
@@ -183,8 +186,25 @@ impl<'a> Val<'a> {
     pub(crate) fn is_text(self) -> bool {
         matches!(
             self,
-            Val::Null | Val::Str(_) | Val::Strs(_) | Val::Cows(_) | Val::Packed(..)
+            Val::Null
+                | Val::Str(_)
+                | Val::Strs(_)
+                | Val::Cows(_)
+                | Val::Packed(..)
+                | Val::Joined(_)
         )
+    }
+
+    /// The first item as text, as [`first_text`](super::join::first_text) reads an
+    /// [`AttributeValue`]: `None` when there is none or it is empty.
+    pub(crate) fn first_text(self) -> Option<Cow<'a, str>> {
+        let text = match self {
+            Val::Null => None,
+            Val::Bool(b) => Some(Cow::Borrowed(if b { "True" } else { "False" })),
+            Val::Int(i) => Some(Cow::Owned(i.to_string())),
+            _ => self.items().next().map(Cow::Borrowed),
+        };
+        text.filter(|s| !s.is_empty())
     }
 
     /// The items as [`AttributeValue::to_strings`] gives them (text values only).
@@ -194,6 +214,7 @@ impl<'a> Val<'a> {
             Val::Strs(l) => Items::Slice(l.iter()),
             Val::Cows(l) => Items::Cows(l.iter()),
             Val::Packed(n, meta, text) => Items::Packed(n, Reader { meta, text }),
+            Val::Joined(s) => Items::Joined(s.split(JOINERS)),
             _ => Items::One(None),
         }
     }
@@ -205,6 +226,7 @@ impl<'a> Val<'a> {
             Val::Strs(l) => l.len(),
             Val::Cows(l) => l.len(),
             Val::Packed(n, ..) => n,
+            Val::Joined(_) => self.items().count(),
             _ => 0,
         }
     }
@@ -217,7 +239,7 @@ impl<'a> Val<'a> {
             Val::Int(i) => AttributeValue::Integer(i),
             Val::Str(s) => AttributeValue::String(s.to_owned()),
             Val::Strs(l) => AttributeValue::List(l.to_vec()),
-            Val::Cows(..) | Val::Packed(..) => {
+            Val::Cows(..) | Val::Packed(..) | Val::Joined(_) => {
                 AttributeValue::List(self.items().map(str::to_owned).collect())
             }
         }
@@ -230,7 +252,11 @@ pub(crate) enum Items<'a> {
     Slice(std::slice::Iter<'a, String>),
     Cows(std::slice::Iter<'a, Cow<'a, str>>),
     Packed(usize, Reader<'a>),
+    Joined(std::str::Split<'a, [char; 2]>),
 }
+
+/// The separators of a multi-valued cell of an AD export.
+pub(crate) const JOINERS: [char; 2] = [';', '|'];
 
 impl<'a> Iterator for Items<'a> {
     type Item = &'a str;
@@ -247,6 +273,7 @@ impl<'a> Iterator for Items<'a> {
                 *n -= 1;
                 Some(reader.str())
             }
+            Items::Joined(parts) => parts.map(str::trim).find(|p| !p.is_empty()),
         }
     }
 }
@@ -293,7 +320,7 @@ impl Writer<'_> {
                 self.meta.push(4);
                 self.str(s);
             }
-            Val::Strs(_) | Val::Cows(_) | Val::Packed(..) => {
+            Val::Strs(_) | Val::Cows(_) | Val::Packed(..) | Val::Joined(_) => {
                 self.meta.push(5);
                 self.len(v.len());
                 for item in v.items() {

@@ -82,52 +82,69 @@ impl AdCsvReader {
     }
 }
 
-impl Iterator for AdCsvReader {
-    type Item = Result<AdEntry>;
+impl AdCsvReader {
+    /// Reads the header row, once: what each column holds is known after it.
+    pub(crate) fn read_header(&mut self) -> Result<()> {
+        if self.failed {
+            return Err(malformed(&self.origin, "line 1", "not readable"));
+        }
+        if self.utf16 {
+            return Err(self.fail("line 1", super::UTF16));
+        }
+        if !self.headers.is_empty() {
+            return Ok(());
+        }
+        let Some(inner) = self.inner.as_mut() else {
+            return Err(self.fail("line 1", "not readable"));
+        };
+        let problem = match inner.headers() {
+            Ok(h) if h.iter().any(|c| !c.trim().is_empty()) => {
+                self.headers = h.iter().map(|c| c.trim().to_owned()).collect();
+                self.fields = self
+                    .headers
+                    .iter()
+                    .map(|name| Field::of(&self.catalog, name))
+                    .collect();
+                let header_lines: usize = h.iter().map(|c| c.matches('\n').count()).sum();
+                self.next_line = self.skipped_lines + 2 + header_lines as u64;
+                None
+            }
+            Ok(_) => Some(("line 1".to_owned(), "no header row".to_owned())),
+            Err(e) => Some(("header row".to_owned(), format!("malformed: {e}"))),
+        };
+        match problem {
+            Some((place, reason)) => Err(self.fail(&place, reason)),
+            None => Ok(()),
+        }
+    }
 
-    fn next(&mut self) -> Option<Self::Item> {
+    /// What each column holds (after [`read_header`](Self::read_header)).
+    pub(crate) fn fields(&self) -> &[Field] {
+        &self.fields
+    }
+
+    /// The file's name, as records' origins give it.
+    pub(crate) fn origin(&self) -> &str {
+        &self.origin
+    }
+
+    /// Reads the next record into `record` (after the header): its line, `None` at the end.
+    /// After an error, nothing more is read.
+    pub(crate) fn read_row(&mut self, record: &mut ::csv::StringRecord) -> Option<Result<u64>> {
         if self.failed {
             return None;
         }
-        if self.utf16 {
-            return Some(Err(self.fail("line 1", super::UTF16)));
-        }
-        let Some(inner) = self.inner.as_mut() else {
-            return Some(Err(self.fail("line 1", "not readable")));
-        };
-        if self.headers.is_empty() {
-            let problem = match inner.headers() {
-                Ok(h) if h.iter().any(|c| !c.trim().is_empty()) => {
-                    self.headers = h.iter().map(|c| c.trim().to_owned()).collect();
-                    self.fields = self
-                        .headers
-                        .iter()
-                        .map(|name| Field::of(&self.catalog, name))
-                        .collect();
-                    let header_lines: usize = h.iter().map(|c| c.matches('\n').count()).sum();
-                    self.next_line = self.skipped_lines + 2 + header_lines as u64;
-                    None
-                }
-                Ok(_) => Some(("line 1".to_owned(), "no header row".to_owned())),
-                Err(e) => Some(("header row".to_owned(), format!("malformed: {e}"))),
-            };
-            if let Some((place, reason)) = problem {
-                return Some(Err(self.fail(&place, reason)));
-            }
+        if let Err(e) = self.read_header() {
+            return Some(Err(e));
         }
         let inner = self.inner.as_mut()?;
-        let (line, reason) = match inner.read_record(&mut self.record) {
+        let (line, reason) = match inner.read_record(record) {
             Ok(false) => return None,
             Ok(true) => {
                 let line = self.next_line;
-                let inner_lines = self
-                    .record
-                    .as_slice()
-                    .bytes()
-                    .filter(|&b| b == b'\n')
-                    .count();
+                let inner_lines = record.as_slice().bytes().filter(|&b| b == b'\n').count();
                 self.next_line += 1 + inner_lines as u64;
-                return Some(Ok(self.entry(line)));
+                return Some(Ok(line));
             }
             Err(e) => {
                 let line = self.next_line;
@@ -145,8 +162,20 @@ impl Iterator for AdCsvReader {
     }
 }
 
+impl Iterator for AdCsvReader {
+    type Item = Result<AdEntry>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let mut record = std::mem::take(&mut self.record);
+        let read = self.read_row(&mut record);
+        let entry = read.map(|line| line.map(|line| self.entry(&record, line)));
+        self.record = record;
+        entry
+    }
+}
+
 impl AdCsvReader {
-    fn entry(&self, line: u64) -> AdEntry {
+    fn entry(&self, record: &::csv::StringRecord, line: u64) -> AdEntry {
         let mut entry = AdEntry {
             origin: format!("{} line {line}", self.origin),
             distinguished_name: None,
@@ -155,7 +184,7 @@ impl AdCsvReader {
             attributes: std::collections::BTreeMap::new(),
             complete: false,
         };
-        for (field, cell) in self.fields.iter().zip(self.record.iter()) {
+        for (field, cell) in self.fields.iter().zip(record.iter()) {
             if *field == Field::Ignored {
                 continue;
             }

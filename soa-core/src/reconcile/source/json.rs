@@ -6,6 +6,7 @@ use std::io::BufRead;
 
 use serde_json::{Map, Value};
 
+use super::scan::ObjectScan;
 use super::{AdEntry, CloudEntry, guid_bytes_value, json_value, malformed};
 use crate::Result;
 use crate::catalog::Catalog;
@@ -13,63 +14,6 @@ use crate::model::Mailbox;
 
 /// One element of the array: its record number (1-based), first line and object.
 type Element = (u64, u64, Map<String, Value>);
-
-const ONES: u64 = 0x0101_0101_0101_0101;
-const HIGHS: u64 = 0x8080_8080_8080_8080;
-
-/// The bytes of `x` that are zero, flagged by their high bit; the lowest flag is exact (the
-/// flags above it may not be, which the callers never look at).
-fn zero_bytes(x: u64) -> u64 {
-    x.wrapping_sub(ONES) & !x & HIGHS
-}
-
-/// Eight bytes as a little-endian word.
-fn word(chunk: &[u8]) -> u64 {
-    let mut w = [0u8; 8];
-    w.copy_from_slice(chunk);
-    u64::from_le_bytes(w)
-}
-
-/// The position of the first `"` or `\` (eight bytes at a time).
-fn find_quote_or_backslash(buf: &[u8]) -> Option<usize> {
-    let mut chunks = buf.chunks_exact(8);
-    for (k, chunk) in (&mut chunks).enumerate() {
-        let x = word(chunk);
-        let m =
-            zero_bytes(x ^ (ONES * u64::from(b'"'))) | zero_bytes(x ^ (ONES * u64::from(b'\\')));
-        if m != 0 {
-            return Some(k * 8 + (m.trailing_zeros() / 8) as usize);
-        }
-    }
-    let done = buf.len() - chunks.remainder().len();
-    chunks
-        .remainder()
-        .iter()
-        .position(|&b| b == b'"' || b == b'\\')
-        .map(|k| done + k)
-}
-
-/// The position of the first byte that matters outside strings: `"`, `{`, `}`, `[` or `]`
-/// (eight bytes at a time; `[` and `]` are `{` and `}` without the 0x20 bit).
-fn find_structural(buf: &[u8]) -> Option<usize> {
-    let mut chunks = buf.chunks_exact(8);
-    for (k, chunk) in (&mut chunks).enumerate() {
-        let x = word(chunk);
-        let y = x | (ONES * 0x20);
-        let m = zero_bytes(x ^ (ONES * u64::from(b'"')))
-            | zero_bytes(y ^ (ONES * u64::from(b'{')))
-            | zero_bytes(y ^ (ONES * u64::from(b'}')));
-        if m != 0 {
-            return Some(k * 8 + (m.trailing_zeros() / 8) as usize);
-        }
-    }
-    let done = buf.len() - chunks.remainder().len();
-    chunks
-        .remainder()
-        .iter()
-        .position(|&b| matches!(b, b'"' | b'{' | b'}' | b'[' | b']'))
-        .map(|k| done + k)
-}
 
 /// Splits a top-level JSON array into its elements without reading the whole text: each
 /// element's bytes are collected (into one reused buffer) by tracking nesting and strings, then
@@ -134,12 +78,12 @@ impl<R: BufRead> Elements<R> {
     }
 
     /// Collects the bytes of an object whose `{` was just read, up to its matching `}`, into
-    /// `buf`, scanning the buffered chunks rather than byte by byte; `false` at an early end
-    /// of file.
+    /// `buf`, scanning the buffered chunks ([`ObjectScan`]) rather than byte by byte; `false`
+    /// at an early end of file.
     fn capture_object(&mut self) -> Result<bool> {
         let bytes = &mut self.buf;
         bytes.push(b'{');
-        let (mut depth, mut in_string, mut escaped) = (1u32, false, false);
+        let mut scan = ObjectScan::after_open();
         loop {
             let buf = self.reader.fill_buf().map_err(|e| {
                 malformed(&self.origin, &format!("line {}", self.line), e.to_string())
@@ -147,58 +91,9 @@ impl<R: BufRead> Elements<R> {
             if buf.is_empty() {
                 return Ok(false);
             }
-            let mut end = None;
-            let mut i = 0;
-            while i < buf.len() {
-                if escaped {
-                    // The byte after a backslash that ended the previous chunk.
-                    escaped = false;
-                    i += 1;
-                    continue;
-                }
-                if in_string {
-                    // Skip to the next quote or backslash.
-                    match find_quote_or_backslash(&buf[i..]) {
-                        None => i = buf.len(),
-                        Some(k) => {
-                            i += k;
-                            if buf[i] == b'\\' {
-                                // The escaped byte (possibly in the next chunk).
-                                if i + 1 < buf.len() {
-                                    i += 2;
-                                } else {
-                                    escaped = true;
-                                    i += 1;
-                                }
-                            } else {
-                                in_string = false;
-                                i += 1;
-                            }
-                        }
-                    }
-                    continue;
-                }
-                // Skip to the next byte that matters outside strings.
-                let Some(k) = find_structural(&buf[i..]) else {
-                    i = buf.len();
-                    continue;
-                };
-                i += k;
-                match buf[i] {
-                    b'"' => in_string = true,
-                    b'{' | b'[' => depth += 1,
-                    b'}' | b']' => depth = depth.saturating_sub(1),
-                    _ => {}
-                }
-                i += 1;
-                if depth == 0 {
-                    end = Some(i);
-                    break;
-                }
-            }
+            let end = scan.scan(buf);
             let used = end.unwrap_or(buf.len());
-            #[allow(clippy::naive_bytecount)] // vectorized as it is; no crate for this
-            let newlines = buf[..used].iter().filter(|&&b| b == b'\n').count() as u64;
+            let newlines = bytecount::count(&buf[..used], b'\n') as u64;
             bytes.extend_from_slice(&buf[..used]);
             self.line += newlines;
             self.reader.consume(used);

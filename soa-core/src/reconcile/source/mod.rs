@@ -9,6 +9,7 @@
 mod csv;
 mod json;
 mod ldif;
+mod scan;
 
 use std::collections::BTreeMap;
 use std::fs::File;
@@ -92,7 +93,7 @@ impl AdEntry {
 
 /// What a column (or key) of an AD export holds, looked up once per file.
 #[derive(Debug, Clone, PartialEq, Eq)]
-enum Field {
+pub(crate) enum Field {
     /// `objectGUID`.
     ObjectGuid,
     /// `distinguishedName` (or `dn`).
@@ -145,7 +146,7 @@ fn ad_name<'c>(catalog: &'c Catalog, name: &str) -> Option<&'c crate::catalog::A
 
 /// Splits a multi-valued cell joined with `;` or `|`, dropping empty parts.
 fn split_multi(text: &str) -> Vec<String> {
-    text.split([';', '|'])
+    text.split(super::store::JOINERS)
         .map(str::trim)
         .filter(|s| !s.is_empty())
         .map(str::to_owned)
@@ -310,6 +311,27 @@ pub type AdEntries = Box<dyn Iterator<Item = Result<AdEntry>> + Send>;
 
 /// Opens an AD export, in `format` or the one its extension suggests, as a stream of entries.
 pub fn open_ad(catalog: &Catalog, path: &Path, format: Option<AdFormat>) -> Result<AdEntries> {
+    Ok(match open_ad_export(catalog, path, format)? {
+        AdExport::Csv(rows) => rows,
+        AdExport::Entries(entries) => entries,
+    })
+}
+
+/// An opened AD export: a CSV file is kept as its reader, whose rows the reconciliation reads
+/// without building entries; other formats are streams of entries.
+pub(crate) enum AdExport {
+    /// A CSV export.
+    Csv(Box<AdCsvReader>),
+    /// An LDIF or JSON export.
+    Entries(AdEntries),
+}
+
+/// Opens an AD export (see [`open_ad`]).
+pub(crate) fn open_ad_export(
+    catalog: &Catalog,
+    path: &Path,
+    format: Option<AdFormat>,
+) -> Result<AdExport> {
     let format = format
         .or_else(|| AdFormat::from_path(path))
         .ok_or_else(|| {
@@ -323,13 +345,13 @@ pub fn open_ad(catalog: &Catalog, path: &Path, format: Option<AdFormat>) -> Resu
         path: path.to_path_buf(),
         source,
     })?;
-    let reader = BufReader::new(file);
+    let reader = BufReader::with_capacity(1 << 16, file);
     let origin = path.display().to_string();
     let catalog = catalog.clone();
     Ok(match format {
-        AdFormat::Csv => Box::new(AdCsvReader::new(reader, origin, catalog)),
-        AdFormat::Ldif => Box::new(AdLdifReader::new(reader, origin, catalog)),
-        AdFormat::Json => Box::new(AdJsonReader::new(reader, origin, catalog)),
+        AdFormat::Csv => AdExport::Csv(Box::new(AdCsvReader::new(reader, origin, catalog))),
+        AdFormat::Ldif => AdExport::Entries(Box::new(AdLdifReader::new(reader, origin, catalog))),
+        AdFormat::Json => AdExport::Entries(Box::new(AdJsonReader::new(reader, origin, catalog))),
     })
 }
 
