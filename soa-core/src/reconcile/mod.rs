@@ -228,7 +228,7 @@ pub fn reconcile_files(
             pipeline::in_batches(
                 |out| pipeline::read_entries(entries, out),
                 &|batch| examiner.examine_entries(batch),
-                |entry, examined| run.add_entry(entry, examined),
+                |entry, examined| run.add_entry(entry, Some(examined)),
             )?;
         }
     }

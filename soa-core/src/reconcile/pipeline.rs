@@ -28,13 +28,12 @@ struct Batch<T, E> {
 }
 
 /// Reads records on a second thread with `read`; `examine` examines a batch (on either
-/// thread); `add` commits each record, in order, on this thread, with what was found for it
-/// when it was examined already. The first malformed record is the error; nothing after it
-/// is read.
+/// thread); `add` commits each record, in order, on this thread, with what was found for it.
+/// The first malformed record is the error; nothing after it is read.
 pub(crate) fn in_batches<T: Send, E: Send>(
     read: impl FnOnce(&mut Batches<'_, T, E>) + Send,
     examine: &(dyn Fn(&[T]) -> Vec<E> + Sync),
-    mut add: impl FnMut(&T, Option<E>),
+    mut add: impl FnMut(&T, E),
 ) -> Result<()> {
     let waiting = AtomicUsize::new(0);
     std::thread::scope(|scope| {
@@ -52,15 +51,12 @@ pub(crate) fn in_batches<T: Send, E: Send>(
         });
         for batch in ready {
             let Batch { records, examined } = batch?;
-            if let Some(examined) = examined {
-                for (record, found) in records.iter().zip(examined) {
-                    add(record, Some(found));
-                }
-            } else {
+            let examined = examined.unwrap_or_else(|| {
                 waiting.fetch_sub(1, Ordering::Relaxed);
-                for record in &records {
-                    add(record, None);
-                }
+                examine(&records)
+            });
+            for (record, found) in records.iter().zip(examined) {
+                add(record, found);
             }
             let _ = to_reader.send(records);
         }
@@ -190,23 +186,31 @@ mod tests {
     fn a_slow_committer_gets_batches_examined_by_the_reader_in_order() {
         let n = 20 * batch() + 7;
         let mut seen = Vec::new();
-        let mut examined_by_reader = 0;
+        let committer = std::thread::current().id();
+        let examined_by_reader = AtomicUsize::new(0);
         in_batches(
             numbers(n, None),
-            &|batch: &[u32]| batch.iter().map(|&i| u64::from(i) * 3).collect(),
+            &|batch: &[u32]| {
+                if std::thread::current().id() != committer {
+                    examined_by_reader.fetch_add(batch.len(), Ordering::Relaxed);
+                }
+                batch.iter().map(|&i| u64::from(i) * 3).collect()
+            },
             |&i, examined| {
                 if i < 2 * batch() {
                     // Behind: the reader has time to queue batches, then examines them.
                     std::thread::sleep(std::time::Duration::from_micros(200));
                 }
-                if let Some(e) = examined {
-                    assert_eq!(e, u64::from(i) * 3, "what was found belongs to the record");
-                    examined_by_reader += 1;
-                }
+                assert_eq!(
+                    examined,
+                    u64::from(i) * 3,
+                    "what was found belongs to the record"
+                );
                 seen.push(i);
             },
         )
         .unwrap();
+        let examined_by_reader = examined_by_reader.into_inner();
         assert_eq!(seen, (0..n).collect::<Vec<_>>(), "every record, in order");
         assert!(examined_by_reader > 0, "the reader shared the work");
         assert!(

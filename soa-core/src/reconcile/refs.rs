@@ -30,6 +30,37 @@ pub(crate) const NO_MAILBOX: u32 = u32::MAX;
 /// A DN in the form references are compared in: each RDN's type and value trimmed, all
 /// lower-case, joined with `,`. Escaped characters (`\,`) are kept as they are.
 pub(crate) fn normalize_dn(dn: &str) -> String {
+    let trimmed = dn.trim();
+    if !trimmed.is_ascii() || trimmed.contains('\\') {
+        return normalize_escaped_dn(dn);
+    }
+    // The common case, without escapes: written in one pass.
+    let mut out = String::with_capacity(trimmed.len());
+    let push_lower = |out: &mut String, part: &str| {
+        out.extend(part.trim().chars().map(|c| c.to_ascii_lowercase()));
+    };
+    let mut rdns = trimmed.split(',').peekable();
+    while let Some(rdn) = rdns.next() {
+        if rdn.is_empty() && rdns.peek().is_none() {
+            break;
+        }
+        if !out.is_empty() {
+            out.push(',');
+        }
+        match rdn.split_once('=') {
+            Some((t, v)) => {
+                push_lower(&mut out, t);
+                out.push('=');
+                push_lower(&mut out, v);
+            }
+            None => push_lower(&mut out, rdn),
+        }
+    }
+    out
+}
+
+/// [`normalize_dn`] of any DN, escapes and non-ASCII text included.
+fn normalize_escaped_dn(dn: &str) -> String {
     let mut out = String::with_capacity(dn.len());
     let mut rdn = String::new();
     let mut escaped = false;
@@ -214,4 +245,38 @@ pub(crate) fn same_targets(
     c.sort_unstable();
     c.dedup();
     Some(a == c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dns_without_escapes_normalize_as_any_dn_does() {
+        for dn in [
+            "",
+            "  ",
+            "CN=Bob Smith,OU=Staff,DC=contoso,DC=com",
+            " cn = Bob Smith , ou=Staff ,DC=Contoso,DC=COM ",
+            "CN=Bob,",
+            ",CN=Bob",
+            "CN=Bob,,DC=com",
+            "CN=,OU=x",
+            "CN=a=b,OU=x",
+            "no equals sign",
+            "CN=Tab\tValue,DC=com",
+        ] {
+            assert_eq!(normalize_dn(dn), normalize_escaped_dn(dn), "{dn:?}");
+        }
+        assert_eq!(
+            normalize_dn(" CN = Bob Smith , OU=Staff,DC=Contoso,DC=COM"),
+            "cn=bob smith,ou=staff,dc=contoso,dc=com"
+        );
+        // Escapes and other scripts take the general path.
+        assert_eq!(
+            normalize_dn("CN=Smith\\, Bob,DC=com"),
+            "cn=smith\\, bob,dc=com"
+        );
+        assert_eq!(normalize_dn("CN=ÉMILE,DC=com"), "cn=émile,dc=com");
+    }
 }

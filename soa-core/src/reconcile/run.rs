@@ -90,6 +90,16 @@ impl<'a> Examiner<'a> {
     /// Pairs an account with a mailbox and compares the two.
     pub(crate) fn examine(&self, ad: &Account<'_>, scratch: &mut Vec<Option<Val<'a>>>) -> Examined {
         let outcome = self.index.find_account(ad, &self.slots);
+        self.compare(ad, outcome, scratch)
+    }
+
+    /// Compares an account with the mailbox `outcome` pairs it with, if any.
+    fn compare(
+        &self,
+        ad: &Account<'_>,
+        outcome: JoinOutcome,
+        scratch: &mut Vec<Option<Val<'a>>>,
+    ) -> Examined {
         let dn = ad
             .distinguished_name
             .filter(|_| self.references)
@@ -131,6 +141,22 @@ impl<'a> Examiner<'a> {
         examined
     }
 
+    /// Examines a batch of accounts: every lookup first, then the comparisons. The lookups
+    /// mostly wait for memory (the index is large), and lookups that do not depend on each
+    /// other wait together.
+    fn examine_all(&self, accounts: &[Account<'_>]) -> Vec<Examined> {
+        let outcomes: Vec<JoinOutcome> = accounts
+            .iter()
+            .map(|ad| self.index.find_account(ad, &self.slots))
+            .collect();
+        let mut scratch = self.scratch();
+        accounts
+            .iter()
+            .zip(outcomes)
+            .map(|(ad, outcome)| self.compare(ad, outcome, &mut scratch))
+            .collect()
+    }
+
     /// Examines the accounts of a batch of CSV rows.
     pub(crate) fn examine_rows(
         &self,
@@ -138,36 +164,22 @@ impl<'a> Examiner<'a> {
         layout: &RowLayout,
         rows: &[(u64, ::csv::StringRecord)],
     ) -> Vec<Examined> {
-        let mut scratch = self.scratch();
-        let mut spare = Vec::new();
-        rows.iter()
+        let accounts: Vec<Account<'_>> = rows
+            .iter()
             .map(|(line, record)| {
-                let account = Account::of_row(
-                    Origin::Line(file, *line),
-                    record.iter(),
-                    layout,
-                    std::mem::take(&mut spare),
-                );
-                let examined = self.examine(&account, &mut scratch);
-                spare = account.recycle();
-                examined
+                Account::of_row(Origin::Line(file, *line), record.iter(), layout, Vec::new())
             })
-            .collect()
+            .collect();
+        self.examine_all(&accounts)
     }
 
     /// Examines a batch of entries.
     pub(crate) fn examine_entries(&self, entries: &[AdEntry]) -> Vec<Examined> {
-        let mut scratch = self.scratch();
-        let mut spare = Vec::new();
-        entries
+        let accounts: Vec<Account<'_>> = entries
             .iter()
-            .map(|entry| {
-                let account = Account::of_entry(entry, &self.slots, std::mem::take(&mut spare));
-                let examined = self.examine(&account, &mut scratch);
-                spare = account.recycle();
-                examined
-            })
-            .collect()
+            .map(|entry| Account::of_entry(entry, &self.slots, Vec::new()))
+            .collect();
+        self.examine_all(&accounts)
     }
 }
 
@@ -216,17 +228,17 @@ impl<'e, 'a> Reconciler<'e, 'a> {
         self.spare = account.recycle();
     }
 
-    /// Adds an account read as a row of a CSV export (examined already, or examined here).
+    /// Adds an account read as a row of a CSV export, examined already.
     pub(crate) fn add_row(
         &mut self,
         origin: Origin<'_>,
         record: &::csv::StringRecord,
         layout: &RowLayout,
-        examined: Option<Examined>,
+        examined: Examined,
     ) {
         let spare = std::mem::take(&mut self.spare);
         let account = Account::of_row(origin, record.iter(), layout, spare);
-        self.add(&account, examined);
+        self.add(&account, Some(examined));
         self.spare = account.recycle();
     }
 

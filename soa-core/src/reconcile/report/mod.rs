@@ -87,7 +87,12 @@ pub struct Totals {
 impl Totals {
     pub(crate) fn count_match(&mut self, key: JoinKey) {
         self.matched += 1;
-        *self.matched_by.entry(key.as_str().to_owned()).or_default() += 1;
+        match self.matched_by.get_mut(key.as_str()) {
+            Some(n) => *n += 1,
+            None => {
+                self.matched_by.insert(key.as_str().to_owned(), 1);
+            }
+        }
     }
 }
 
