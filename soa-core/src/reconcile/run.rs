@@ -20,7 +20,7 @@ use super::diff::{self, Difference};
 use super::join::{CloudIndex, JoinOutcome};
 use super::report::{self, Report};
 use super::source::AdEntry;
-use super::store::{Head, KeyTable, Val};
+use super::store::{Head, KeyTable, Stored, Val};
 use super::{Reason, ReconcileOptions, refs};
 use crate::authority::MailboxState;
 use crate::catalog::Catalog;
@@ -90,14 +90,24 @@ impl<'a> Examiner<'a> {
     /// Pairs an account with a mailbox and compares the two.
     pub(crate) fn examine(&self, ad: &Account<'_>, scratch: &mut Vec<Option<Val<'a>>>) -> Examined {
         let outcome = self.index.find_account(ad, &self.slots);
-        self.compare(ad, outcome, scratch)
+        let cloud = self.paired(&outcome);
+        self.compare(ad, outcome, cloud, scratch)
     }
 
-    /// Compares an account with the mailbox `outcome` pairs it with, if any.
+    /// The mailbox an outcome pairs an account with.
+    fn paired(&self, outcome: &JoinOutcome) -> Option<Stored<'a>> {
+        match outcome {
+            JoinOutcome::Matched(i, _) => self.index.get(*i),
+            _ => None,
+        }
+    }
+
+    /// Compares an account with the mailbox `outcome` pairs it with (`cloud`), if any.
     fn compare(
         &self,
         ad: &Account<'_>,
         outcome: JoinOutcome,
+        cloud: Option<Stored<'a>>,
         scratch: &mut Vec<Option<Val<'a>>>,
     ) -> Examined {
         let dn = ad
@@ -112,7 +122,7 @@ impl<'a> Examiner<'a> {
             references: Vec::new(),
         };
         if let JoinOutcome::Matched(i, key) = examined.outcome
-            && let Some(cloud) = self.index.get(i)
+            && let Some(cloud) = cloud
         {
             let ctx = diff::ClassifyContext {
                 state: MailboxState {
@@ -141,19 +151,21 @@ impl<'a> Examiner<'a> {
         examined
     }
 
-    /// Examines a batch of accounts: every lookup first, then the comparisons. The lookups
-    /// mostly wait for memory (the index is large), and lookups that do not depend on each
-    /// other wait together.
+    /// Examines a batch of accounts: every lookup first, then every paired mailbox's record,
+    /// then the comparisons. The lookups and the records mostly wait for memory (the index is
+    /// large), and reads that do not depend on each other wait together.
     fn examine_all(&self, accounts: &[Account<'_>]) -> Vec<Examined> {
         let outcomes: Vec<JoinOutcome> = accounts
             .iter()
             .map(|ad| self.index.find_account(ad, &self.slots))
             .collect();
+        let paired: Vec<Option<Stored<'a>>> = outcomes.iter().map(|o| self.paired(o)).collect();
         let mut scratch = self.scratch();
         accounts
             .iter()
             .zip(outcomes)
-            .map(|(ad, outcome)| self.compare(ad, outcome, &mut scratch))
+            .zip(paired)
+            .map(|((ad, outcome), cloud)| self.compare(ad, outcome, cloud, &mut scratch))
             .collect()
     }
 
@@ -183,13 +195,26 @@ impl<'a> Examiner<'a> {
     }
 }
 
+/// Where the AD record that claimed a mailbox was read: kept small, since every mailbox
+/// has one, and spelled out only for the rare ambiguous match.
+#[derive(Debug, Clone, Copy)]
+enum Claim {
+    /// A line of the CSV export being read.
+    Line(u64),
+    /// Any other origin: a span of the reconciliation's `origins` text.
+    Text(usize, usize),
+}
+
 /// The sequential part of a reconciliation: the accounts are committed one by one, in the
 /// export's order, then the mailboxes no account claimed are listed.
 pub(crate) struct Reconciler<'e, 'a> {
     examiner: &'e Examiner<'a>,
     report: Report,
-    /// Per mailbox: where the AD record that claimed it was read (in `origins`).
-    claimed: Vec<Option<(usize, usize)>>,
+    /// Per mailbox: where the AD record that claimed it was read.
+    claimed: Vec<Option<Claim>>,
+    /// The file of [`Claim::Line`] claims.
+    claim_file: Option<String>,
+    /// The text of [`Claim::Text`] claims.
     origins: String,
     /// Each AD account's DN and its mailbox, for references (filled only when references are
     /// compared): they are decided once every account has been read.
@@ -212,6 +237,7 @@ impl<'e, 'a> Reconciler<'e, 'a> {
             examiner,
             report,
             claimed: vec![None; index.len()],
+            claim_file: None,
             origins: String::new(),
             ad_dns: KeyTable::default(),
             pending: Vec::new(),
@@ -242,9 +268,36 @@ impl<'e, 'a> Reconciler<'e, 'a> {
         self.spare = account.recycle();
     }
 
-    fn claimant(&self, i: usize) -> Option<&str> {
-        let (start, end) = self.claimed.get(i).copied().flatten()?;
-        self.origins.get(start..end)
+    /// Where the account that claimed mailbox `i` was read.
+    fn claimant(&self, i: usize) -> Option<String> {
+        match self.claimed.get(i).copied().flatten()? {
+            Claim::Line(line) => {
+                Some(Origin::Line(self.claim_file.as_deref().unwrap_or_default(), line).to_string())
+            }
+            Claim::Text(start, end) => self.origins.get(start..end).map(str::to_owned),
+        }
+    }
+
+    /// Records that the account read at `origin` claimed mailbox `i`.
+    fn claim(&mut self, i: usize, origin: Origin<'_>) {
+        let claim = match origin {
+            Origin::Line(file, line)
+                if self.claim_file.as_deref().is_none_or(|first| first == file) =>
+            {
+                if self.claim_file.is_none() {
+                    self.claim_file = Some(file.to_owned());
+                }
+                Claim::Line(line)
+            }
+            _ => {
+                let start = self.origins.len();
+                let _ = write!(self.origins, "{origin}");
+                Claim::Text(start, self.origins.len())
+            }
+        };
+        if let Some(slot) = self.claimed.get_mut(i) {
+            *slot = Some(claim);
+        }
     }
 
     /// Commits an account.
@@ -279,7 +332,6 @@ impl<'e, 'a> Reconciler<'e, 'a> {
                     return;
                 }
                 if let Some(first) = self.claimant(i) {
-                    let first = first.to_owned();
                     self.report.ambiguous.push(report::Ambiguity {
                         side: report::Side::Cloud,
                         record: entry.origin.to_string(),
@@ -288,9 +340,7 @@ impl<'e, 'a> Reconciler<'e, 'a> {
                     });
                     return;
                 }
-                let start = self.origins.len();
-                let _ = write!(self.origins, "{}", entry.origin);
-                self.claimed[i] = Some((start, self.origins.len()));
+                self.claim(i, entry.origin);
                 let report = &mut self.report;
                 report.totals.count_match(key);
                 let offset = report.differences.len();
