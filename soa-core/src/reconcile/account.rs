@@ -12,7 +12,7 @@ use std::fmt;
 use chrono::{DateTime, Utc};
 
 use super::source::{AdEntry, Field, parse_ad_time};
-use super::store::Val;
+use super::store::{Val, recycle};
 
 /// `msExchMailboxGuid`: the first join key.
 const MAILBOX_GUID: &str = "msExchMailboxGuid";
@@ -111,7 +111,7 @@ impl<'a> Account<'a> {
         slots: &Slots,
         values: Vec<Option<Val<'_>>>,
     ) -> Self {
-        let mut values = reuse(values);
+        let mut values = recycle(values);
         values.extend(
             slots
                 .names
@@ -140,7 +140,7 @@ impl<'a> Account<'a> {
         layout: &RowLayout,
         values: Vec<Option<Val<'c>>>,
     ) -> Self {
-        let mut values = reuse(values);
+        let mut values = recycle(values);
         values.resize(layout.slots, None);
         let mut account = Account {
             origin,
@@ -173,7 +173,7 @@ impl<'a> Account<'a> {
 
     /// The value buffer, emptied, for the next account.
     pub(crate) fn recycle(self) -> Vec<Option<Val<'static>>> {
-        reuse(self.values)
+        recycle(self.values)
     }
 
     /// The value in `slot`: `None` when the export does not say.
@@ -211,13 +211,6 @@ impl<'a> Account<'a> {
     pub(crate) fn is_mail_enabled(&self, slots: &Slots) -> bool {
         self.mailbox_guid(slots).is_some() || self.primary_smtp(slots).is_some()
     }
-}
-
-/// An empty vector of values on the allocation of `values` (the element type is the same
-/// whatever the lifetime, so the allocation is reused in place).
-fn reuse<'b>(mut values: Vec<Option<Val<'_>>>) -> Vec<Option<Val<'b>>> {
-    values.clear();
-    values.into_iter().map(|_| None).collect()
 }
 
 /// What one column of a CSV export holds, by slot.

@@ -23,7 +23,9 @@ use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqA
 use super::join::CloudIndex;
 use super::source::Elements;
 use super::source::malformed;
-use super::store::{HEAD_PROPERTIES, HEADS, Head, PassMap, Record, Store, Val, hash_bytes};
+use super::store::{
+    HEAD_PROPERTIES, HEADS, Head, PassMap, Record, Store, Val, hash_bytes, recycle,
+};
 use crate::Result;
 use crate::catalog::Catalog;
 use crate::model::{AttributeValue, Mailbox, RecipientTypeDetails};
@@ -420,9 +422,16 @@ impl<'de> Visitor<'de> for KeySeed {
 
 /// The roles of the keys seen at each position of the previous records: `ConvertTo-Json`
 /// writes every object's properties in the same order, so a key is usually looked up by one
-/// comparison with the key at its position in the record before.
+/// comparison with the key at its position in the record before. Also the buffers a record
+/// is parsed into, kept for the next one.
 #[derive(Default)]
-struct KeyCache(Vec<(Box<str>, Option<Role>)>);
+struct KeyCache {
+    /// The keys of the last record, by position, and their roles.
+    keys: Vec<(Box<str>, Option<Role>)>,
+    /// Buffers of [`encode_record`], reused from record to record (empty).
+    fields: Vec<(Role, Parsed<'static>)>,
+    values: Vec<(usize, Val<'static>)>,
+}
 
 /// One record, parsed: the values of the keys of interest.
 struct RecordSeed<'k> {
@@ -455,10 +464,10 @@ impl<'de> Visitor<'de> for RecordSeed<'_> {
         self,
         mut map: A,
     ) -> std::result::Result<Self::Value, A::Error> {
-        let mut fields = Vec::with_capacity(32);
+        let mut fields = recycle(std::mem::take(&mut self.cache.fields));
         let mut position = 0;
         while let Some(key) = map.next_key_seed(KeySeed)? {
-            let role = match self.cache.0.get_mut(position) {
+            let role = match self.cache.keys.get_mut(position) {
                 Some((seen, role)) if **seen == *key => *role,
                 Some(slot) => {
                     let role = self.keys.role(&key);
@@ -467,7 +476,7 @@ impl<'de> Visitor<'de> for RecordSeed<'_> {
                 }
                 None => {
                     let role = self.keys.role(&key);
-                    self.cache.0.push((Box::from(&*key), role));
+                    self.cache.keys.push((Box::from(&*key), role));
                     role
                 }
             };
@@ -619,20 +628,6 @@ fn encode_record(
         changed_utc = m.last_changed_utc();
         changed = None;
     }
-    // Every head is a string, empty when absent: no `Option` layout for the store to look into.
-    let mut heads: [&str; HEADS] = [""; HEADS];
-    for (h, v) in heads.iter_mut().zip(&heads_owned) {
-        if let Some(s) = v.as_deref() {
-            *h = s;
-        }
-    }
-    heads[Head::Origin as usize] = "";
-    let mut scratch: Vec<(usize, Val<'_>)> = Vec::with_capacity(parsed.fields.len());
-    for (role, value) in &parsed.fields {
-        if let Some(id) = role.prop {
-            scratch.push((id, value.val()));
-        }
-    }
     let rec = Record::new(
         record,
         line,
@@ -640,8 +635,35 @@ fn encode_record(
         cloud_managed,
         changed_utc.or(changed),
     );
-    out.push(&heads, rec, &mut scratch);
+    store_record(cache, &heads_owned, &parsed.fields, rec, out);
+    cache.fields = recycle(parsed.fields);
     Ok(())
+}
+
+/// Adds a parsed record to `out`: its heads, state and the values of the compared properties.
+fn store_record(
+    cache: &mut KeyCache,
+    heads_owned: &[Option<Cow<'_, str>>; HEADS],
+    fields: &[(Role, Parsed<'_>)],
+    record: Record,
+    out: &mut Store,
+) {
+    // Every head is a string, empty when absent: no `Option` layout for the store to look into.
+    let mut heads: [&str; HEADS] = [""; HEADS];
+    for (h, v) in heads.iter_mut().zip(heads_owned) {
+        if let Some(s) = v.as_deref() {
+            *h = s;
+        }
+    }
+    heads[Head::Origin as usize] = "";
+    let mut values: Vec<(usize, Val<'_>)> = recycle(std::mem::take(&mut cache.values));
+    for (role, value) in fields {
+        if let Some(id) = role.prop {
+            values.push((id, value.val()));
+        }
+    }
+    out.push(&heads, record, &mut values);
+    cache.values = recycle(values);
 }
 
 /// Records read from the file and not parsed yet: their bytes, one after the other, and per
@@ -738,8 +760,8 @@ pub(crate) fn load_cloud_json<R: BufRead>(
                    spare_batches: &mut Vec<RawBatch>,
                    spare_stores: &mut Vec<Store>|
          -> Result<()> {
-            spare_batches.push(batch);
             let mut store = result?;
+            spare_batches.push(batch);
             index.append_from(&mut store);
             spare_stores.push(store);
             Ok(())

@@ -172,8 +172,16 @@ impl<'i> Resolver<'i> {
                 for i in range {
                     let Some(m) = index.get(i) else { continue };
                     let i = u32::try_from(i).unwrap_or(NO_MAILBOX);
-                    for (h, _) in HEAD_PROPERTIES {
-                        let Some(v) = m.head(h) else { continue };
+                    for (k, (h, _)) in HEAD_PROPERTIES.iter().enumerate() {
+                        let Some(v) = m.head(*h) else { continue };
+                        // The same text as a head before it (the address and the UPN, the
+                        // name and the identity, often) has been looked at already.
+                        if HEAD_PROPERTIES[..k]
+                            .iter()
+                            .any(|(e, _)| m.head(*e) == Some(v))
+                        {
+                            continue;
+                        }
                         if norm_ref_hash(v).is_some_and(|x| !hashes.contains(&x)) {
                             continue;
                         }

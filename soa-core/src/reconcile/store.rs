@@ -40,6 +40,14 @@ pub(crate) fn hash_bytes(bytes: &[u8]) -> u64 {
 
 const NONE: u32 = u32::MAX;
 
+/// An empty vector on the allocation of `items`, for items of another type (or the same type
+/// with other lifetimes): a buffer reused from record to record although what it borrows does
+/// not outlive the record. The allocation is kept when the two types have the same layout.
+pub(crate) fn recycle<T, U>(mut items: Vec<T>) -> Vec<U> {
+    items.clear();
+    items.into_iter().filter_map(|_| None).collect()
+}
+
 /// A multimap from text keys to `u32` values, with the keys in one arena: duplicates are kept
 /// (an ambiguous key has several values), and hash collisions are resolved by comparing keys.
 #[derive(Debug, Default)]
@@ -480,8 +488,11 @@ impl Store {
         for h in heads {
             w.str(h);
         }
-        // Sorted by id, the last of equal ids kept (a later duplicate key wins).
-        values.sort_by_key(|(id, _)| *id);
+        // Sorted by id, the last of equal ids kept (a later duplicate key wins). Records of one
+        // export list their keys in one order, often the ids' own.
+        if !values.is_sorted_by_key(|(id, _)| *id) {
+            values.sort_by_key(|(id, _)| *id);
+        }
         let count = values
             .iter()
             .enumerate()
