@@ -30,12 +30,20 @@ pub(crate) const NO_MAILBOX: u32 = u32::MAX;
 /// A DN in the form references are compared in: each RDN's type and value trimmed, all
 /// lower-case, joined with `,`. Escaped characters (`\,`) are kept as they are.
 pub(crate) fn normalize_dn(dn: &str) -> String {
+    let mut out = String::new();
+    normalize_dn_into(dn, &mut out);
+    out
+}
+
+/// [`normalize_dn`] into `out` (emptied first), a buffer kept from DN to DN.
+pub(crate) fn normalize_dn_into(dn: &str, out: &mut String) {
+    out.clear();
     let trimmed = dn.trim();
     if !trimmed.is_ascii() || trimmed.contains('\\') {
-        return normalize_escaped_dn(dn);
+        out.push_str(&normalize_escaped_dn(dn));
+        return;
     }
     // The common case, without escapes: written in one pass.
-    let mut out = String::with_capacity(trimmed.len());
     let push_lower = |out: &mut String, part: &str| {
         out.extend(part.trim().chars().map(|c| c.to_ascii_lowercase()));
     };
@@ -49,14 +57,13 @@ pub(crate) fn normalize_dn(dn: &str) -> String {
         }
         match rdn.split_once('=') {
             Some((t, v)) => {
-                push_lower(&mut out, t);
+                push_lower(out, t);
                 out.push('=');
-                push_lower(&mut out, v);
+                push_lower(out, v);
             }
-            None => push_lower(&mut out, rdn),
+            None => push_lower(out, rdn),
         }
     }
-    out
 }
 
 /// [`normalize_dn`] of any DN, escapes and non-ASCII text included.

@@ -29,8 +29,6 @@ use crate::catalog::Catalog;
 #[derive(Debug)]
 pub(crate) struct Examined {
     outcome: JoinOutcome,
-    /// The account's DN in the form references compare it, when references are compared.
-    dn: Option<String>,
     /// The number of attributes compared with the paired mailbox.
     compared: usize,
     /// The differences with the paired mailbox.
@@ -110,13 +108,8 @@ impl<'a> Examiner<'a> {
         cloud: Option<Stored<'a>>,
         scratch: &mut Vec<Option<Val<'a>>>,
     ) -> Examined {
-        let dn = ad
-            .distinguished_name
-            .filter(|_| self.references)
-            .map(refs::normalize_dn);
         let mut examined = Examined {
             outcome,
-            dn,
             compared: 0,
             differences: Vec::new(),
             references: Vec::new(),
@@ -151,22 +144,29 @@ impl<'a> Examiner<'a> {
         examined
     }
 
-    /// Examines a batch of accounts: every lookup first, then every paired mailbox's record,
-    /// then the comparisons. The lookups and the records mostly wait for memory (the index is
-    /// large), and reads that do not depend on each other wait together.
+    /// Examines a batch of accounts, a few at a time: their lookups first, then their paired
+    /// mailboxes' records, then the comparisons. The lookups and the records mostly wait for
+    /// memory (the index is large), and reads that do not depend on each other wait together.
     fn examine_all(&self, accounts: &[Account<'_>]) -> Vec<Examined> {
-        let outcomes: Vec<JoinOutcome> = accounts
-            .iter()
-            .map(|ad| self.index.find_account(ad, &self.slots))
-            .collect();
-        let paired: Vec<Option<Stored<'a>>> = outcomes.iter().map(|o| self.paired(o)).collect();
+        /// How many accounts' reads are started together.
+        const AT_ONCE: usize = 32;
+        let mut examined = Vec::with_capacity(accounts.len());
         let mut scratch = self.scratch();
-        accounts
-            .iter()
-            .zip(outcomes)
-            .zip(paired)
-            .map(|((ad, outcome), cloud)| self.compare(ad, outcome, cloud, &mut scratch))
-            .collect()
+        let mut found: Vec<(JoinOutcome, Option<Stored<'a>>)> = Vec::with_capacity(AT_ONCE);
+        for group in accounts.chunks(AT_ONCE) {
+            found.extend(
+                group
+                    .iter()
+                    .map(|ad| (self.index.find_account(ad, &self.slots), None)),
+            );
+            for (outcome, cloud) in &mut found {
+                *cloud = self.paired(outcome);
+            }
+            for (ad, (outcome, cloud)) in group.iter().zip(found.drain(..)) {
+                examined.push(self.compare(ad, outcome, cloud, &mut scratch));
+            }
+        }
+        examined
     }
 
     /// Examines the accounts of a batch of CSV rows.
@@ -221,6 +221,8 @@ pub(crate) struct Reconciler<'e, 'a> {
     ad_dns: KeyTable,
     /// The differences on reference attributes (positions in the report).
     pending: Vec<usize>,
+    /// The DN being recorded, normalized (a buffer kept from account to account).
+    dn: String,
     /// Scratch space of the diff, when this thread examines.
     scratch: Vec<Option<Val<'a>>>,
     /// The value buffer of the AD accounts, reused.
@@ -241,6 +243,7 @@ impl<'e, 'a> Reconciler<'e, 'a> {
             origins: String::new(),
             ad_dns: KeyTable::default(),
             pending: Vec::new(),
+            dn: String::new(),
             scratch: examiner.scratch(),
             spare: Vec::new(),
         }
@@ -311,19 +314,21 @@ impl<'e, 'a> Reconciler<'e, 'a> {
         self.report.totals.ad_records += 1;
         let Examined {
             outcome,
-            dn,
             compared,
             mut differences,
             references,
         } = examined;
-        if let Some(dn) = dn {
+        if self.examiner.references
+            && let Some(dn) = entry.distinguished_name
+        {
+            refs::normalize_dn_into(dn, &mut self.dn);
             let target = match &outcome {
                 JoinOutcome::Matched(i, _) if self.claimed[*i].is_none() => {
                     u32::try_from(*i).unwrap_or(refs::NO_MAILBOX)
                 }
                 _ => refs::NO_MAILBOX,
             };
-            self.ad_dns.insert(&dn, target);
+            self.ad_dns.insert(&self.dn, target);
         }
         let report = &mut self.report;
         match outcome {
