@@ -24,26 +24,29 @@ fn flags_to_bits(flags: u64) -> u64 {
 #[derive(Debug, Default, PartialEq, Eq)]
 struct Masks {
     quotes: u64,
-    backslashes: u64,
-    opens: u64,
-    closes: u64,
+    /// `{`, `}`, `[` and `]`, and a few letters that share their bits (`y`, `Y`, `_`, DEL),
+    /// which never stand outside strings in JSON and are told apart when met there.
+    brackets: u64,
+    /// Whether the block holds a backslash.
+    backslash: bool,
 }
 
 impl Masks {
     fn of(block: &[u8; 64]) -> Masks {
         let mut m = Masks::default();
+        let mut backslashes = 0;
         for (k, chunk) in block.chunks_exact(8).enumerate() {
             let mut w = [0u8; 8];
             w.copy_from_slice(chunk);
             let x = u64::from_le_bytes(w);
-            // `[` and `]` are `{` and `}` without the 0x20 bit.
-            let y = x | (ONES * 0x20);
             let shift = 8 * k;
             m.quotes |= flags_to_bits(equal_bytes(x, b'"')) << shift;
-            m.backslashes |= flags_to_bits(equal_bytes(x, b'\\')) << shift;
-            m.opens |= flags_to_bits(equal_bytes(y, b'{')) << shift;
-            m.closes |= flags_to_bits(equal_bytes(y, b'}')) << shift;
+            // The four brackets are 0x79 once the 0x20, 0x04 and 0x02 bits are set and cleared.
+            let y = (x | (ONES * 0x20)) & (ONES * 0xF9);
+            m.brackets |= flags_to_bits(equal_bytes(y, 0x79)) << shift;
+            backslashes |= equal_bytes(x, b'\\');
         }
+        m.backslash = backslashes != 0;
         m
     }
 }
@@ -86,8 +89,8 @@ impl ObjectScan {
             match block {
                 Some(block) if !self.escaped => {
                     let masks = Masks::of(block);
-                    if masks.backslashes == 0 {
-                        if let Some(end) = self.block(&masks) {
+                    if !masks.backslash {
+                        if let Some(end) = self.block(block, &masks) {
                             return Some(i + end);
                         }
                     } else if let Some(end) = self.bytes(block) {
@@ -108,21 +111,23 @@ impl ObjectScan {
     }
 
     /// A block without backslashes, by its masks.
-    fn block(&mut self, masks: &Masks) -> Option<usize> {
+    fn block(&mut self, block: &[u8; 64], masks: &Masks) -> Option<usize> {
         let mut inside = prefix_xor(masks.quotes);
         if self.in_string {
             inside = !inside;
         }
-        let mut brackets = (masks.opens | masks.closes) & !inside;
+        let mut brackets = masks.brackets & !inside;
         while brackets != 0 {
-            let bit = brackets.trailing_zeros();
-            if masks.opens >> bit & 1 == 1 {
-                self.depth += 1;
-            } else {
-                self.depth = self.depth.saturating_sub(1);
-                if self.depth == 0 {
-                    return Some(bit as usize + 1);
+            let bit = brackets.trailing_zeros() as usize;
+            match block[bit] {
+                b'{' | b'[' => self.depth += 1,
+                b'}' | b']' => {
+                    self.depth = self.depth.saturating_sub(1);
+                    if self.depth == 0 {
+                        return Some(bit + 1);
+                    }
                 }
+                _ => {}
             }
             brackets &= brackets - 1;
         }
@@ -186,12 +191,15 @@ mod tests {
         block[1] = 0x22 ^ 0x80; // not a quote
         block[2] = b'[';
         block[3] = b'}';
+        block[4] = b'y';
         let m = Masks::of(&block);
         let quotes: Vec<u32> = (0..64).filter(|i| m.quotes >> i & 1 == 1).collect();
         assert_eq!(quotes, [0, 7, 8, 9, 31, 62, 63]);
-        assert_eq!(m.opens, 1 << 2);
-        assert_eq!(m.closes, 1 << 3);
-        assert_eq!(m.backslashes, 0);
+        // The brackets, and the letter that shares their bits.
+        assert_eq!(m.brackets, 0b11100);
+        assert!(!m.backslash);
+        block[40] = b'\\';
+        assert!(Masks::of(&block).backslash);
         assert_eq!(prefix_xor(0b1001), 0b0111);
     }
 
@@ -202,6 +210,8 @@ mod tests {
             br#"{"a":"}","b":[{"c":"\"}"}],"d":"\\"} trailing"#.to_vec(),
             br#"{"a":"x\\\"}\\"}"#.to_vec(),
             b"{\"unclosed\":[1,2".to_vec(),
+            // Letters that share the brackets' bits, outside strings (not JSON, still scanned).
+            b"{\"a\": y, \"b\": [Y, _], \"c\": {\"d\": \"]}\"}, \x7f}".to_vec(),
         ];
         // Long records whose strings, escapes and brackets fall across 64-byte blocks and
         // chunk boundaries at every offset.
