@@ -286,19 +286,25 @@ fn bool_meaning(v: Val<'_>) -> Option<bool> {
     }
 }
 
-/// Whether two text values hold the same set of exact strings (`None` when too long to tell
-/// cheaply).
-fn exact_sets_equal(a: Val<'_>, b: Val<'_>) -> Option<bool> {
-    if a.len() > 64 || b.len() > 64 {
-        return None;
-    }
+/// Whether two text values of `na` and `nb` items hold the same set of exact strings (`None`
+/// when too long to tell cheaply). The items are read once each, into arrays on the stack.
+fn exact_sets_equal(a: Val<'_>, b: Val<'_>, na: usize, nb: usize) -> Option<bool> {
+    const MAX: usize = 16;
     if let (Val::Str(x), Val::Str(y)) = (a, b) {
         return Some(x == y);
     }
-    Some(
-        a.items().all(|x| b.items().any(|y| x == y))
-            && b.items().all(|y| a.items().any(|x| x == y)),
-    )
+    if na > MAX || nb > MAX {
+        return None;
+    }
+    let (mut xs, mut ys) = ([""; MAX], [""; MAX]);
+    for (slot, item) in xs.iter_mut().zip(a.items()) {
+        *slot = item;
+    }
+    for (slot, item) in ys.iter_mut().zip(b.items()) {
+        *slot = item;
+    }
+    let (xs, ys) = (&xs[..na], &ys[..nb]);
+    Some(xs.iter().all(|x| ys.contains(x)) && ys.iter().all(|y| xs.contains(y)))
 }
 
 /// Compares two values the way [`AttributeValue::equivalent`] does, without allocating in the
@@ -314,7 +320,7 @@ pub(crate) fn equivalent(a: Val<'_>, b: Val<'_>, kind: ValueKind) -> bool {
         if na == 0 || nb == 0 {
             return na == 0 && nb == 0;
         }
-        match exact_sets_equal(a, b) {
+        match exact_sets_equal(a, b, na, nb) {
             Some(true) => return true,
             Some(false)
                 if matches!(
