@@ -119,20 +119,26 @@ impl ObjectScan {
         let mut brackets = masks.brackets & !inside;
         while brackets != 0 {
             let bit = brackets.trailing_zeros() as usize;
-            match block[bit] {
-                b'{' | b'[' => self.depth += 1,
-                b'}' | b']' => {
-                    self.depth = self.depth.saturating_sub(1);
-                    if self.depth == 0 {
-                        return Some(bit + 1);
-                    }
-                }
-                _ => {}
+            if self.closes(block[bit]) {
+                return Some(bit + 1);
             }
             brackets &= brackets - 1;
         }
         self.in_string = inside >> 63 == 1;
         None
+    }
+
+    /// Follows a byte outside strings: whether it closes the object.
+    fn closes(&mut self, b: u8) -> bool {
+        match b {
+            b'{' | b'[' => self.depth += 1,
+            b'}' | b']' => {
+                self.depth = self.depth.saturating_sub(1);
+                return self.depth == 0;
+            }
+            _ => {}
+        }
+        false
     }
 
     /// Bytes read one by one.
@@ -146,18 +152,10 @@ impl ObjectScan {
                     b'"' => self.in_string = false,
                     _ => {}
                 }
-            } else {
-                match b {
-                    b'"' => self.in_string = true,
-                    b'{' | b'[' => self.depth += 1,
-                    b'}' | b']' => {
-                        self.depth = self.depth.saturating_sub(1);
-                        if self.depth == 0 {
-                            return Some(i + 1);
-                        }
-                    }
-                    _ => {}
-                }
+            } else if b == b'"' {
+                self.in_string = true;
+            } else if self.closes(b) {
+                return Some(i + 1);
             }
         }
         None
