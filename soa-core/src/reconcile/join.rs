@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use super::account::{Account, Slots};
 use super::source::{AdEntry, CloudEntry};
 use super::store::{HEADS, Head, KeyTable, Record, Store, Stored, Val, norm_addr, norm_guid};
-use crate::model::AttributeValue;
+use crate::model::{AttributeValue, Mailbox};
 
 /// Which key paired an AD account with a mailbox.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -64,6 +64,21 @@ pub struct CloudIndex {
     pub(crate) file: String,
 }
 
+/// The heads a typed mailbox gives (all but the DN and the origin, which come from elsewhere).
+pub(crate) fn mailbox_heads(m: &Mailbox) -> [(Head, Option<&str>); 9] {
+    [
+        (Head::ExchangeGuid, m.exchange_guid.as_deref()),
+        (Head::Upn, m.user_principal_name.as_deref()),
+        (Head::PrimarySmtp, m.primary_smtp_address.as_deref()),
+        (Head::Identity, m.identity.as_deref()),
+        (Head::Name, m.name.as_deref()),
+        (Head::Alias, m.alias.as_deref()),
+        (Head::WindowsEmail, m.windows_email_address.as_deref()),
+        (Head::ExternalId, m.external_directory_object_id.as_deref()),
+        (Head::Guid, m.guid.as_deref()),
+    ]
+}
+
 /// The first text of a value, as [`AttributeValue::to_strings`] gives it; `None` when empty.
 pub(crate) fn first_text(value: &AttributeValue) -> Option<Cow<'_, str>> {
     let text = match value {
@@ -102,19 +117,8 @@ impl CloudIndex {
     pub fn push(&mut self, entry: CloudEntry) {
         let m = &entry.mailbox;
         let mut heads: [&str; HEADS] = [""; HEADS];
-        let fields = [
-            (Head::ExchangeGuid, &m.exchange_guid),
-            (Head::Upn, &m.user_principal_name),
-            (Head::PrimarySmtp, &m.primary_smtp_address),
-            (Head::Identity, &m.identity),
-            (Head::Name, &m.name),
-            (Head::Alias, &m.alias),
-            (Head::WindowsEmail, &m.windows_email_address),
-            (Head::ExternalId, &m.external_directory_object_id),
-            (Head::Guid, &m.guid),
-        ];
-        for (h, v) in fields {
-            heads[h as usize] = v.as_deref().unwrap_or_default();
+        for (h, v) in mailbox_heads(m) {
+            heads[h as usize] = v.unwrap_or_default();
         }
         let dn = entry
             .properties

@@ -20,7 +20,7 @@ use std::sync::mpsc::TrySendError;
 use chrono::{DateTime, Utc};
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
-use super::join::CloudIndex;
+use super::join::{CloudIndex, mailbox_heads};
 use super::source::Elements;
 use super::source::malformed;
 use super::store::{
@@ -609,19 +609,8 @@ fn encode_record(
             }
         };
         let m = &mailbox_fallback;
-        let fields = [
-            (Head::ExchangeGuid, &m.exchange_guid),
-            (Head::Upn, &m.user_principal_name),
-            (Head::PrimarySmtp, &m.primary_smtp_address),
-            (Head::Identity, &m.identity),
-            (Head::Name, &m.name),
-            (Head::Alias, &m.alias),
-            (Head::WindowsEmail, &m.windows_email_address),
-            (Head::ExternalId, &m.external_directory_object_id),
-            (Head::Guid, &m.guid),
-        ];
-        for (h, v) in fields {
-            heads_owned[h as usize] = v.as_deref().map(Cow::Borrowed);
+        for (h, v) in mailbox_heads(m) {
+            heads_owned[h as usize] = v.map(Cow::Borrowed);
         }
         dir_synced = m.is_dir_synced;
         cloud_managed = m.is_exchange_cloud_managed;
@@ -719,6 +708,23 @@ fn encode_batch(
 /// A parsed batch: the raw batch (to be reused) and its store, or the first error in it.
 type Encoded = (RawBatch, Result<Store>);
 
+/// The next parsed batch in the file's order: from this thread's own queue when `local` says
+/// it parsed that batch itself, else from the worker (waiting for it only when `wait`).
+fn next_in_order(
+    local: &mut std::collections::VecDeque<bool>,
+    own: &mut std::collections::VecDeque<Encoded>,
+    from_worker: &std::sync::mpsc::Receiver<Encoded>,
+    wait: bool,
+) -> Option<Encoded> {
+    let next = match (local.front(), wait) {
+        (Some(&true), _) => own.pop_front(),
+        (_, true) => from_worker.recv().ok(),
+        (_, false) => from_worker.try_recv().ok(),
+    }?;
+    local.pop_front();
+    Some(next)
+}
+
 /// Reads a cloud JSON file into `index`. The file is read in batches of records; the
 /// batches are parsed on two threads (this one and one more) and added to the index in the
 /// file's order, so the index, the errors and their order are those of a sequential read.
@@ -783,13 +789,9 @@ pub(crate) fn load_cloud_json<R: BufRead>(
                 sent += 1;
             }
             while merged < sent {
-                let next = if local.front() == Some(&true) {
-                    own.pop_front()
-                } else {
-                    from_worker.try_recv().ok()
+                let Some(next) = next_in_order(&mut local, &mut own, &from_worker, false) else {
+                    break;
                 };
-                let Some(next) = next else { break };
-                local.pop_front();
                 add(next, index, &mut spare_batches, &mut spare_stores)?;
                 merged += 1;
             }
@@ -803,13 +805,9 @@ pub(crate) fn load_cloud_json<R: BufRead>(
         }
         drop(to_worker);
         while merged < sent {
-            let next = if local.front() == Some(&true) {
-                own.pop_front()
-            } else {
-                from_worker.recv().ok()
+            let Some(next) = next_in_order(&mut local, &mut own, &from_worker, true) else {
+                break;
             };
-            let Some(next) = next else { break };
-            local.pop_front();
             add(next, index, &mut spare_batches, &mut spare_stores)?;
             merged += 1;
         }

@@ -85,9 +85,6 @@ impl AdCsvReader {
 impl AdCsvReader {
     /// Reads the header row, once: what each column holds is known after it.
     pub(crate) fn read_header(&mut self) -> Result<()> {
-        if self.failed {
-            return Err(malformed(&self.origin, "line 1", "not readable"));
-        }
         if self.utf16 {
             return Err(self.fail("line 1", super::UTF16));
         }
