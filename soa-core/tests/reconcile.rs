@@ -974,6 +974,21 @@ fn reconcile_streaming(ad: &Path, cloud: &Path, opts: &ReconcileOptions) -> Repo
     .unwrap()
 }
 
+/// The error of `reconcile_files`, checked to be the one `reconcile` gives over the streaming
+/// readers.
+fn same_error_on_both_paths(ad: &Path, cloud: &Path) -> String {
+    let catalog = Catalog::builtin();
+    let fast = error_of(reconcile_files(catalog, ad, None, cloud, &options()));
+    let slow = error_of(reconcile(
+        catalog,
+        open_ad(catalog, ad, None).unwrap(),
+        open_cloud(cloud).unwrap(),
+        &options(),
+    ));
+    assert_eq!(fast, slow);
+    fast
+}
+
 #[test]
 fn reconcile_files_names_the_sources_after_the_files() {
     let ad = fixture("ad_users.csv");
@@ -1064,19 +1079,7 @@ fn reconcile_files_agrees_with_the_streaming_readers() {
         r#"[{"UserPrincipalName": "a@contoso.com", "IsDirSynced": "maybe"}]"#,
     ] {
         let bad = scratch.write("bad.json", record);
-        let fast = error_of(reconcile_files(
-            Catalog::builtin(),
-            &ad,
-            None,
-            &bad,
-            &options(),
-        ));
-        let slow = error_of(
-            open_cloud(&bad)
-                .unwrap()
-                .collect::<soa_core::Result<Vec<_>>>(),
-        );
-        assert_eq!(fast, slow);
+        let fast = same_error_on_both_paths(&ad, &bad);
         assert!(
             fast.contains("bad.json record 1 (line 1)") && fast.contains("not a mailbox"),
             "{fast}"
@@ -1266,19 +1269,7 @@ fn large_cloud_files_fail_at_the_first_bad_record_like_the_streaming_reader() {
     );
 
     let bad = scratch.write("bad.json", &bad);
-    let e = error_of(reconcile_files(
-        Catalog::builtin(),
-        &ad,
-        None,
-        &bad,
-        &options(),
-    ));
-    let slow = error_of(
-        open_cloud(&bad)
-            .unwrap()
-            .collect::<soa_core::Result<Vec<_>>>(),
-    );
-    assert_eq!(e, slow);
+    let e = same_error_on_both_paths(&ad, &bad);
     assert!(e.contains("bad.json record 1235 line 1236"), "{e}");
 }
 
@@ -1556,20 +1547,7 @@ fn large_ad_exports_read_in_batches_reconcile_like_the_streaming_readers() {
     let mut lines: Vec<&str> = text.lines().collect();
     lines[2999] = "\"CN=Broken\",broken@contoso.com";
     let bad = scratch.write("bad.csv", &(lines.join("\n") + "\n"));
-    let fast = error_of(reconcile_files(
-        Catalog::builtin(),
-        &bad,
-        None,
-        &cloud,
-        &options(),
-    ));
-    let slow = error_of(reconcile(
-        Catalog::builtin(),
-        open_ad(Catalog::builtin(), &bad, None).unwrap(),
-        open_cloud(&cloud).unwrap(),
-        &options(),
-    ));
-    assert_eq!(fast, slow);
+    let fast = same_error_on_both_paths(&bad, &cloud);
     assert!(fast.contains("bad.csv line 3000"), "{fast}");
     assert!(
         fast.contains("2 field(s) where the header has 10"),
