@@ -19,26 +19,31 @@
 //! through the REST client instead: it runs the preflight and plans a wave, and transfers it only
 //! with `--apply` (and the ticket). `SOA_CONNECT_SYNC_VERSION` gives the Entra Connect Sync
 //! version to the preflight. AD is not read in that mode, so the settle rule uses each mailbox's
-//! `WhenChangedUTC`.
+//! `WhenChangedUTC` (the plan says so).
+//!
+//! Progress goes to standard error: a bar redrawn in place on a terminal, plain lines (one per
+//! tenth of a wave) when standard error is a file or a pipe.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
-use std::io::Write as _;
+use std::io::{IsTerminal as _, Write as _};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
-use soa_core::audit::AuditLog;
 use soa_core::exo::rest::{
     ClientCertificateCredential, ClientSecretCredential, Cloud, CredentialOptions, ExoClient,
     Secret, TokenCredential,
 };
 use soa_core::exo::{ExchangeOnline, MailboxChanges, MailboxFilter};
-use soa_core::preflight::{Caller, Preflight, SyncEnvironment, TenantState};
+use soa_core::preflight::{Preflight, Requirements, SyncEnvironment, TenantState};
 use soa_core::reconcile::writeback::WritebackPlan;
 use soa_core::reconcile::{DiffClass, ReconcileOptions, reconcile_live};
+use soa_core::session::Session;
 use soa_core::sim::{CloudSyncAgent, SimulatedOrg};
 use soa_core::transfer::{
-    self, RollbackOptions, RunOptions, RunReport, Selection, Step, TransferPolicy,
+    ProgressEvent, ProgressFn, RollbackOptions, RunFolder, RunOptions, RunReport, Selection, Step,
+    TransferPolicy,
 };
 use soa_core::{Error, Result};
 
@@ -115,29 +120,73 @@ async fn main() -> ExitCode {
     }
 }
 
-/// A progress bar on standard error.
-fn progress_bar(label: &'static str) -> transfer::ProgressFn {
-    Arc::new(move |e: &transfer::ProgressEvent| {
-        let done = e.done.min(e.total);
-        let width = 30;
-        let filled = (done * width).checked_div(e.total).unwrap_or(width);
-        eprint!(
-            "\r   {label} [{}{}] {done}/{} {:<40}",
-            "#".repeat(filled),
-            "-".repeat(width - filled),
-            e.total,
-            e.identity
-        );
-        if done == e.total
-            && matches!(
-                e.step,
-                Step::Verified | Step::ProbeOk | Step::ProbeFailed | Step::Failed
-            )
-        {
-            eprintln!();
+/// Progress of a wave on standard error: a bar redrawn in place when standard error is a
+/// terminal, plain lines otherwise (see [`Progress`]).
+fn progress_bar(label: &'static str) -> ProgressFn {
+    let progress = Progress::new(label, std::io::stderr().is_terminal());
+    Arc::new(move |e: &ProgressEvent| {
+        if let Some(text) = progress.render(e) {
+            let mut err = std::io::stderr().lock();
+            let _ = err.write_all(text.as_bytes());
+            let _ = err.flush();
         }
-        let _ = std::io::stderr().flush();
     })
+}
+
+/// What the progress of a wave looks like: on a terminal, a bar redrawn in place with
+/// carriage returns at every step; elsewhere (a log file, a pipe, CI), one plain line each time
+/// another tenth of the wave is finished, so a log holds at most ten lines per wave and no
+/// control characters.
+struct Progress {
+    label: &'static str,
+    terminal: bool,
+    /// The last tenth reported in plain mode (0 before the first line).
+    reported: AtomicUsize,
+}
+
+impl Progress {
+    const BAR_WIDTH: usize = 30;
+
+    fn new(label: &'static str, terminal: bool) -> Progress {
+        Progress {
+            label,
+            terminal,
+            reported: AtomicUsize::new(0),
+        }
+    }
+
+    /// The text to write for `e`, if any.
+    fn render(&self, e: &ProgressEvent) -> Option<String> {
+        let done = e.done.min(e.total);
+        let label = self.label;
+        if self.terminal {
+            let width = Self::BAR_WIDTH;
+            let filled = (done * width).checked_div(e.total).unwrap_or(width);
+            let finished = done == e.total
+                && matches!(
+                    e.step,
+                    Step::Verified | Step::ProbeOk | Step::ProbeFailed | Step::Failed
+                );
+            return Some(format!(
+                "\r   {label} [{}{}] {done}/{} {:<40}{}",
+                "#".repeat(filled),
+                "-".repeat(width - filled),
+                e.total,
+                e.identity,
+                if finished { "\n" } else { "" }
+            ));
+        }
+        let tenth = (done * 10).checked_div(e.total).unwrap_or(10);
+        // Steps of one wave run concurrently: only the first event to reach a tenth reports it.
+        if tenth == 0 || self.reported.fetch_max(tenth, Ordering::SeqCst) >= tenth {
+            return None;
+        }
+        Some(format!(
+            "   {label}: {done}/{} mailbox(es) finished ({}%)\n",
+            e.total,
+            (done * 100).checked_div(e.total).unwrap_or(100)
+        ))
+    }
 }
 
 async fn pilot(args: &Args) -> Result<()> {
@@ -158,8 +207,12 @@ async fn pilot(args: &Args) -> Result<()> {
         args.out.display()
     );
 
-    // 1. Preflight, read through the trait like a real tenant.
-    let preflight = organization_preflight(&org).await?;
+    // One session for every step: the organization as Exchange Online and as the on-premises
+    // directory (its principal acts, its virtual clock dates the records).
+    let session = Session::new(Arc::new(org.clone())).with_directory(Arc::new(org.clone()));
+
+    // 1. Preflight, read through the session like a real tenant.
+    let preflight = session.gather_preflight(Requirements::default()).await?;
     let report = preflight.check_organization(args.wave as u64);
     println!("1. Preflight");
     for f in &report.findings {
@@ -175,12 +228,9 @@ async fn pilot(args: &Args) -> Result<()> {
         probe_attribute: Some("CustomAttribute15".to_owned()),
         ..TransferPolicy::default()
     };
-    let options = RunOptions {
-        actor: org.principal().to_owned(),
-        ..RunOptions::default()
-    };
+    let options = RunOptions::default();
     let pilot = Pilot {
-        org: &org,
+        session: &session,
         preflight: &preflight,
         policy: &policy,
         out: &args.out,
@@ -206,11 +256,11 @@ async fn pilot(args: &Args) -> Result<()> {
 
     // 6. Reconcile AD with Exchange Online: what AD does not know of the cloud edits.
     println!("\n6. Reconciliation of AD with Exchange Online");
-    reconcile_with_ad(&org, &pilot_mailbox, &dir2).await?;
+    reconcile_with_ad(&session, &org, &pilot_mailbox, &dir2).await?;
 
     // 7. Roll back the pilot mailbox: the loss report first.
     println!("\n7. Rollback of {pilot_mailbox}");
-    rollback_one(&org, &pilot_mailbox, &dir1, &args.ticket).await?;
+    rollback_one(&session, &org, &pilot_mailbox, &dir1, &args.ticket).await?;
 
     // 8. Summary.
     let s = org.summary();
@@ -230,7 +280,7 @@ async fn pilot(args: &Args) -> Result<()> {
 
 /// What every wave of the pilot shares.
 struct Pilot<'a> {
-    org: &'a SimulatedOrg,
+    session: &'a Session,
     preflight: &'a Preflight,
     policy: &'a TransferPolicy,
     out: &'a Path,
@@ -250,16 +300,10 @@ impl Pilot<'_> {
             cloud_managed: Some(false),
             ..MailboxFilter::default()
         });
-        let org = self.org;
-        let plan = transfer::plan(
-            org,
-            Some(org),
-            &selection,
-            self.policy,
-            self.preflight,
-            org.now(),
-        )
-        .await?;
+        let session = self.session;
+        let plan = session
+            .plan(&selection, self.policy, self.preflight)
+            .await?;
         let dir = self.out.join(&plan.run_id);
         println!("   {}", plan.summary());
         if dry_run_first {
@@ -267,7 +311,7 @@ impl Pilot<'_> {
                 dry_run: true,
                 ..options.clone()
             };
-            let report = transfer::run(org, Some(org), &plan, &dir, &dry).await?;
+            let report = session.run(&plan, &dir, &dry).await?;
             println!(
                 "   dry run: {} mailbox(es) would be flipped; plan written to {}",
                 report.results.len(),
@@ -279,7 +323,7 @@ impl Pilot<'_> {
             progress: Some(progress_bar(label)),
             ..options.clone()
         };
-        let report = transfer::run(org, Some(org), &plan, &dir, &with_bar).await?;
+        let report = session.run(&plan, &dir, &with_bar).await?;
         print_report(&report, &dir);
         Ok((report, dir))
     }
@@ -315,15 +359,20 @@ async fn cloud_edit(org: &SimulatedOrg, identity: &str) -> Result<()> {
 /// Reconciles the simulated AD with its Exchange Online, shows the differences by class and the
 /// pilot mailbox's, and writes the HTML report and the writeback plan (a script to review: it
 /// changes nothing unless run with -Apply) into the run folder.
-async fn reconcile_with_ad(org: &SimulatedOrg, pilot_mailbox: &str, dir: &Path) -> Result<()> {
+async fn reconcile_with_ad(
+    session: &Session,
+    org: &SimulatedOrg,
+    pilot_mailbox: &str,
+    dir: &Path,
+) -> Result<()> {
     let options = ReconcileOptions {
         writeback_enabled: org.cloud_sync_agent().is_some(),
-        now: Some(org.now()),
+        now: Some(session.now()),
         ad_source: "simulated AD".to_owned(),
         ..ReconcileOptions::default()
     };
     let ad = org.ad_export().into_iter().map(Ok);
-    let report = reconcile_live(org.catalog(), ad, org, &options).await?;
+    let report = reconcile_live(session.catalog(), ad, &**session.exchange(), &options).await?;
     let t = &report.totals;
     println!(
         "   {} accounts, {} mailboxes, {} matched; {} values compared, {} in sync, {} differ",
@@ -346,7 +395,7 @@ async fn reconcile_with_ad(org: &SimulatedOrg, pilot_mailbox: &str, dir: &Path) 
             d.reason.as_str()
         );
     }
-    let plan = WritebackPlan::new(&report, org.now(), |d| {
+    let plan = WritebackPlan::new(&report, session.now(), |d| {
         d.class == DiffClass::CloudMasterAdStale
     });
     report.save_html(&dir.join("reconciliation.html"))?;
@@ -362,32 +411,39 @@ async fn reconcile_with_ad(org: &SimulatedOrg, pilot_mailbox: &str, dir: &Path) 
 }
 
 /// Rolls a mailbox back: refused without acknowledgment, then done after exporting the loss;
-/// the next sync cycle overwrites exactly what the loss report predicted.
-async fn rollback_one(org: &SimulatedOrg, identity: &str, dir: &Path, ticket: &str) -> Result<()> {
-    let audit = AuditLog::open(&dir.join("audit.jsonl"))?;
+/// the next sync cycle (of the simulated organization `org`) overwrites exactly what the loss
+/// report predicted. Both attempts are recorded in the audit log of the run folder `dir`.
+async fn rollback_one(
+    session: &Session,
+    org: &SimulatedOrg,
+    identity: &str,
+    dir: &Path,
+    ticket: &str,
+) -> Result<()> {
+    let audit = RunFolder {
+        dir: dir.to_owned(),
+    }
+    .audit();
     let options = RollbackOptions {
         ticket: Some(ticket.to_owned()),
-        actor: org.principal().to_owned(),
         ..RollbackOptions::default()
     };
-    match transfer::rollback(org, org, org.catalog(), identity, &options, Some(&audit)).await {
+    match session.rollback(identity, &options, Some(&audit)).await {
         Err(e @ Error::Refused { .. }) => println!("   without acknowledgment: {e}"),
         Err(e) => return Err(e),
         Ok(_) => println!("   rolled back with nothing to lose"),
     }
     let export = dir.join(format!("rollback-loss-{}.json", safe(identity)));
-    let outcome = transfer::rollback(
-        org,
-        org,
-        org.catalog(),
-        identity,
-        &RollbackOptions {
-            export_to: Some(export.clone()),
-            ..options
-        },
-        Some(&audit),
-    )
-    .await?;
+    let outcome = session
+        .rollback(
+            identity,
+            &RollbackOptions {
+                export_to: Some(export.clone()),
+                ..options
+            },
+            Some(&audit),
+        )
+        .await?;
     println!(
         "   exported the loss to {} and rolled back",
         export.display()
@@ -437,38 +493,6 @@ fn print_report(report: &RunReport, dir: &Path) {
             r.reason.as_deref().unwrap_or("")
         );
     }
-}
-
-/// The preflight inputs, read through the trait like a real tenant.
-async fn organization_preflight(org: &SimulatedOrg) -> Result<Preflight> {
-    let config = org.get_organization_config().await?;
-    let roles: Vec<String> = org
-        .role_assignments("Set-Mailbox", "IsExchangeCloudManaged")
-        .await?
-        .into_iter()
-        .filter(|a| a.assignee.eq_ignore_ascii_case(org.principal()))
-        .map(|a| a.role)
-        .collect();
-    let agent = org.cloud_sync_agent();
-    Ok(Preflight {
-        sync: SyncEnvironment {
-            connect_sync_version: Some(org.connect_sync_version()),
-            cloud_sync_agent_version: agent.as_ref().map(|a| a.version),
-            writeback_wanted: agent.is_some(),
-        },
-        tenant: TenantState {
-            cloud_managed_by_default: config.block_exchange_provisioning_from_on_prem_enabled,
-            on_premises_provisioning_in_use: true,
-            cloud_managed_mailboxes: org.summary().cloud_managed_mailboxes as u64,
-            writeback_enabled: agent.is_some(),
-        },
-        caller: Some(Caller {
-            name: org.principal().to_owned(),
-            roles,
-            custom_role_parameters: Vec::new(),
-        }),
-        ..Preflight::default()
-    })
 }
 
 /// The REST client for the tenant named by the environment.
@@ -521,7 +545,10 @@ fn tenant_client() -> Result<ExoClient> {
 async fn real_tenant(args: &Args) -> Result<()> {
     let client = tenant_client()?;
     println!("exchange-soa pilot against tenant {}", client.tenant());
-    let config = client.get_organization_config().await?;
+    // No on-premises directory in this mode: the plan states that the settle rule saw the cloud
+    // side only. The actor is the credential's identity.
+    let session = Session::new(Arc::new(client));
+    let config = session.exchange().get_organization_config().await?;
     let connect_sync_version = std::env::var("SOA_CONNECT_SYNC_VERSION")
         .ok()
         .map(|v| v.parse())
@@ -552,17 +579,21 @@ async fn real_tenant(args: &Args) -> Result<()> {
         cloud_managed: Some(false),
         ..MailboxFilter::default()
     });
-    let now = chrono::Utc::now();
-    let plan = transfer::plan(&client, None, &selection, &policy, &preflight, now).await?;
+    let plan = session.plan(&selection, &policy, &preflight).await?;
     let dir = args.out.join(&plan.run_id);
     println!("2. {}", plan.summary());
+    if !plan.directory_checked {
+        println!(
+            "   settle rule unchecked against AD: without the on-premises directory, each mailbox's WhenChangedUTC stood in for AD's whenChanged, so an on-premises change not yet synced cannot be seen"
+        );
+    }
+    println!("   audit records name {}", session.actor());
     let options = RunOptions {
         dry_run: !args.apply,
-        actor: std::env::var("SOA_CLIENT_ID").unwrap_or_default(),
         progress: Some(progress_bar("wave")),
         ..RunOptions::default()
     };
-    let report = transfer::run(&client, None, &plan, &dir, &options).await?;
+    let report = session.run(&plan, &dir, &options).await?;
     if args.apply {
         print_report(&report, &dir);
     } else {
@@ -573,4 +604,85 @@ async fn real_tenant(args: &Args) -> Result<()> {
         );
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Progress, ProgressEvent, Step};
+
+    /// The events of a wave of `total` mailboxes run one after the other: three steps each,
+    /// the last one finishing the mailbox.
+    fn wave(total: usize) -> Vec<ProgressEvent> {
+        let mut events = Vec::new();
+        for i in 1..=total {
+            for (step, done) in [
+                (Step::BackedUp, i - 1),
+                (Step::FlipSent, i - 1),
+                (Step::Verified, i),
+            ] {
+                events.push(ProgressEvent {
+                    identity: format!("user{i}@contoso.com"),
+                    step,
+                    done,
+                    total,
+                });
+            }
+        }
+        events
+    }
+
+    fn render_all(progress: &Progress, events: &[ProgressEvent]) -> String {
+        events.iter().filter_map(|e| progress.render(e)).collect()
+    }
+
+    #[test]
+    fn off_a_terminal_progress_is_at_most_ten_plain_lines_per_wave() {
+        let progress = Progress::new("wave 1", false);
+        let text = render_all(&progress, &wave(25));
+        assert!(!text.contains('\r'), "{text:?}");
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 10, "{text}");
+        assert_eq!(lines[0], "   wave 1: 3/25 mailbox(es) finished (12%)");
+        assert_eq!(lines[9], "   wave 1: 25/25 mailbox(es) finished (100%)");
+
+        // A wave smaller than ten mailboxes: one line per finished mailbox.
+        let small = Progress::new("wave 2", false);
+        assert_eq!(render_all(&small, &wave(3)).lines().count(), 3);
+    }
+
+    #[test]
+    fn concurrent_steps_report_each_tenth_once() {
+        let progress = Progress::new("wave", false);
+        let event = |done| ProgressEvent {
+            identity: "a@contoso.com".to_owned(),
+            step: Step::Verified,
+            done,
+            total: 10,
+        };
+        // Mailboxes finishing concurrently can report their counts out of order.
+        let text = render_all(&progress, &[event(2), event(1), event(3), event(3)]);
+        assert_eq!(
+            text.lines().collect::<Vec<_>>(),
+            [
+                "   wave: 2/10 mailbox(es) finished (20%)",
+                "   wave: 3/10 mailbox(es) finished (30%)"
+            ]
+        );
+    }
+
+    #[test]
+    fn on_a_terminal_the_bar_is_redrawn_in_place_and_ends_with_a_newline() {
+        let progress = Progress::new("wave 1", true);
+        let events = wave(4);
+        let frames: Vec<String> = events.iter().filter_map(|e| progress.render(e)).collect();
+        assert_eq!(frames.len(), events.len(), "a frame at every step");
+        assert!(frames.iter().all(|f| f.starts_with('\r')));
+        let (last, rest) = frames.split_last().expect("frames");
+        assert!(rest.iter().all(|f| !f.contains('\n')));
+        assert!(last.ends_with('\n'), "{last:?}");
+        assert!(
+            last.contains("[##############################] 4/4"),
+            "{last:?}"
+        );
+    }
 }

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Runs every test of exchange-soa: Rust, Python, C, C# (the PowerShell module's P/Invoke
-# layer under Mono) and HTML (the reconciliation report rendered in headless Chromium).
+# layer under Mono), HTML (the reconciliation report rendered in headless Chromium) and fuzz
+# (every cargo-fuzz target of soa-core built and run for a few seconds).
 # Installs what it needs first: a Python venv with maturin, pytest and mypy
-# in .venv, cbindgen (pinned) under target/tools, and — when run as root — the Debian packages
-# for Mono, valgrind and Chromium. A suite that cannot run fails with the reason; nothing is skipped.
+# in .venv, cbindgen and cargo-fuzz (pinned) under target/tools, and — when run as root — the
+# Debian packages for Mono, valgrind and Chromium. A suite that cannot run fails with the reason; nothing is skipped.
 #
 #   bash tests/run.sh                  everything
-#   bash tests/run.sh rust python      only the named suites (rust, python, c, csharp, html)
+#   bash tests/run.sh rust python      only the named suites (rust, python, c, csharp, html, fuzz)
 #   bash tests/run.sh --update-header  regenerate soa-ffi/include/soa.h, then run everything
 set -uo pipefail
 
@@ -23,11 +24,11 @@ SUITES=()
 for arg in "$@"; do
   case "$arg" in
     --update-header) UPDATE_HEADER=1 ;;
-    rust|python|c|csharp|html) SUITES+=("$arg") ;;
-    *) echo "usage: bash tests/run.sh [--update-header] [rust] [python] [c] [csharp] [html]" >&2; exit 2 ;;
+    rust|python|c|csharp|html|fuzz) SUITES+=("$arg") ;;
+    *) echo "usage: bash tests/run.sh [--update-header] [rust] [python] [c] [csharp] [html] [fuzz]" >&2; exit 2 ;;
   esac
 done
-[ ${#SUITES[@]} -eq 0 ] && SUITES=(rust python c csharp html)
+[ ${#SUITES[@]} -eq 0 ] && SUITES=(rust python c csharp html fuzz)
 export UPDATE_HEADER
 
 START=$(date +%s)

@@ -1,4 +1,4 @@
-#Requires -Version 7.2
+#Requires -Version 5.1
 <#
 .SYNOPSIS
 Audits legacy PowerShell automation for writes of Exchange attributes that no longer land where

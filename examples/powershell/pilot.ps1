@@ -1,4 +1,4 @@
-#Requires -Version 7.2
+#Requires -Version 5.1
 <#
 .SYNOPSIS
 The main job in PowerShell: a pilot transfer of the source of authority, rehearsed on a simulated
@@ -11,10 +11,11 @@ Start-SoaTransfer -WhatIf, the transfer for real (backup, flip, verify, probe ed
 an edit in the cloud, a rollback of one mailbox (refused until its loss is exported), the sync
 cycle that proves the loss report right, and the RBAC review.
 
-With -ThroughEmulator every Exchange Online call goes through the library's REST client to the
-HTTP emulator of the gateway, over loopback sockets, exactly as it would go to a tenant:
-Connect-SoaTenant gives the -Connection that replaces -Org, and the organization stays the
-on-premises directory (-Directory). On a real tenant, replace the emulator with
+Every step works on a session (New-SoaSession), so the same commands run on the simulation and on
+a tenant. With -ThroughEmulator every Exchange Online call goes through the library's REST client
+to the HTTP emulator of the gateway, over loopback sockets, exactly as it would go to a tenant: the
+session is made from Connect-SoaTenant's connection, and the organization's AD stays its
+on-premises directory (New-SoaDirectory). On a real tenant, replace the emulator with
 Connect-SoaTenant -Tenant ... -ClientId ... -CertificatePath ... and pass your directory.
 
 The plan, backups, journal and audit log of the run are written under -OutDir.
@@ -71,44 +72,41 @@ try {
         $emulator = Start-SoaEmulator -Org $org -MaxPageSize 200 -Fault @{ throttle = @{ rate = 50.0; burst = 10 } }
         $token = New-SoaEmulatorToken -Emulator $emulator -Principal "admin@$($emulator.Tenant)"
         $connection = Connect-SoaTenant -Tenant $emulator.Tenant -AccessToken $token -ExchangeUrl $emulator.BaseUrl -LoginUrl $emulator.BaseUrl
-        $exchange = @{ Connection = $connection }
-        $transfer = @{ Connection = $connection; Directory = $org }
+        # A bare token names no app: the actor is the token's principal, whose roles the preflight reads.
+        $session = New-SoaSession -Connection $connection -Directory (New-SoaDirectory -Org $org) -Actor "admin@$($emulator.Tenant)"
         Write-Host "Exchange Online: the emulator at $($emulator.BaseUrl), through the REST client"
     }
     else {
-        $exchange = @{ Org = $org }
-        $transfer = @{ Org = $org }
+        $session = $org | New-SoaSession
         Write-Host 'Exchange Online: the simulation'
     }
+    # The library picks the actor the audit logs name: the credential's identity (or the simulated
+    # organization's principal); New-SoaSession -Actor names another.
+    Write-Host "Acting as $($session.Actor)"
 
     # --- 1. prerequisites ----------------------------------------------------------------------
     Write-Host "`n1. Prerequisites"
-    $config = Get-SoaOrgConfig @exchange
-    $roles = @(Get-SoaRoleAssignment @exchange | Where-Object { $_.Assignee -eq "admin@$($summary.Tenant)" } | ForEach-Object { $_.Role })
-    $findings = @(Test-SoaPrerequisite -ConnectSyncVersion '2.5.190.0' -CloudSyncAgentVersion '1.1.1107.0' -WritebackWanted -WritebackEnabled `
-            -OnPremisesProvisioningInUse -CloudManagedByDefault:$config.BlockExchangeProvisioningFromOnPremEnabled `
-            -CloudManagedMailboxCount $summary.CloudManagedMailboxes -PlannedCount $Wave -CallerName "admin@$($summary.Tenant)" -Role $roles)
+    $preflight = $session | Get-SoaPreflight
+    $findings = @($preflight | Test-SoaPrerequisite -PlannedCount $Wave)
     if ($findings.Count -eq 0) {
         Write-Host '   every prerequisite is met'
     }
     foreach ($finding in $findings) {
         Write-Host "   [$($finding.Severity)] $($finding.Code): $($finding.Message)"
     }
-    $preflight = @{
-        sync   = @{ connect_sync_version = '2.5.190.0'; cloud_sync_agent_version = '1.1.1107.0'; writeback_wanted = $true }
-        tenant = @{ on_premises_provisioning_in_use = $true; writeback_enabled = $true; cloud_managed_mailboxes = $summary.CloudManagedMailboxes }
-    }
+    $roles = @(Get-SoaRoleAssignment -Session $session | ForEach-Object { "$($_.Assignee): $($_.Role)" })
+    Write-Host "   who can flip mailboxes: $($roles -join '; ')"
 
     # --- 2. the plan, and -WhatIf ----------------------------------------------------------------
     Write-Host "`n2. Plan and -WhatIf"
-    $plan = New-SoaTransferPlan @transfer -Ticket $Ticket -BatchCap $Wave -RecipientType UserMailbox -ProbeAttribute CustomAttribute15 -Preflight $preflight
+    $plan = New-SoaTransferPlan -Session $session -Ticket $Ticket -BatchCap $Wave -RecipientType UserMailbox -ProbeAttribute CustomAttribute15 -Preflight $preflight
     Write-Host "   $($plan.Summary)"
     $runDirectory = Join-Path -Path $OutDir -ChildPath $plan.RunId
-    Start-SoaTransfer @transfer -Plan $plan -RunDirectory $runDirectory -WhatIf
+    $plan | Start-SoaTransfer -RunDirectory $runDirectory -WhatIf
 
     # --- 3. the pilot wave -----------------------------------------------------------------------
     Write-Host "`n3. Pilot wave"
-    $results = @(Start-SoaTransfer @transfer -Plan $plan -RunDirectory $runDirectory -Actor "pilot.ps1 ($env:USER$env:USERNAME)" -Confirm:$false)
+    $results = @(Start-SoaTransfer -Session $session -Plan $plan -RunDirectory $runDirectory -Confirm:$false)
     foreach ($group in ($results | Group-Object -Property Step)) {
         Write-Host "   $($group.Name): $($group.Count)"
     }
@@ -122,19 +120,19 @@ try {
 
     # --- 4. an edit in the cloud ------------------------------------------------------------------
     Write-Host "`n4. Edit $pilot in the cloud"
-    Set-SoaMailbox @exchange -Identity $pilot -Set @{ CustomAttribute1 = 'CC-CLOUD-1' } -Confirm:$false
+    Set-SoaMailbox -Session $session -Identity $pilot -Set @{ CustomAttribute1 = 'CC-CLOUD-1' } -Confirm:$false
     $null = Invoke-SoaSyncCycle -Org $org
-    $mailbox = Get-SoaMailbox @exchange -Identity $pilot
+    $mailbox = Get-SoaMailbox -Session $session -Identity $pilot
     Write-Host "   after a sync cycle CustomAttribute1 = $($mailbox.CustomAttribute1) (kept: the cloud masters it now)"
 
     # --- 5. rollback of the pilot mailbox: the loss report first ----------------------------------
     Write-Host "`n5. Rollback of $pilot"
     $refusal = $null
-    Undo-SoaTransfer @transfer -Identity $pilot -RunDirectory $runDirectory -Ticket $Ticket -Confirm:$false -ErrorAction SilentlyContinue -ErrorVariable refusal
+    Undo-SoaTransfer -Session $session -Identity $pilot -RunDirectory $runDirectory -Ticket $Ticket -Confirm:$false -ErrorAction SilentlyContinue -ErrorVariable refusal
     if ($refusal.Count -gt 0) {
         Write-Host "   without acknowledgment: $($refusal[0].Exception.Message)"
     }
-    $outcome = Undo-SoaTransfer @transfer -Identity $pilot -RunDirectory $runDirectory -Ticket $Ticket -ExportPath $runDirectory -Confirm:$false
+    $outcome = Undo-SoaTransfer -Session $session -Identity $pilot -RunDirectory $runDirectory -Ticket $Ticket -ExportPath $runDirectory -Confirm:$false
     Write-Host "   rolled back: $($outcome.RolledBack); the loss was exported to $($outcome.ExportedTo)"
     $sync = Invoke-SoaSyncCycle -Org $org
     $predicted = @($outcome.Loss.Entries | ForEach-Object { $_.Attribute })
@@ -143,7 +141,7 @@ try {
 
     # --- 6. who can flip --------------------------------------------------------------------------
     Write-Host "`n6. RBAC review"
-    $rbac = Get-SoaRbacReport @exchange -RoleGroupName 'SOA Transfer Operators'
+    $rbac = Get-SoaRbacReport -Session $session -RoleGroupName 'SOA Transfer Operators'
     Write-Host "   $($rbac.Assignments.Count) assignment(s) carry Set-Mailbox -IsExchangeCloudManaged; to confine it:"
     foreach ($command in $rbac.Commands) {
         Write-Host "     $command"

@@ -1,4 +1,4 @@
-#Requires -Version 7.2
+#Requires -Version 5.1
 <#
 .SYNOPSIS
 Reconciles on-premises AD with Exchange Online: which Exchange attributes differ, who is right,
@@ -7,7 +7,7 @@ and the writeback plan that brings AD up to the cloud.
 .DESCRIPTION
 Compares an AD export (Get-ADUser -Properties * | Export-Csv, ldifde -f, or ConvertTo-Json) with
 a Get-Mailbox | ConvertTo-Json export, or, with -Simulated, with the live mailboxes of a simulated
-organization (through -Org, as a tenant would be reached through -Connection; its generated users
+organization (through a session, as a tenant would be; its generated users
 are not those of the default export, so they show as found on one side only). Each difference is classified by the authority rules: cloud_master_ad_stale (the
 mailbox is cloud-managed, so Exchange Online is right and AD holds an old value),
 ad_master_cloud_behind (AD is right and sync has not caught up), identity_drift or conflict.
@@ -60,7 +60,7 @@ $compare = @{
 if ($Simulated) {
     # A simulated organization whose synced mailboxes the AD export is compared with.
     $org = New-SoaSimulatedOrg -Size 50 -Seed 7
-    $report = Compare-SoaDirectory @compare -Org $org -PassThru
+    $report = Compare-SoaDirectory @compare -Session ($org | New-SoaSession) -PassThru
 }
 else {
     $report = Compare-SoaDirectory @compare -CloudPath $CloudPath -PassThru

@@ -9,6 +9,8 @@ Preflight -> a plan under a change ticket -> a dry run -> the pilot wave (backup
 by reading back, probe edit) with a progress bar -> an edit in the cloud kept across a sync
 cycle and written back -> a second wave -> a rollback of one mailbox with its loss report -> a
 summary. The plan, backups, journal and audit log of each run are written under ``--out``.
+Every step takes one ``Session``: Exchange Online, the organization's AD as the on-premises
+directory, and the actor the audit log records (the backend's principal).
 
 With ``--over-http`` the organization is served by the HTTP emulator of the Exchange Online
 gateway and every Exchange Online call goes through ``ExoClient`` over a loopback socket, as it
@@ -22,7 +24,7 @@ the same callback drives a tqdm bar::
     def progress(e):
         bar.n = e.done                      # mailboxes finished so far
         bar.set_postfix_str(f"{e.identity} {e.step}")
-    report = run(backend, plan, run_dir, progress=progress)
+    report = run(session, plan, run_dir, progress=progress)
     bar.n = len(report.results)
     bar.close()
 """
@@ -36,7 +38,6 @@ import re
 import sys
 import tempfile
 from collections.abc import Iterator
-from typing import Any
 
 import exchange_soa as soa
 
@@ -100,34 +101,6 @@ def backend_for(org: soa.SimulatedOrg, over_http: bool) -> Iterator[soa.Exchange
         yield client
 
 
-def organization_preflight(
-    org: soa.SimulatedOrg, exo: soa.ExchangeOnline
-) -> dict[str, Any]:
-    """The preflight inputs: the tenant read through Exchange Online, like a real tenant; the
-    sync engines from the simulated on-premises side."""
-    config = exo.get_organization_config()
-    roles = [
-        a.role
-        for a in exo.role_assignments("Set-Mailbox", "IsExchangeCloudManaged")
-        if a.assignee.lower() == org.principal.lower()
-    ]
-    agent = org.cloud_sync_agent
-    return {
-        "sync": {
-            "connect_sync_version": str(org.connect_sync_version),
-            "cloud_sync_agent_version": str(agent.version) if agent else None,
-            "writeback_wanted": agent is not None,
-        },
-        "tenant": {
-            "cloud_managed_by_default": config.block_exchange_provisioning_from_on_prem_enabled,
-            "on_premises_provisioning_in_use": True,
-            "cloud_managed_mailboxes": org.summary().cloud_managed_mailboxes,
-            "writeback_enabled": agent is not None,
-        },
-        "caller": {"name": org.principal, "roles": roles},
-    }
-
-
 def print_report(report: soa.RunReport, run_dir: pathlib.Path) -> None:
     print(
         f"   run {report.run_id}: {report.verified} verified, {report.failed} failed "
@@ -155,9 +128,10 @@ def pilot(args: argparse.Namespace) -> None:
     )
 
     with backend_for(org, args.over_http) as exo:
-        # 1. Preflight.
+        session = soa.Session(exo, org.directory)
+        # 1. Preflight: the tenant through Exchange Online, the sync engines from the directory.
         print("1. Preflight")
-        preflight = organization_preflight(org, exo)
+        preflight = soa.gather_preflight(session)
         report = soa.check_organization(preflight, planned=args.wave)
         for f in report.findings:
             print(f"   [{f.severity}] {f.code}: {f.message}")
@@ -168,16 +142,16 @@ def pilot(args: argparse.Namespace) -> None:
         print("\n2. Plan and dry run")
         selection = {"dir_synced": True, "cloud_managed": False}
         try:
-            soa.plan(exo, selection, soa.TransferPolicy(batch_cap=args.wave))
+            soa.plan(session, selection, soa.TransferPolicy(batch_cap=args.wave))
         except soa.RefusedError as e:
             print(f"   without a ticket: {e}")
         policy = soa.TransferPolicy(
             args.ticket, batch_cap=args.wave, probe_attribute="CustomAttribute15"
         )
-        plan1 = soa.plan(exo, selection, policy, preflight=preflight, directory=org, now=org.now)
+        plan1 = soa.plan(session, selection, policy, preflight=preflight)
         dir1 = out / plan1.run_id
         print(f"   {plan1.summary()}")
-        dry = soa.run(exo, plan1, dir1, dry_run=True, actor=org.principal)
+        dry = soa.run(session, plan1, dir1, dry_run=True)
         print(
             f"   dry run: {len(dry.results)} mailbox(es) would be flipped; "
             f"plan written to {dir1 / 'plan.json'}"
@@ -186,7 +160,7 @@ def pilot(args: argparse.Namespace) -> None:
         # 3. The pilot wave: backup, flip, verify, probe.
         print("\n3. Pilot wave")
         bar = ProgressBar("wave 1")
-        wave1 = soa.run(exo, plan1, dir1, actor=org.principal, progress=bar, directory=org)
+        wave1 = soa.run(session, plan1, dir1, progress=bar)
         bar.close(wave1)
         print_report(wave1, dir1)
         flipped = [r.identity for r in wave1.results if r.step in {"verified", "probe_ok"}]
@@ -220,10 +194,10 @@ def pilot(args: argparse.Namespace) -> None:
 
         # 5. The second wave.
         print("\n5. Second wave")
-        plan2 = soa.plan(exo, selection, policy, preflight=preflight, directory=org, now=org.now)
+        plan2 = soa.plan(session, selection, policy, preflight=preflight)
         dir2 = out / plan2.run_id
         bar = ProgressBar("wave 2")
-        wave2 = soa.run(exo, plan2, dir2, actor=org.principal, progress=bar, directory=org)
+        wave2 = soa.run(session, plan2, dir2, progress=bar)
         bar.close(wave2)
         print_report(wave2, dir2)
 
@@ -231,22 +205,14 @@ def pilot(args: argparse.Namespace) -> None:
         print(f"\n6. Rollback of {pilot_mailbox}")
         audit = dir1 / "audit.jsonl"
         try:
-            soa.rollback(
-                exo, org, pilot_mailbox, ticket=args.ticket, actor=org.principal, audit_log=audit
-            )
+            soa.rollback(session, pilot_mailbox, ticket=args.ticket, audit_log=audit)
             print("   rolled back with nothing to lose")
         except soa.RefusedError as e:
             print(f"   without acknowledgment: {e}")
         export = dir1 / f"rollback-loss-{safe(pilot_mailbox)}.json"
         if exo.get_mailbox(pilot_mailbox).is_exchange_cloud_managed:
             outcome = soa.rollback(
-                exo,
-                org,
-                pilot_mailbox,
-                export_to=export,
-                ticket=args.ticket,
-                actor=org.principal,
-                audit_log=audit,
+                session, pilot_mailbox, export_to=export, ticket=args.ticket, audit_log=audit
             )
             print(f"   exported the loss to {outcome.exported} and rolled back")
             predicted = [e.attribute for e in outcome.loss.entries]

@@ -7,9 +7,9 @@
 The AD side is an export: ``Get-ADUser -Properties * | Export-Csv`` (CSV), ``ldifde -f`` (LDIF)
 or ``Get-ADUser -Properties * | ConvertTo-Json`` (JSON). The cloud side is a
 ``Get-Mailbox -ResultSize Unlimited | ConvertTo-Json`` file, or, with ``--simulated``, a simulated
-organization reconciled live (the same call takes an ``ExoClient`` for a real tenant): a few
-mailboxes are made cloud-managed and edited in the cloud first, so that there is something to
-find.
+organization reconciled live through a ``Session`` (a session on an ``ExoClient`` does the same
+for a real tenant): a few mailboxes are made cloud-managed and edited in the cloud first, so
+that there is something to find.
 
 Writes ``report.json``, ``report.csv``, ``report.html``, and a writeback plan for the differences
 where Exchange Online is the master and AD is stale (``writeback.ldf`` for ``ldifde -i`` and
@@ -86,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.simulated:
             ad, org = simulated_organization(args.size, args.seed, out)
-            report = soa.reconcile(ad, org, writeback_enabled=args.writeback)
+            report = soa.reconcile_live(soa.Session(org, org.directory), ad, writeback_enabled=args.writeback)
         else:
             report = soa.reconcile(args.ad, args.cloud, writeback_enabled=args.writeback)
     except (soa.SoaError, OSError) as e:

@@ -1,10 +1,11 @@
 //! The reconciliation benchmark at tenant scale: generates (once, cached) an AD export and a
 //! `Get-Mailbox | ConvertTo-Json` file for N mailboxes, reconciles them end to end through
-//! `reconcile_files`, and prints the input size, the time, the throughput, the peak memory and
-//! the counts.
+//! `reconcile_files_with_progress` (with a progress callback that counts the events, so the
+//! throughput includes what reporting progress costs; `--no-progress` leaves it out), and prints
+//! the input size, the time, the throughput, the peak memory and the counts.
 //!
 //! ```text
-//! cargo run --release -p soa-core --example reconcile_bench -- [--mailboxes N] [--dir DIR] [--regenerate]
+//! cargo run --release -p soa-core --example reconcile_bench -- [--mailboxes N] [--dir DIR] [--regenerate] [--no-progress]
 //! ```
 //!
 //! N defaults to 1,000,000. The files are written under `DIR` (by default `reconcile-bench` in
@@ -39,7 +40,10 @@ use std::time::Instant;
 
 use chrono::{DateTime, TimeDelta, Utc};
 use soa_core::catalog::Catalog;
-use soa_core::reconcile::{ReconcileOptions, reconcile_files};
+use soa_core::reconcile::{
+    ReconcileOptions, ReconcilePhase, ReconcileProgress, ReconcileProgressFn,
+    reconcile_files_with_progress,
+};
 
 /// Bumped whenever the generated files change: part of the cache key.
 const GENERATOR_VERSION: u32 = 1;
@@ -93,9 +97,20 @@ fn run(args: &[String]) -> Result<(), Box<dyn std::error::Error>> {
         ..ReconcileOptions::default()
     };
     let catalog = Catalog::builtin();
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(ProgressSeen::default()));
+    let progress = (!args.iter().any(|a| a == "--no-progress")).then(|| {
+        let seen = std::sync::Arc::clone(&seen);
+        let f: ReconcileProgressFn = std::sync::Arc::new(move |e: &ReconcileProgress| {
+            if let Ok(mut seen) = seen.lock() {
+                seen.record(e);
+            }
+        });
+        f
+    });
     let start = Instant::now();
-    let report = reconcile_files(catalog, &ad, None, &cloud, &options)?;
+    let report = reconcile_files_with_progress(catalog, &ad, None, &cloud, &options, progress)?;
     let seconds = start.elapsed().as_secs_f64();
+    let seen = seen.lock().map(|s| s.clone()).unwrap_or_default();
     let peak = peak_rss_bytes();
     let t = &report.totals;
     let mb = bytes as f64 / 1e6;
@@ -110,6 +125,19 @@ fn run(args: &[String]) -> Result<(), Box<dyn std::error::Error>> {
         mb / seconds,
         n as f64 / seconds
     );
+    if seen.events == [0, 0] {
+        println!("progress: off");
+    } else {
+        println!(
+            "progress: {} cloud events (last {} of {:?} bytes), {} directory events (last {} of {:?} bytes)",
+            seen.events[0],
+            seen.last[0].bytes,
+            seen.last[0].total_bytes,
+            seen.events[1],
+            seen.last[1].bytes,
+            seen.last[1].total_bytes
+        );
+    }
     match peak {
         Some(p) => println!("peak RSS: {:.1} MiB", p as f64 / (1024.0 * 1024.0)),
         None => println!("peak RSS: unknown (no /proc/self/status)"),
@@ -149,9 +177,43 @@ fn run(args: &[String]) -> Result<(), Box<dyn std::error::Error>> {
         "peak_rss_bytes": peak,
         "totals": t,
         "by_reason": by_reason,
+        "progress_events": { "cloud": seen.events[0], "directory": seen.events[1] },
     });
     println!("RESULT {result}");
     Ok(())
+}
+
+/// What the progress callback saw: the events of each phase (cloud, directory) and the last one.
+#[derive(Debug, Clone)]
+struct ProgressSeen {
+    events: [u64; 2],
+    last: [ReconcileProgress; 2],
+}
+
+impl Default for ProgressSeen {
+    fn default() -> Self {
+        let none = |phase| ReconcileProgress {
+            phase,
+            records: 0,
+            bytes: 0,
+            total_bytes: None,
+        };
+        ProgressSeen {
+            events: [0, 0],
+            last: [none(ReconcilePhase::Cloud), none(ReconcilePhase::Directory)],
+        }
+    }
+}
+
+impl ProgressSeen {
+    fn record(&mut self, e: &ReconcileProgress) {
+        let i = match e.phase {
+            ReconcilePhase::Cloud => 0,
+            ReconcilePhase::Directory => 1,
+        };
+        self.events[i] += 1;
+        self.last[i] = e.clone();
+    }
 }
 
 /// `reconcile-bench` in the workspace's target folder (or `CARGO_TARGET_DIR`).

@@ -6,13 +6,16 @@
 //! reconciliation (CSV, LDIF, JSON exports).
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::Result;
+use crate::clock::Clock;
 use crate::model::AttributeValue;
+use crate::preflight::SyncEnvironment;
 
 /// One AD account as the workflow needs it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -30,10 +33,36 @@ pub trait OnPremisesDirectory: Send + Sync {
     /// The account for `identity` (UPN, sAMAccountName or objectGUID); `Ok(None)` when there is
     /// no such account.
     async fn ad_record(&self, identity: &str) -> Result<Option<AdRecord>>;
+
+    /// The sync engines serving this directory, when the directory knows them (a simulated
+    /// organization does; AD itself does not record the Connect Sync version).
+    async fn sync_environment(&self) -> Result<Option<SyncEnvironment>> {
+        Ok(None)
+    }
+
+    /// The directory's own clock, when it keeps one (a simulated organization's virtual time);
+    /// a [`Session`](crate::session::Session) with this directory reads the time from it.
+    fn clock(&self) -> Option<Arc<dyn Clock>> {
+        None
+    }
 }
 
+#[cfg(feature = "sim")]
 #[async_trait]
 impl OnPremisesDirectory for crate::sim::SimulatedOrg {
+    async fn sync_environment(&self) -> Result<Option<SyncEnvironment>> {
+        let agent = self.cloud_sync_agent();
+        Ok(Some(SyncEnvironment {
+            connect_sync_version: Some(self.connect_sync_version()),
+            cloud_sync_agent_version: agent.as_ref().map(|a| a.version),
+            writeback_wanted: agent.is_some(),
+        }))
+    }
+
+    fn clock(&self) -> Option<Arc<dyn Clock>> {
+        Some(crate::exo::ExchangeOnline::clock(self))
+    }
+
     async fn ad_record(&self, identity: &str) -> Result<Option<AdRecord>> {
         match self.ad_user(identity) {
             Ok(user) => Ok(Some(AdRecord {

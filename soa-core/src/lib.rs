@@ -68,6 +68,7 @@
 pub mod audit;
 pub mod authority;
 pub mod catalog;
+pub mod clock;
 pub mod directory;
 mod error;
 pub mod exo;
@@ -78,15 +79,28 @@ pub mod preflight;
 pub mod pwsh;
 pub mod reconcile;
 pub mod scripts;
+pub mod session;
+#[cfg(feature = "sim")]
 pub mod sim;
 pub mod transfer;
+
+/// Hooks for the library's own tests (not part of the API).
+#[doc(hidden)]
+pub mod test_hooks {
+    /// Adds `delay` to every fsync the library makes (0 turns it off): tests prove with it
+    /// that file syncs run off the async executor.
+    pub fn set_fsync_delay(delay: std::time::Duration) {
+        crate::fsutil::set_fsync_delay(delay);
+    }
+}
 
 pub use error::{Error, ErrorKind, Result};
 
 /// The library's version (the crate version), as the bindings report it.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
-/// The README's Rust quick start, compiled and run as a doctest.
-#[cfg(doctest)]
+/// The README's Rust quick start, compiled and run as a doctest (it uses the simulated
+/// organization).
+#[cfg(all(doctest, feature = "sim"))]
 #[doc = include_str!("../../README.md")]
 struct ReadmeQuickStart;

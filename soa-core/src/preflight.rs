@@ -71,11 +71,14 @@ pub enum FindingCode {
     MissingRole,
     /// The caller relies on a custom role whose sufficiency is unconfirmed.
     CustomRoleUnconfirmed,
+    /// No on-premises directory was given: the settle rule saw only the cloud side, so an
+    /// on-premises change not yet synced could not be seen.
+    SettleRuleUnchecked,
 }
 
 impl FindingCode {
     /// Every code, in a stable order.
-    pub const ALL: [FindingCode; 16] = [
+    pub const ALL: [FindingCode; 17] = [
         FindingCode::ConnectSyncVersionUnknown,
         FindingCode::ConnectSyncTooOld,
         FindingCode::CloudSyncAgentMissing,
@@ -92,6 +95,7 @@ impl FindingCode {
         FindingCode::WritebackCapacityNear,
         FindingCode::MissingRole,
         FindingCode::CustomRoleUnconfirmed,
+        FindingCode::SettleRuleUnchecked,
     ];
 
     /// The code as written in reports: the snake_case serde name, e.g. `connect_sync_too_old`.
@@ -115,6 +119,7 @@ impl FindingCode {
             FindingCode::WritebackCapacityNear => "writeback_capacity_near",
             FindingCode::MissingRole => "missing_role",
             FindingCode::CustomRoleUnconfirmed => "custom_role_unconfirmed",
+            FindingCode::SettleRuleUnchecked => "settle_rule_unchecked",
         }
     }
 }
@@ -158,7 +163,7 @@ pub struct Finding {
 }
 
 impl Finding {
-    fn new(
+    pub(crate) fn new(
         code: FindingCode,
         severity: Severity,
         subject: impl Into<String>,

@@ -1056,3 +1056,18 @@ proptest! {
         prop_assert_eq!(vx == vy, expected == Ordering::Equal);
     }
 }
+
+#[test]
+fn a_long_proxy_list_is_checked_for_duplicates_in_linear_time() {
+    // 100,000 entries: the earlier pairwise check made five billion comparisons here.
+    let mut items = vec![ProxyAddress::parse("SMTP:primary@contoso.com").unwrap()];
+    for i in 0..100_000 {
+        items.push(ProxyAddress::parse(&format!("smtp:alias{i}@contoso.com")).unwrap());
+    }
+    let list = ProxyAddresses::from_vec(items.clone()).unwrap();
+    assert_eq!(list.primary_smtp().to_string(), "SMTP:primary@contoso.com");
+    // A duplicate at the very end, in other case, is still found and named.
+    items.push(ProxyAddress::parse("smtp:ALIAS7@Contoso.com").unwrap());
+    let err = ProxyAddresses::from_vec(items).unwrap_err();
+    assert!(err.to_string().contains("alias7@contoso.com"), "{err}");
+}

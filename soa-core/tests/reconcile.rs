@@ -13,13 +13,14 @@ use soa_core::model::AttributeValue;
 use soa_core::reconcile::diff::{ClassifyContext, classify};
 use soa_core::reconcile::join::JoinKey;
 use soa_core::reconcile::source::{
-    AdCsvReader, AdEntry, AdFormat, AdJsonReader, AdLdifReader, CloudJsonReader, open_ad,
-    open_cloud,
+    AdCsvReader, AdEntries, AdEntry, AdFormat, AdJsonReader, AdLdifReader, CloudJsonReader,
+    open_ad, open_cloud,
 };
 use soa_core::reconcile::writeback::WritebackPlan;
 use soa_core::reconcile::{
-    DiffClass, Difference, Reason, ReconcileOptions, Report, reconcile, reconcile_files,
-    reconcile_live,
+    BYTES_STEP, DiffClass, Difference, RECORDS_STEP, Reason, ReconcileOptions, ReconcilePhase,
+    ReconcileProgress, ReconcileProgressFn, Report, reconcile, reconcile_files,
+    reconcile_files_with_progress, reconcile_live, reconcile_live_with_progress,
 };
 use soa_core::sim::SimulatedOrg;
 
@@ -793,15 +794,45 @@ fn ps_literal(s: &str) -> (String, &str) {
     panic!("unterminated literal: {s}");
 }
 
+/// Reads a PowerShell string expression at the start of `s` as the library writes it: one
+/// single-quoted literal, or literals and `[char]0xHHHH` casts (UTF-16 units) joined with ` + `
+/// in parentheses; returns its value and the rest of the text.
+fn ps_string(s: &str) -> (String, &str) {
+    let Some(mut rest) = s.strip_prefix('(') else {
+        return ps_literal(s);
+    };
+    let mut units: Vec<u16> = Vec::new();
+    loop {
+        if let Some(cast) = rest.strip_prefix("[char]0x") {
+            units.push(u16::from_str_radix(&cast[..4], 16).unwrap());
+            rest = &cast[4..];
+        } else {
+            let (part, after) = ps_literal(rest);
+            units.extend(part.encode_utf16());
+            rest = after;
+        }
+        match rest.strip_prefix(" + ") {
+            Some(after) => rest = after,
+            None => break,
+        }
+    }
+    let rest = rest
+        .strip_prefix(')')
+        .unwrap_or_else(|| panic!("unclosed expression: {s}"));
+    (String::from_utf16(&units).unwrap(), rest)
+}
+
 #[test]
 fn powershell_plan_keeps_every_value_one_literal() {
     let report = hostile_report();
     let plan = WritebackPlan::new(&report, now(), |_| true);
     let script = plan.to_powershell();
     assert!(script.contains("param([switch]$Apply)"));
+    // Pure ASCII: read the same under any code page.
+    assert!(script.is_ascii());
     let line = &script[script.find("\nSet-ADUser").unwrap() + 1..];
     let rest = line.strip_prefix("Set-ADUser -Identity ").unwrap();
-    let (identity, rest) = ps_literal(rest);
+    let (identity, rest) = ps_string(rest);
     assert_eq!(identity, "a0000000-0000-0000-0000-00000000000a");
     let mut rest = rest.strip_prefix(" -Replace @{").unwrap();
     let mut seen = std::collections::BTreeMap::new();
@@ -813,7 +844,7 @@ fn powershell_plan_keeps_every_value_one_literal() {
         if let Some(array) = after.strip_prefix("@(") {
             after = array;
             loop {
-                let (v, r) = ps_literal(after);
+                let (v, r) = ps_string(after);
                 values.push(v);
                 if let Some(r) = r.strip_prefix(',') {
                     after = r;
@@ -823,7 +854,7 @@ fn powershell_plan_keeps_every_value_one_literal() {
                 }
             }
         } else {
-            let (v, r) = ps_literal(after);
+            let (v, r) = ps_string(after);
             values.push(v);
             after = r;
         }
@@ -832,10 +863,11 @@ fn powershell_plan_keeps_every_value_one_literal() {
     }
     assert_eq!(seen["extensionAttribute1"], [HOSTILE]);
     assert_eq!(seen["extensionAttribute5"], ["line\nbreak"]);
+    assert_eq!(seen["extensionAttribute6"], ["Zo\u{eb}"]);
     assert_eq!(seen["msExchExtensionCustomAttribute1"], ["a'b", "c$(d)"]);
     assert_eq!(seen.len(), 7);
     let rest = rest.strip_prefix("} -Clear ").unwrap();
-    let (cleared, rest) = ps_literal(rest.strip_prefix("@(").unwrap());
+    let (cleared, rest) = ps_string(rest.strip_prefix("@(").unwrap());
     assert_eq!(cleared, "extensionAttribute7");
     assert_eq!(rest, ") -WhatIf:(-not $Apply)\n");
     // Headers cannot smuggle code through a newline in a source name.
@@ -1553,4 +1585,275 @@ fn large_ad_exports_read_in_batches_reconcile_like_the_streaming_readers() {
         fast.contains("2 field(s) where the header has 10"),
         "{fast}"
     );
+}
+
+// ---------------------------------------------------------------- progress
+
+/// A progress callback that keeps every event, and the events it kept.
+fn progress_recorder() -> (
+    ReconcileProgressFn,
+    std::sync::Arc<std::sync::Mutex<Vec<ReconcileProgress>>>,
+) {
+    let events = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let sink = std::sync::Arc::clone(&events);
+    let progress: ReconcileProgressFn = std::sync::Arc::new(move |e: &ReconcileProgress| {
+        sink.lock().unwrap().push(e.clone());
+    });
+    (progress, events)
+}
+
+/// Checks the events of one reconciliation: the cloud phase, then the directory phase, each
+/// with records and bytes that never decrease, at a bounded rate (never one per record), and
+/// ending with every record of the report. Gives each phase's events.
+fn check_phases(
+    events: &[ReconcileProgress],
+    report: &Report,
+) -> (Vec<ReconcileProgress>, Vec<ReconcileProgress>) {
+    let split = events
+        .iter()
+        .position(|e| e.phase == ReconcilePhase::Directory)
+        .expect("a directory phase");
+    let (cloud, directory) = events.split_at(split);
+    assert!(!cloud.is_empty(), "a cloud phase first: {events:#?}");
+    assert!(cloud.iter().all(|e| e.phase == ReconcilePhase::Cloud));
+    assert!(
+        directory
+            .iter()
+            .all(|e| e.phase == ReconcilePhase::Directory),
+        "the phases do not interleave: {events:#?}"
+    );
+    for (phase, records) in [
+        (cloud, report.totals.cloud_records),
+        (directory, report.totals.ad_records),
+    ] {
+        for w in phase.windows(2) {
+            assert!(w[0].bytes <= w[1].bytes, "bytes never decrease: {phase:#?}");
+            assert!(w[0].records <= w[1].records, "{phase:#?}");
+            assert_eq!(w[0].total_bytes, w[1].total_bytes);
+        }
+        let last = phase.last().unwrap();
+        assert_eq!(last.records, records as u64, "{phase:#?}");
+        // Every event but the last comes after a step of records or bytes: never one per
+        // record.
+        let steps = last.records / RECORDS_STEP + last.bytes / BYTES_STEP;
+        assert!(
+            phase.len() as u64 <= steps + 2 && phase.len() * 10 <= records.max(10),
+            "{} events for {records} records and {} bytes",
+            phase.len(),
+            last.bytes
+        );
+    }
+    (cloud.to_vec(), directory.to_vec())
+}
+
+fn file_size(path: &Path) -> u64 {
+    std::fs::metadata(path).unwrap().len()
+}
+
+#[test]
+fn reconciling_files_reports_records_and_bytes_of_both_files() {
+    let scratch = Scratch::new("progress");
+    let (cloud, ad_csv, ad_json) = large_organization(&scratch, 4000);
+    for ad in [&ad_csv, &ad_json] {
+        let (progress, events) = progress_recorder();
+        let report = reconcile_files_with_progress(
+            Catalog::builtin(),
+            ad,
+            None,
+            &cloud,
+            &options(),
+            Some(progress),
+        )
+        .unwrap();
+        // Progress changes nothing in the report.
+        assert_eq!(
+            report,
+            reconcile_files(Catalog::builtin(), ad, None, &cloud, &options()).unwrap()
+        );
+        let events = events.lock().unwrap();
+        let (cloud_events, ad_events) = check_phases(&events, &report);
+        for (phase, path) in [(&cloud_events, &cloud), (&ad_events, ad)] {
+            // Several events on the way, not only the last one.
+            assert!(phase.len() >= 3, "{}: {phase:#?}", path.display());
+            assert!(phase[0].bytes < file_size(path), "{phase:#?}");
+            let last = phase.last().unwrap();
+            assert_eq!(last.bytes, file_size(path), "{}", path.display());
+            assert_eq!(last.total_bytes, Some(file_size(path)));
+        }
+        assert_eq!(report.totals.cloud_records, 4000);
+        assert_eq!(report.totals.ad_records, 4150);
+    }
+    // Every AD format, read to its last byte.
+    for name in ["ad_users.csv", "ad_users.ldf", "ad_users.json"] {
+        let (ad, cloud) = (fixture(name), fixture("mailboxes.json"));
+        let (progress, events) = progress_recorder();
+        let report = reconcile_files_with_progress(
+            Catalog::builtin(),
+            &ad,
+            None,
+            &cloud,
+            &options(),
+            Some(progress),
+        )
+        .unwrap();
+        let events = events.lock().unwrap();
+        let (cloud_events, ad_events) = check_phases(&events, &report);
+        for (phase, path) in [(&cloud_events, &cloud), (&ad_events, &ad)] {
+            let last = phase.last().unwrap();
+            assert_eq!(
+                (last.bytes, last.total_bytes),
+                (file_size(path), Some(file_size(path))),
+                "{name}"
+            );
+        }
+        assert!(report.totals.ad_records > 3, "{name}: {:?}", report.totals);
+    }
+}
+
+/// The accounts of a simulated organization as a `Get-ADUser | ConvertTo-Json` file.
+fn ad_json_export(org: &SimulatedOrg, scratch: &Scratch) -> PathBuf {
+    let accounts: Vec<serde_json::Value> = org
+        .ad_export()
+        .into_iter()
+        .map(|e| {
+            let mut account = serde_json::Map::new();
+            account.insert("DistinguishedName".into(), e.distinguished_name.into());
+            account.insert("ObjectGUID".into(), e.object_guid.into());
+            account.insert(
+                "whenChanged".into(),
+                e.when_changed.map(|t| t.to_rfc3339()).into(),
+            );
+            for (name, value) in e.attributes {
+                account.insert(name, serde_json::to_value(value).unwrap());
+            }
+            serde_json::Value::Object(account)
+        })
+        .collect();
+    scratch.write("ad.json", &serde_json::to_string_pretty(&accounts).unwrap())
+}
+
+#[tokio::test]
+async fn a_live_reconciliation_reports_mailboxes_and_the_bytes_of_the_ad_file() {
+    let org = SimulatedOrg::generate(3000, 5);
+    let scratch = Scratch::new("live-progress");
+    let ad = ad_json_export(&org, &scratch);
+    let opts = ReconcileOptions {
+        now: Some(org.now()),
+        ..ReconcileOptions::default()
+    };
+    let catalog = org.catalog();
+    let (progress, events) = progress_recorder();
+    let entries = open_ad(catalog, &ad, None).unwrap();
+    assert_eq!(entries.total_bytes(), Some(file_size(&ad)));
+    let report = reconcile_live_with_progress(catalog, entries, &org, &opts, Some(progress))
+        .await
+        .unwrap();
+    let plain = reconcile_live(catalog, open_ad(catalog, &ad, None).unwrap(), &org, &opts)
+        .await
+        .unwrap();
+    assert_eq!(report, plain);
+    assert!(report.totals.cloud_records > 1024, "{:?}", report.totals);
+    assert!(report.totals.matched > 1000, "{:?}", report.totals);
+    let events = events.lock().unwrap().clone();
+    let (cloud, directory) = check_phases(&events, &report);
+    // The mailboxes are listed, not read from a file: no bytes.
+    assert!(cloud.len() >= 2, "{cloud:#?}");
+    assert!(
+        cloud
+            .iter()
+            .all(|e| e.bytes == 0 && e.total_bytes.is_none())
+    );
+    assert!(directory.len() >= 3, "{directory:#?}");
+    let last = directory.last().unwrap();
+    assert_eq!(last.bytes, file_size(&ad));
+    assert_eq!(last.total_bytes, Some(file_size(&ad)));
+
+    // Entries that are not a file: records, and no bytes.
+    let (progress, events) = progress_recorder();
+    let entries = AdEntries::new(org.ad_export().into_iter().map(Ok));
+    assert_eq!((entries.bytes_read(), entries.total_bytes()), (None, None));
+    let report = reconcile_live_with_progress(catalog, entries, &org, &opts, Some(progress))
+        .await
+        .unwrap();
+    let events = events.lock().unwrap().clone();
+    let (_, directory) = check_phases(&events, &report);
+    assert!(
+        directory
+            .iter()
+            .all(|e| e.bytes == 0 && e.total_bytes.is_none())
+    );
+}
+
+/// A callback that panics at its `at`-th event of `phase`.
+fn panicking_at(
+    phase: ReconcilePhase,
+    at: usize,
+) -> (
+    ReconcileProgressFn,
+    std::sync::Arc<std::sync::atomic::AtomicUsize>,
+) {
+    let seen = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let count = std::sync::Arc::clone(&seen);
+    let progress: ReconcileProgressFn = std::sync::Arc::new(move |e: &ReconcileProgress| {
+        if e.phase == phase {
+            let n = count.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
+            assert!(n != at, "the progress bar broke at event {n}");
+        }
+    });
+    (progress, seen)
+}
+
+#[tokio::test]
+async fn a_progress_callback_that_panics_stops_the_reconciliation_with_an_error() {
+    let scratch = Scratch::new("progress-panic");
+    let (cloud, ad_csv, ad_json) = large_organization(&scratch, 4000);
+    for (ad, phase) in [
+        (&ad_csv, ReconcilePhase::Cloud),
+        (&ad_csv, ReconcilePhase::Directory),
+        (&ad_json, ReconcilePhase::Directory),
+    ] {
+        let (progress, seen) = panicking_at(phase, 2);
+        let e = reconcile_files_with_progress(
+            Catalog::builtin(),
+            ad,
+            None,
+            &cloud,
+            &options(),
+            Some(progress),
+        )
+        .expect_err("the panic is an error");
+        assert_eq!(e.kind(), soa_core::ErrorKind::InvalidInput);
+        let text = e.to_string();
+        assert!(
+            text.contains("progress callback")
+                && text.contains("the progress bar broke at event 2")
+                && text.contains(phase.as_str()),
+            "{text}"
+        );
+        // Stopped at the panic: no event after it.
+        assert_eq!(
+            seen.load(std::sync::atomic::Ordering::SeqCst),
+            2,
+            "{phase:?}"
+        );
+    }
+
+    let org = SimulatedOrg::generate(3000, 5);
+    let opts = ReconcileOptions {
+        now: Some(org.now()),
+        ..ReconcileOptions::default()
+    };
+    let ad = ad_json_export(&org, &scratch);
+    for phase in [ReconcilePhase::Cloud, ReconcilePhase::Directory] {
+        let (progress, seen) = panicking_at(phase, 1);
+        let entries = open_ad(org.catalog(), &ad, None).unwrap();
+        let e = reconcile_live_with_progress(org.catalog(), entries, &org, &opts, Some(progress))
+            .await
+            .expect_err("the panic is an error");
+        assert!(
+            e.to_string().contains("the progress bar broke at event 1"),
+            "{e}"
+        );
+        assert_eq!(seen.load(std::sync::atomic::Ordering::SeqCst), 1);
+    }
 }

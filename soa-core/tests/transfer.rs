@@ -8,15 +8,14 @@ use std::sync::{Arc, Mutex};
 
 use chrono::TimeDelta;
 use soa_core::audit::{AuditAction, AuditLog};
-use soa_core::catalog::Catalog;
 use soa_core::exo::{AuditQuery, ExchangeOnline, MailboxChanges, MailboxFilter};
 use soa_core::model::{AttributeValue, RecipientTypeDetails};
 use soa_core::preflight::{Preflight, Requirements, SyncEnvironment, TenantState};
+use soa_core::session::Session;
 use soa_core::sim::{NewAdUser, SimulatedOrg};
 use soa_core::transfer::{
     BackupStore, CancelToken, Decision, Journal, RollbackOptions, RunFolder, RunOptions, Selection,
-    Step, TransferPolicy, check_offboarding, enable_cloud_managed_by_default, identities_from_csv,
-    plan, rbac_review, restore_in_cloud, restore_script, resume, rollback, run,
+    Step, TransferPolicy, check_offboarding, identities_from_csv,
 };
 use soa_core::{Error, ErrorKind};
 
@@ -54,6 +53,12 @@ fn org(n: usize) -> SimulatedOrg {
     org
 }
 
+/// The session every workflow takes: the organization as Exchange Online and as the
+/// on-premises directory (its clock is the organization's virtual time).
+fn session_on(org: &SimulatedOrg) -> Session {
+    Session::new(Arc::new(org.clone())).with_directory(Arc::new(org.clone()))
+}
+
 fn policy() -> TransferPolicy {
     TransferPolicy {
         ticket: Some("CHG-1234".to_owned()),
@@ -89,17 +94,12 @@ async fn flips_recorded(org: &SimulatedOrg, identity: &str) -> usize {
 #[tokio::test]
 async fn plan_refuses_without_a_ticket_and_over_the_batch_cap() {
     let org = org(3);
+    let session = session_on(&org);
     let no_ticket = TransferPolicy::default();
-    let err = plan(
-        &org,
-        Some(&org),
-        &ids(3),
-        &no_ticket,
-        &preflight(),
-        org.now(),
-    )
-    .await
-    .unwrap_err();
+    let err = session
+        .plan(&ids(3), &no_ticket, &preflight())
+        .await
+        .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Refused);
     assert!(err.to_string().contains("ticket"), "{err}");
 
@@ -107,23 +107,22 @@ async fn plan_refuses_without_a_ticket_and_over_the_batch_cap() {
         batch_cap: 2,
         ..policy()
     };
-    let err = plan(&org, Some(&org), &ids(3), &small, &preflight(), org.now())
+    let err = session
+        .plan(&ids(3), &small, &preflight())
         .await
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Refused);
     assert!(err.to_string().contains("batch cap of 2"), "{err}");
 
     // A filter selection defers the rest to a later wave instead.
-    let p = plan(
-        &org,
-        Some(&org),
-        &Selection::Filter(MailboxFilter::default()),
-        &small,
-        &preflight(),
-        org.now(),
-    )
-    .await
-    .unwrap();
+    let p = session
+        .plan(
+            &Selection::Filter(MailboxFilter::default()),
+            &small,
+            &preflight(),
+        )
+        .await
+        .unwrap();
     assert_eq!(p.go().count(), 2);
     assert!(p.entries.iter().any(|e| {
         e.reason
@@ -135,6 +134,7 @@ async fn plan_refuses_without_a_ticket_and_over_the_batch_cap() {
 #[tokio::test]
 async fn plan_skips_ineligible_recent_excluded_and_missing_mailboxes() {
     let org = org(3);
+    let session = session_on(&org);
     org.add_cloud_mailbox("cloud@contoso.com", RecipientTypeDetails::UserMailbox)
         .unwrap();
     org.set_ad_attributes(
@@ -153,9 +153,7 @@ async fn plan_skips_ineligible_recent_excluded_and_missing_mailboxes() {
         "cloud@contoso.com".into(),
         "ghost@contoso.com".into(),
     ]);
-    let plan = plan(&org, Some(&org), &selection, &p, &preflight(), org.now())
-        .await
-        .unwrap();
+    let plan = session.plan(&selection, &p, &preflight()).await.unwrap();
     let by: BTreeMap<&str, (&Decision, String)> = plan
         .entries
         .iter()
@@ -176,6 +174,10 @@ async fn plan_skips_ineligible_recent_excluded_and_missing_mailboxes() {
     assert!(by["cloud@contoso.com"].1.contains("not_dir_synced"));
     assert!(by["ghost@contoso.com"].1.contains("no mailbox"));
     assert!(
+        plan.directory_checked,
+        "the settle rule read AD's whenChanged"
+    );
+    assert!(
         plan.summary()
             .contains("1 mailbox(es) to transfer, 0 deferred to later waves, 4 skipped"),
         "{}",
@@ -186,22 +188,20 @@ async fn plan_skips_ineligible_recent_excluded_and_missing_mailboxes() {
 #[tokio::test]
 async fn run_backs_up_flips_verifies_and_journals() {
     let org = org(3);
+    let session = session_on(&org).with_actor("ops@contoso.com").unwrap();
     let dir = temp_dir("run");
     let p = TransferPolicy {
         probe_attribute: Some("CustomAttribute15".into()),
         ..policy()
     };
-    let plan = plan(&org, Some(&org), &ids(3), &p, &preflight(), org.now())
-        .await
-        .unwrap();
+    let plan = session.plan(&ids(3), &p, &preflight()).await.unwrap();
     let events = Arc::new(Mutex::new(Vec::new()));
     let sink = Arc::clone(&events);
     let options = RunOptions {
-        actor: "ops@contoso.com".into(),
         progress: Some(Arc::new(move |e| sink.lock().unwrap().push(e.clone()))),
         ..RunOptions::default()
     };
-    let report = run(&org, Some(&org), &plan, &dir, &options).await.unwrap();
+    let report = session.run(&plan, &dir, &options).await.unwrap();
     assert_eq!(report.verified(), 3, "{report:?}");
     assert_eq!(report.failed(), 0);
     for i in 1..=3 {
@@ -251,6 +251,10 @@ async fn run_backs_up_flips_verifies_and_journals() {
             .iter()
             .all(|e| e.ticket.as_deref() == Some("CHG-1234"))
     );
+    // Every record names the session's actor and carries the organization's virtual time (which
+    // does not move during the run), not the wall clock.
+    assert!(audit.iter().all(|e| e.actor == "ops@contoso.com"));
+    assert!(audit.iter().all(|e| e.time == org.now()), "{audit:?}");
     {
         let events = events.lock().unwrap();
         // One event per step, none repeated; the last step of each mailbox counts it done.
@@ -265,7 +269,7 @@ async fn run_backs_up_flips_verifies_and_journals() {
         assert_eq!(events.iter().filter(|e| e.step == Step::ProbeOk).count(), 3);
     }
     // Running again resumes: nothing is flipped twice.
-    let again = resume(&org, Some(&org), &dir, &options).await.unwrap();
+    let again = session.resume(&dir, &options).await.unwrap();
     assert_eq!(again.verified(), 3);
     assert_eq!(flips_recorded(&org, "user2@contoso.com").await, 1);
 }
@@ -273,22 +277,17 @@ async fn run_backs_up_flips_verifies_and_journals() {
 #[tokio::test]
 async fn dry_run_changes_nothing() {
     let org = org(2);
+    let session = session_on(&org);
     let dir = temp_dir("dry");
-    let plan = plan(
-        &org,
-        Some(&org),
-        &ids(2),
-        &policy(),
-        &preflight(),
-        org.now(),
-    )
-    .await
-    .unwrap();
+    let plan = session
+        .plan(&ids(2), &policy(), &preflight())
+        .await
+        .unwrap();
     let options = RunOptions {
         dry_run: true,
         ..RunOptions::default()
     };
-    let report = run(&org, Some(&org), &plan, &dir, &options).await.unwrap();
+    let report = session.run(&plan, &dir, &options).await.unwrap();
     assert!(report.dry_run);
     assert_eq!(report.results.len(), 2);
     assert!(
@@ -304,6 +303,7 @@ async fn dry_run_changes_nothing() {
 #[tokio::test]
 async fn a_blocked_organization_refuses_the_run() {
     let org = org(1);
+    let session = session_on(&org);
     let old = Preflight {
         sync: SyncEnvironment {
             connect_sync_version: Some("2.5.79.0".parse().unwrap()),
@@ -311,18 +311,22 @@ async fn a_blocked_organization_refuses_the_run() {
         },
         ..Preflight::default()
     };
-    let plan = plan(&org, Some(&org), &ids(1), &policy(), &old, org.now())
-        .await
-        .unwrap();
+    let plan = session.plan(&ids(1), &policy(), &old).await.unwrap();
     assert!(plan.is_blocked());
     let dir = temp_dir("blocked");
-    let err = run(&org, Some(&org), &plan, &dir, &RunOptions::default())
+    let err = session
+        .run(&plan, &dir, &RunOptions::default())
         .await
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Refused);
     assert!(err.to_string().contains("2.5.79.0"), "{err}");
     let audit = AuditLog::read(&dir.join("audit.jsonl")).unwrap();
     assert_eq!(audit[0].action, AuditAction::Refusal);
+    assert_eq!(
+        audit[0].actor,
+        org.principal(),
+        "the backend's principal by default"
+    );
     assert!(
         !org.get_mailbox("user1@contoso.com")
             .await
@@ -334,17 +338,12 @@ async fn a_blocked_organization_refuses_the_run() {
 #[tokio::test]
 async fn resume_after_a_crash_between_flip_and_journal_does_not_flip_twice() {
     let org = org(3);
+    let session = session_on(&org);
     let dir = temp_dir("crash");
-    let plan = plan(
-        &org,
-        Some(&org),
-        &ids(3),
-        &policy(),
-        &preflight(),
-        org.now(),
-    )
-    .await
-    .unwrap();
+    let plan = session
+        .plan(&ids(3), &policy(), &preflight())
+        .await
+        .unwrap();
     // Simulate a run killed after user1's flip applied but before "verified" was journaled,
     // and after user2's "flip_sent" was journaled but before the flip was sent.
     let folder = RunFolder { dir: dir.clone() };
@@ -385,9 +384,7 @@ async fn resume_after_a_crash_between_flip_and_journal_does_not_flip_twice() {
         .and_then(|mut f| std::io::Write::write_all(&mut f, b"{\"time\":\"2026-11-"))
         .unwrap();
 
-    let report = resume(&org, Some(&org), &dir, &RunOptions::default())
-        .await
-        .unwrap();
+    let report = session.resume(&dir, &RunOptions::default()).await.unwrap();
     assert_eq!(report.verified(), 3, "{report:?}");
     for i in 1..=3 {
         let id = format!("user{i}@contoso.com");
@@ -405,51 +402,40 @@ async fn resume_after_a_crash_between_flip_and_journal_does_not_flip_twice() {
 #[tokio::test]
 async fn cancellation_stops_and_resume_finishes() {
     let org = org(3);
+    let session = session_on(&org);
     let dir = temp_dir("cancel");
-    let plan = plan(
-        &org,
-        Some(&org),
-        &ids(3),
-        &policy(),
-        &preflight(),
-        org.now(),
-    )
-    .await
-    .unwrap();
+    let plan = session
+        .plan(&ids(3), &policy(), &preflight())
+        .await
+        .unwrap();
     let cancel = CancelToken::new();
     cancel.cancel();
     let options = RunOptions {
         cancel: Some(cancel),
         ..RunOptions::default()
     };
-    let report = run(&org, Some(&org), &plan, &dir, &options).await.unwrap();
+    let report = session.run(&plan, &dir, &options).await.unwrap();
     assert!(report.cancelled);
     assert_eq!(report.verified(), 0);
-    let report = resume(&org, Some(&org), &dir, &RunOptions::default())
-        .await
-        .unwrap();
+    let report = session.resume(&dir, &RunOptions::default()).await.unwrap();
     assert_eq!(report.verified(), 3);
 }
 
 #[tokio::test]
 async fn already_cloud_managed_mailboxes_are_never_touched() {
     let org = org(1);
-    let plan = plan(
-        &org,
-        Some(&org),
-        &ids(1),
-        &policy(),
-        &preflight(),
-        org.now(),
-    )
-    .await
-    .unwrap();
+    let session = session_on(&org);
+    let plan = session
+        .plan(&ids(1), &policy(), &preflight())
+        .await
+        .unwrap();
     // Someone else flips it between the plan and the run.
     org.set_cloud_managed("user1@contoso.com", true)
         .await
         .unwrap();
     let dir = temp_dir("other");
-    let report = run(&org, Some(&org), &plan, &dir, &RunOptions::default())
+    let report = session
+        .run(&plan, &dir, &RunOptions::default())
         .await
         .unwrap();
     assert_eq!(report.failed(), 1);
@@ -475,18 +461,12 @@ async fn rollback_needs_acknowledgment_or_export() {
     .await
     .unwrap();
     let dir = temp_dir("rollback");
-    let audit = AuditLog::open(&dir.join("audit.jsonl")).unwrap();
-    let catalog = Catalog::builtin();
-    let err = rollback(
-        &org,
-        &org,
-        catalog,
-        id,
-        &RollbackOptions::default(),
-        Some(&audit),
-    )
-    .await
-    .unwrap_err();
+    let audit = dir.join("audit.jsonl");
+    let session = session_on(&org);
+    let err = session
+        .rollback(id, &RollbackOptions::default(), Some(&audit))
+        .await
+        .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Refused);
     assert!(
         err.to_string().contains("HiddenFromAddressListsEnabled"),
@@ -495,20 +475,19 @@ async fn rollback_needs_acknowledgment_or_export() {
     assert!(org.get_mailbox(id).await.unwrap().is_exchange_cloud_managed);
 
     let export = dir.join("loss.json");
-    let out = rollback(
-        &org,
-        &org,
-        catalog,
-        id,
-        &RollbackOptions {
-            export_to: Some(export.clone()),
-            ..RollbackOptions::default()
-        },
-        Some(&audit),
-    )
-    .await
-    .unwrap();
+    let out = session
+        .rollback(
+            id,
+            &RollbackOptions {
+                export_to: Some(export.clone()),
+                ..RollbackOptions::default()
+            },
+            Some(&audit),
+        )
+        .await
+        .unwrap();
     assert!(out.rolled_back);
+    assert!(out.directory_checked, "AD's values were read for the loss");
     let exported: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&export).unwrap()).unwrap();
     assert_eq!(
@@ -521,7 +500,7 @@ async fn rollback_needs_acknowledgment_or_export() {
         report.overwritten,
         [(id.to_owned(), "HiddenFromAddressListsEnabled".to_owned())]
     );
-    let actions: Vec<AuditAction> = AuditLog::read(&dir.join("audit.jsonl"))
+    let actions: Vec<AuditAction> = AuditLog::read(&audit)
         .unwrap()
         .into_iter()
         .map(|e| e.action)
@@ -534,19 +513,15 @@ async fn rollback_needs_acknowledgment_or_export() {
 #[tokio::test]
 async fn restore_re_applies_a_backup_in_the_cloud_and_as_a_script() {
     let org = org(1);
+    let session = session_on(&org);
     let id = "user1@contoso.com";
     let dir = temp_dir("restore");
-    let plan = plan(
-        &org,
-        Some(&org),
-        &ids(1),
-        &policy(),
-        &preflight(),
-        org.now(),
-    )
-    .await
-    .unwrap();
-    run(&org, Some(&org), &plan, &dir, &RunOptions::default())
+    let plan = session
+        .plan(&ids(1), &policy(), &preflight())
+        .await
+        .unwrap();
+    session
+        .run(&plan, &dir, &RunOptions::default())
         .await
         .unwrap();
     org.set_mailbox(id, &MailboxChanges::set("CustomAttribute1", "clobbered"))
@@ -554,10 +529,7 @@ async fn restore_re_applies_a_backup_in_the_cloud_and_as_a_script() {
         .unwrap();
     let store = BackupStore::open(&dir.join("backups")).unwrap();
     let backup = store.read(id).unwrap();
-    let catalog = Catalog::builtin();
-    let dry = restore_in_cloud(&org, catalog, &backup, true)
-        .await
-        .unwrap();
+    let dry = session.restore_in_cloud(&backup, true).await.unwrap();
     assert_eq!(
         dry.changes.set["CustomAttribute1"],
         AttributeValue::from("CC-1")
@@ -566,9 +538,7 @@ async fn restore_re_applies_a_backup_in_the_cloud_and_as_a_script() {
         org.get_mailbox(id).await.unwrap().custom_attribute(1),
         Some("clobbered")
     );
-    let done = restore_in_cloud(&org, catalog, &backup, false)
-        .await
-        .unwrap();
+    let done = session.restore_in_cloud(&backup, false).await.unwrap();
     assert!(done.verified);
     assert_eq!(
         org.get_mailbox(id).await.unwrap().custom_attribute(1),
@@ -578,7 +548,7 @@ async fn restore_re_applies_a_backup_in_the_cloud_and_as_a_script() {
     // The on-premises script quotes every value.
     let mut hostile = backup.clone();
     hostile.content.mailbox.custom_attributes[0] = Some("x'; Remove-Item C:\\ -Recurse; '".into());
-    let script = restore_script(catalog, &hostile);
+    let script = session.restore_script(&hostile);
     assert!(
         script.contains("-Replace @{extensionAttribute1='x''; Remove-Item C:\\ -Recurse; '''}"),
         "{script}"
@@ -589,17 +559,13 @@ async fn restore_re_applies_a_backup_in_the_cloud_and_as_a_script() {
 async fn a_damaged_backup_is_detected() {
     let dir = temp_dir("damaged");
     let org = org(1);
-    let plan = plan(
-        &org,
-        Some(&org),
-        &ids(1),
-        &policy(),
-        &preflight(),
-        org.now(),
-    )
-    .await
-    .unwrap();
-    run(&org, Some(&org), &plan, &dir, &RunOptions::default())
+    let session = session_on(&org);
+    let plan = session
+        .plan(&ids(1), &policy(), &preflight())
+        .await
+        .unwrap();
+    session
+        .run(&plan, &dir, &RunOptions::default())
         .await
         .unwrap();
     let store = BackupStore::open(&dir.join("backups")).unwrap();
@@ -622,13 +588,16 @@ async fn tenant_default_is_gated() {
         on_premises_provisioning_in_use: true,
         ..TenantState::default()
     };
-    let err = enable_cloud_managed_by_default(&org, &busy, &Requirements::default())
+    let session = session_on(&org);
+    let err = session
+        .enable_cloud_managed_by_default(&busy, &Requirements::default())
         .await
         .unwrap_err();
     assert!(matches!(err, Error::Refused { .. }));
     assert!(err.to_string().contains("identity-only"), "{err}");
     assert!(!org.cloud_managed_by_default());
-    enable_cloud_managed_by_default(&org, &TenantState::default(), &Requirements::default())
+    session
+        .enable_cloud_managed_by_default(&TenantState::default(), &Requirements::default())
         .await
         .unwrap();
     assert!(org.cloud_managed_by_default());
@@ -637,7 +606,7 @@ async fn tenant_default_is_gated() {
 #[tokio::test]
 async fn rbac_review_lists_holders_and_confining_commands() {
     let org = org(1);
-    let report = rbac_review(&org, "SOA Operators").await.unwrap();
+    let report = session_on(&org).rbac_review("SOA Operators").await.unwrap();
     assert!(
         report
             .assignments

@@ -5,10 +5,12 @@ mod support {
     pub mod crash;
 }
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use soa_core::exo::{AuditQuery, ExchangeOnline};
 use soa_core::preflight::{Preflight, SyncEnvironment};
+use soa_core::session::Session;
 use soa_core::sim::emulator::{Emulator, EmulatorOptions, Faults};
 use soa_core::transfer::{RunOptions, Selection, Step, TransferPolicy};
 use support::crash;
@@ -91,20 +93,18 @@ async fn faults_at_twenty_percent_lose_nothing_and_apply_nothing_twice() {
         },
         ..Preflight::default()
     };
+    // Exchange Online over the faulty gateway, AD (and the clock) from the organization.
+    let session = Session::new(Arc::new(client)).with_directory(Arc::new(org.clone()));
     // Planning reads through the faulty gateway too.
-    let plan = soa_core::transfer::plan(
-        &client,
-        Some(&org),
-        &Selection::Identities(ids.clone()),
-        &policy,
-        &preflight,
-        org.now(),
-    )
-    .await
-    .unwrap();
+    let plan = session
+        .plan(&Selection::Identities(ids.clone()), &policy, &preflight)
+        .await
+        .unwrap();
+    assert!(plan.directory_checked);
     let dir = std::env::temp_dir().join(format!("soa-faults-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
-    let report = soa_core::transfer::run(&client, Some(&org), &plan, &dir, &RunOptions::default())
+    let report = session
+        .run(&plan, &dir, &RunOptions::default())
         .await
         .unwrap();
     let stats = emulator.stats();
@@ -140,9 +140,7 @@ async fn faults_at_twenty_percent_lose_nothing_and_apply_nothing_twice() {
 
     // Without faults, a resume finishes the rest, still flipping each mailbox once.
     emulator.set_faults(Faults::none()).unwrap();
-    let again = soa_core::transfer::resume(&client, Some(&org), &dir, &RunOptions::default())
-        .await
-        .unwrap();
+    let again = session.resume(&dir, &RunOptions::default()).await.unwrap();
     assert_eq!(
         again.verified(),
         n,

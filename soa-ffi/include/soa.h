@@ -133,10 +133,9 @@ typedef int32_t soa_status;
 #endif // __cplusplus
 
 /*
- An Exchange Online for the transfer calls: a simulated organization or a REST client. It
- holds what it was made from (sharing the organization, or the client and its runtime), so
- it may outlive that handle. Safe to use from several threads. Release with
- `soa_backend_free`.
+ An Exchange Online. It holds what it was made from (sharing the organization, or the client
+ and its runtime), so it may outlive that handle. Safe to use from several threads. Release
+ with `soa_backend_free`.
  */
 typedef struct soa_backend soa_backend;
 
@@ -154,6 +153,12 @@ typedef struct soa_catalog soa_catalog;
 typedef struct soa_client soa_client;
 
 /*
+ An on-premises directory. It holds what it was made from, so it may outlive that handle.
+ Immutable once made and safe to share between threads. Release with `soa_directory_free`.
+ */
+typedef struct soa_directory soa_directory;
+
+/*
  A running (or stopped) emulator. Safe to use from several threads. Release with
  `soa_emulator_free`, which also stops it.
  */
@@ -162,8 +167,9 @@ typedef struct soa_emulator soa_emulator;
 /*
  A lazy listing of mailboxes; each `soa_mailbox_pager_next` reads one page. It keeps what it
  lists alive on its own (the organization, or the client and its runtime), so it may outlive
- the handle it was made from. Use it from one thread at a time. Release with
- `soa_mailbox_pager_free`.
+ the backend it was made from. Safe to use from several threads: concurrent calls of
+ `soa_mailbox_pager_next` on one pager are serialized (one waits while the other reads its
+ page), so every mailbox is handed out exactly once. Release with `soa_mailbox_pager_free`.
  */
 typedef struct soa_mailbox_pager soa_mailbox_pager;
 
@@ -174,25 +180,43 @@ typedef struct soa_mailbox_pager soa_mailbox_pager;
 typedef struct soa_reconcile_report soa_reconcile_report;
 
 /*
+ A session. It holds what it was made from, so it may outlive the backend, directory and
+ catalog handles. Immutable once made and safe to share between threads. Release with
+ `soa_session_free`.
+ */
+typedef struct soa_session soa_session;
+
+/*
  A simulated hybrid organization. Handles made from one another (`soa_sim_as_principal`)
  share the organization. Safe to use from several threads. Release with `soa_sim_free`.
  */
 typedef struct soa_sim soa_sim;
 
 /*
- The progress callback of `soa_transfer_run` and `soa_transfer_resume`: called with one
- `ProgressEvent` as JSON (`{"identity":"ann@contoso.com","step":"verified","done":3,
- "total":10}`; steps: `planned`, `backed_up`, `flip_sent`, `verified`, `failed`, `probe_ok`,
- `probe_failed`, `rolled_back`) and the caller's `user_data`. The JSON is borrowed for the
- call only. The callback is called on the thread that called the transfer function, before it
- returns; it must not unwind (no C++ exception, no longjmp) and must not call back into the
- library.
+ The progress callback: called with one event as JSON and the caller's `user_data`. The JSON
+ is borrowed for the call only. The callback is called on the thread that called the library
+ function, before it returns; it must not unwind (no C++ exception, no longjmp) and must not
+ call back into the library (such a call returns `SOA_STATUS_REENTRANT`).
+
+ The events are the serde shape of the core's event type: a transfer's `ProgressEvent`
+ (`{"identity":"ann@contoso.com","step":"verified","done":3,"total":10}`; steps: `planned`,
+ `backed_up`, `flip_sent`, `verified`, `failed`, `probe_ok`, `probe_failed`, `rolled_back`),
+ or a reconciliation's `ReconcileProgress` (`{"phase":"cloud","records":1000,"bytes":0,
+ "total_bytes":null}`).
  */
 typedef void (*soa_progress_fn)(const char *event_json, void *user_data);
 
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
+
+/*
+ Reads the audit log at `path` (a run folder's `audit.jsonl`) and writes its events with
+ what differs from one run of the same scenario to the next taken out — each event's `time`
+ and `run_id` — as compact JSON lines (keys sorted), one per event, each ending in a newline.
+ Two runs of the same scenario, through any front end, give the same text.
+ */
+soa_status soa_audit_log_normalized(const char *path, char **out_text);
 
 /*
  Writes who masters `attribute` for a mailbox in `state_json` (a `MailboxState`:
@@ -223,6 +247,89 @@ soa_status soa_rollback_loss(const soa_catalog *catalog,
                              const char *cloud_json,
                              const char *ad_json,
                              char **out_json);
+
+/*
+ Makes a backend on the organization of `sim` (acting as its principal) and writes it to
+ `*out`.
+ */
+soa_status soa_backend_from_sim(const soa_sim *sim, soa_backend **out);
+
+/*
+ Makes a backend on the tenant of `client` and writes it to `*out`.
+ */
+soa_status soa_backend_from_client(const soa_client *client, soa_backend **out);
+
+/*
+ Releases a backend. NULL is ignored.
+ */
+void soa_backend_free(soa_backend *backend);
+
+/*
+ `Get-Mailbox`: writes the mailbox as JSON in the `Get-Mailbox | ConvertTo-Json` shape.
+ */
+soa_status soa_backend_get_mailbox(const soa_backend *backend,
+                                   const char *identity,
+                                   char **out_json);
+
+/*
+ `Get-User`: writes the user as JSON in the `Get-User | ConvertTo-Json` shape.
+ */
+soa_status soa_backend_get_user(const soa_backend *backend, const char *identity, char **out_json);
+
+/*
+ `Set-Mailbox` with `changes_json` (a `MailboxChanges`: `{"set":{...},"add":{...},"remove":{...}}`).
+ Refused with `SOA_STATUS_OUT_OF_WRITE_SCOPE` while the mailbox's Exchange attributes are
+ mastered on-premises. Through a client, after a failure whose outcome is unknown the
+ mailbox is read back before the change is sent again, so it is never applied twice.
+ */
+soa_status soa_backend_set_mailbox(const soa_backend *backend,
+                                   const char *identity,
+                                   const char *changes_json);
+
+/*
+ `Set-Mailbox -IsExchangeCloudManaged` (`value` 0 or 1), in a call of its own.
+ */
+soa_status soa_backend_set_cloud_managed(const soa_backend *backend,
+                                         const char *identity,
+                                         int32_t value);
+
+/*
+ `Get-OrganizationConfig`: writes it as JSON.
+ */
+soa_status soa_backend_get_organization_config(const soa_backend *backend, char **out_json);
+
+/*
+ `Set-OrganizationConfig -ExchangeAttributesCloudManagedByDefault` (`enabled` 1) or
+ `-ExchangeAttributesServerManagedByDefault` (`enabled` 0), without the preflight's gate (see
+ `soa_tenant_default_enable` for the guarded form).
+ */
+soa_status soa_backend_set_cloud_managed_by_default(const soa_backend *backend, int32_t enabled);
+
+/*
+ Writes the role assignments that grant `cmdlet -parameter` as a JSON array.
+ */
+soa_status soa_backend_role_assignments(const soa_backend *backend,
+                                        const char *cmdlet,
+                                        const char *parameter,
+                                        char **out_json);
+
+/*
+ `Search-AdminAuditLog` with `query_json` (an `AuditQuery`; `{}` matches everything); writes
+ the records as a JSON array.
+ */
+soa_status soa_backend_search_admin_audit_log(const soa_backend *backend,
+                                              const char *query_json,
+                                              char **out_json);
+
+/*
+ Starts a lazy listing (`Get-Mailbox -ResultSize Unlimited -Filter ...`) of the mailboxes
+ passing `filter_json` (a `MailboxFilter`; `{}` lists all), read with
+ `soa_mailbox_pager_next`. Nothing is read (or, through a client, sent) until the first page
+ is asked for, so a caller without the right learns it then (`SOA_STATUS_ACCESS_DENIED`).
+ */
+soa_status soa_backend_list_mailboxes(const soa_backend *backend,
+                                      const char *filter_json,
+                                      soa_mailbox_pager **out);
 
 /*
  Makes a handle on the built-in catalog and writes it to `*out`.
@@ -307,68 +414,14 @@ void soa_client_free(soa_client *client);
 soa_status soa_client_endpoint(const soa_client *client, char **out);
 
 /*
- `Get-Mailbox`: writes the mailbox as JSON in the `Get-Mailbox | ConvertTo-Json` shape.
+ Makes a directory on the on-premises AD of `sim` and writes it to `*out`.
  */
-soa_status soa_client_get_mailbox(const soa_client *client, const char *identity, char **out_json);
+soa_status soa_directory_from_sim(const soa_sim *sim, soa_directory **out);
 
 /*
- `Get-User`: writes the user as JSON in the `Get-User | ConvertTo-Json` shape.
+ Releases a directory. NULL is ignored.
  */
-soa_status soa_client_get_user(const soa_client *client, const char *identity, char **out_json);
-
-/*
- `Set-Mailbox` with `changes_json` (a `MailboxChanges`: `{"set":{...},"add":{...},"remove":{...}}`).
- After a failure whose outcome is unknown the client reads the mailbox back before sending
- it again, so a change is never applied twice.
- */
-soa_status soa_client_set_mailbox(const soa_client *client,
-                                  const char *identity,
-                                  const char *changes_json);
-
-/*
- `Set-Mailbox -IsExchangeCloudManaged` (`value` 0 or 1), in a call of its own.
- */
-soa_status soa_client_set_cloud_managed(const soa_client *client,
-                                        const char *identity,
-                                        int32_t value);
-
-/*
- `Get-OrganizationConfig`: writes it as JSON.
- */
-soa_status soa_client_get_organization_config(const soa_client *client, char **out_json);
-
-/*
- `Set-OrganizationConfig -ExchangeAttributesCloudManagedByDefault` (`enabled` 1) or
- `-ExchangeAttributesServerManagedByDefault` (`enabled` 0), without the preflight's gate (see
- `soa_tenant_default_enable` for the guarded form).
- */
-soa_status soa_client_set_cloud_managed_by_default(const soa_client *client, int32_t enabled);
-
-/*
- Writes the role assignments that grant `cmdlet -parameter` as a JSON array.
- */
-soa_status soa_client_role_assignments(const soa_client *client,
-                                       const char *cmdlet,
-                                       const char *parameter,
-                                       char **out_json);
-
-/*
- `Search-AdminAuditLog` with `query_json` (an `AuditQuery`; `{}` matches everything); writes
- the records as a JSON array.
- */
-soa_status soa_client_search_admin_audit_log(const soa_client *client,
-                                             const char *query_json,
-                                             char **out_json);
-
-/*
- Starts a lazy listing (`Get-Mailbox -ResultSize Unlimited -Filter ...`) of the mailboxes
- passing `filter_json` (a `MailboxFilter`; `{}` lists all), read with
- `soa_mailbox_pager_next`. Nothing is sent until the first page is asked for, so a caller
- without the right learns it then (`SOA_STATUS_ACCESS_DENIED`).
- */
-soa_status soa_client_list_mailboxes(const soa_client *client,
-                                     const char *filter_json,
-                                     soa_mailbox_pager **out);
+void soa_directory_free(soa_directory *directory);
 
 /*
  Starts an emulator serving the organization of `sim` on `127.0.0.1` and writes it to
@@ -512,8 +565,13 @@ soa_status soa_recipient_type_parse(const char *text, char **out_json);
  `*out_json`; after the last page it writes `[]`. Over the REST client, the first call sends
  the first request, and an error met in the middle of a page comes after the mailboxes read
  before it, with the next call; after an error the listing is over.
+
+ Concurrent calls on one pager, from several threads, are serialized: each waits for the one
+ before it, and every mailbox comes in exactly one page.
  */
-soa_status soa_mailbox_pager_next(soa_mailbox_pager *pager, uint32_t page_size, char **out_json);
+soa_status soa_mailbox_pager_next(const soa_mailbox_pager *pager,
+                                  uint32_t page_size,
+                                  char **out_json);
 
 /*
  Releases a pager (over the REST client, stops its reading). NULL is ignored.
@@ -565,17 +623,20 @@ soa_status soa_reconcile_files(const soa_catalog *catalog,
                                soa_reconcile_report **out);
 
 /*
- Reconciles an AD export with a live Exchange Online — the dir-synced mailboxes of `backend`
- (a simulated organization or a tenant through the REST client) — and writes the report
- handle to `*out`. `catalog` may be NULL (the backend's catalog); the other arguments are as
- for `soa_reconcile_files`. Errors of the service come with their usual statuses
- (`SOA_STATUS_ACCESS_DENIED`, `SOA_STATUS_THROTTLED`, ...).
+ Reconciles an AD export with a live Exchange Online — the dir-synced mailboxes of the
+ session's backend (a simulated organization or a tenant through the REST client), with the
+ session's catalog — and writes the report handle to `*out`. `ad_path`, `ad_format` and
+ `options_json` are as for `soa_reconcile_files` (`ad_source` defaults to `ad_path`).
+ `progress` (may be NULL) is called with `user_data` as the reading goes on, with a
+ `ReconcileProgress` (see `soa_progress_fn`), on the calling thread. Errors of the service come
+ with their usual statuses (`SOA_STATUS_ACCESS_DENIED`, `SOA_STATUS_THROTTLED`, ...).
  */
-soa_status soa_reconcile_live(const soa_catalog *catalog,
+soa_status soa_reconcile_live(const soa_session *session,
                               const char *ad_path,
                               const char *ad_format,
-                              const soa_backend *backend,
                               const char *options_json,
+                              soa_progress_fn progress,
+                              void *user_data,
                               soa_reconcile_report **out);
 
 /*
@@ -702,6 +763,46 @@ soa_status soa_audit_scripts_fix(const soa_catalog *catalog,
                                  size_t *out_files);
 
 /*
+ Makes a session on `backend` and writes it to `*out`.
+
+ - `directory`: the on-premises AD, or NULL for none: plans then check the settle rule
+   against the cloud side only and say so (`directory_checked` false, a
+   `settle_rule_unchecked` warning on every go entry), and a rollback cannot report the loss
+   and is refused unless acknowledged.
+ - `catalog`: NULL for the backend's.
+ - `actor`: who is recorded in audit logs; NULL for the backend's principal (the simulated
+   organization's principal, the credential's identity for a tenant). An empty or blank
+   actor is refused (`SOA_STATUS_INVALID_INPUT`).
+ */
+soa_status soa_session_new(const soa_backend *backend,
+                           const soa_directory *directory,
+                           const soa_catalog *catalog,
+                           const char *actor,
+                           soa_session **out);
+
+/*
+ Releases a session. NULL is ignored.
+ */
+void soa_session_free(soa_session *session);
+
+/*
+ Writes the actor the session records in audit logs.
+ */
+soa_status soa_session_actor(const soa_session *session, char **out);
+
+/*
+ Writes the session's time as RFC 3339 text: the virtual clock of a simulated organization
+ (the directory's, else the backend's), else the system's.
+ */
+soa_status soa_session_now(const soa_session *session, char **out);
+
+/*
+ Makes a new backend handle on the session's Exchange Online (for the `soa_backend_*`
+ operations) and writes it to `*out`.
+ */
+soa_status soa_session_backend(const soa_session *session, soa_backend **out);
+
+/*
  Makes an empty organization for `tenant` (e.g. `"contoso.com"`).
  */
 soa_status soa_sim_new(const char *tenant, soa_sim **out);
@@ -819,103 +920,41 @@ soa_status soa_sim_add_cloud_mailbox(const soa_sim *sim,
                                      char **out_id);
 
 /*
- `Get-Mailbox`: writes the mailbox as JSON in the `Get-Mailbox | ConvertTo-Json` shape.
- */
-soa_status soa_sim_get_mailbox(const soa_sim *sim, const char *identity, char **out_json);
-
-/*
- `Get-User`: writes the user as JSON in the `Get-User | ConvertTo-Json` shape.
- */
-soa_status soa_sim_get_user(const soa_sim *sim, const char *identity, char **out_json);
-
-/*
- `Set-Mailbox` with `changes_json` (a `MailboxChanges`: `{"set":{...},"add":{...},"remove":{...}}`).
- */
-soa_status soa_sim_set_mailbox(const soa_sim *sim, const char *identity, const char *changes_json);
-
-/*
- `Set-Mailbox -IsExchangeCloudManaged` (`value` 0 or 1), in a call of its own.
- */
-soa_status soa_sim_set_cloud_managed(const soa_sim *sim, const char *identity, int32_t value);
-
-/*
- `Get-OrganizationConfig`: writes it as JSON.
- */
-soa_status soa_sim_get_organization_config(const soa_sim *sim, char **out_json);
-
-/*
- `Set-OrganizationConfig -ExchangeAttributesCloudManagedByDefault` (`enabled` 1) or
- `-ExchangeAttributesServerManagedByDefault` (`enabled` 0).
- */
-soa_status soa_sim_set_cloud_managed_by_default(const soa_sim *sim, int32_t enabled);
-
-/*
- Writes the role assignments that grant `cmdlet -parameter` as a JSON array.
- */
-soa_status soa_sim_role_assignments(const soa_sim *sim,
-                                    const char *cmdlet,
-                                    const char *parameter,
-                                    char **out_json);
-
-/*
- `Search-AdminAuditLog` with `query_json` (an `AuditQuery`; `{}` matches everything); writes
- the records as a JSON array.
- */
-soa_status soa_sim_search_admin_audit_log(const soa_sim *sim,
-                                          const char *query_json,
-                                          char **out_json);
-
-/*
- Starts a lazy listing of mailboxes passing `filter_json` (a `MailboxFilter`; `{}` lists
- all). Nothing is read until `soa_mailbox_pager_next`.
- */
-soa_status soa_sim_list_mailboxes(const soa_sim *sim,
-                                  const char *filter_json,
-                                  soa_mailbox_pager **out);
-
-/*
  The name of a status code (`"SOA_STATUS_INVALID_VERSION"`), as a static string that must
  not be freed. An unknown value gives `"SOA_STATUS_UNKNOWN"`.
  */
 const char *soa_status_name(int32_t status);
 
 /*
- Makes a backend on the organization of `sim` (acting as its principal) and writes it to
- `*out`.
+ Gathers what the organization preflight checks — the tenant default and the number of
+ cloud-managed mailboxes, the session's actor's roles, and the sync environment from the
+ session's directory — and writes the `Preflight` as JSON, ready for `soa_transfer_plan`.
+ `requirements_json` is a `Requirements` (`{"min_connect_sync_version":"2.5.190.0",...}`),
+ or NULL for the defaults. What no source reports stays unknown, and the checks say so.
  */
-soa_status soa_backend_from_sim(const soa_sim *sim, soa_backend **out);
+soa_status soa_preflight_gather(const soa_session *session,
+                                const char *requirements_json,
+                                char **out_json);
 
 /*
- Makes a backend on the tenant of `client` and writes it to `*out`.
- */
-soa_status soa_backend_from_client(const soa_client *client, soa_backend **out);
+ Plans a transfer (changes nothing) at the session's time and writes the `Plan` as JSON to
+ `*out_plan_json`.
 
-/*
- Releases a backend. NULL is ignored.
- */
-void soa_backend_free(soa_backend *backend);
-
-/*
- Plans a transfer (changes nothing) and writes the `Plan` as JSON to `*out_plan_json`.
-
- - `directory`: see the module notes (NULL: the backend's own organization, if simulated).
  - `selection_json`: a `Selection`: `{"identities":["ann@contoso.com",...]}`,
    `{"csv_file":"wave1.csv"}` or `{"filter":{"dir_synced":true,"cloud_managed":false}}`.
  - `policy_json`: a `TransferPolicy` (`{"ticket":"CHG-1","batch_cap":25,...}`; `{}` gives the
    safe defaults, which require a ticket).
- - `preflight_json`: a `Preflight`, as for `soa_preflight_check_organization`.
- - `now`: RFC 3339, or NULL for the virtual time of the simulated organization (the backend's
-   or the directory's), else the system time.
+ - `preflight_json`: a `Preflight`, as `soa_preflight_gather` wrote it.
 
- Refused (`SOA_STATUS_REFUSED`) without a required ticket, or when an explicit selection holds
- more eligible mailboxes than the batch cap.
+ Without a directory in the session the plan says so (`directory_checked` false, a
+ `settle_rule_unchecked` warning on every go entry). Refused (`SOA_STATUS_REFUSED`) without a
+ required ticket, or when an explicit selection holds more eligible mailboxes than the batch
+ cap.
  */
-soa_status soa_transfer_plan(const soa_backend *backend,
-                             const soa_sim *directory,
+soa_status soa_transfer_plan(const soa_session *session,
                              const char *selection_json,
                              const char *policy_json,
                              const char *preflight_json,
-                             const char *now,
                              char **out_plan_json);
 
 /*
@@ -925,23 +964,54 @@ soa_status soa_transfer_plan(const soa_backend *backend,
 soa_status soa_transfer_plan_summary(const char *plan_json, char **out);
 
 /*
+ Writes how many mailboxes of a plan go, are deferred to later waves by the batch cap, and
+ are skipped, as JSON (`PlanCounts`): `{"go":1,"deferred":24,"skipped":3,"total":28}`.
+ */
+soa_status soa_transfer_plan_counts(const char *plan_json, char **out_json);
+
+/*
+ Writes the files of the run folder `run_dir` as JSON (the serde shape of the core's
+ `RunFolderLayout`): `{"dir":"...","plan":".../plan.json","journal":".../journal.jsonl",
+ "audit":".../audit.jsonl","backups":".../backups","lock":".../run.lock"}`. Nothing is
+ created.
+ */
+soa_status soa_run_folder_json(const char *run_dir, char **out_json);
+
+/*
+ Writes the folder a run goes to when the caller names none — `soa-runs/<run id>` under
+ `base` (the caller's current folder) — to `*out`. Nothing is created.
+ */
+soa_status soa_run_folder_default(const char *base, const char *run_id, char **out);
+
+/*
+ Writes the path of the file a run in `run_dir` backs `identity` up to (in its `backups/`
+ folder; nothing is created): the identity made safe for a file name, with a short hash of it
+ so that two identities never share a file.
+ */
+soa_status soa_backup_path(const char *run_dir, const char *identity, char **out);
+
+/*
+ Writes the path of the file a rollback of `identity` exports the values it would lose to, in
+ the folder `dir` (`rollback-loss-<safe name>.json`; nothing is created).
+ */
+soa_status soa_rollback_loss_path(const char *dir, const char *identity, char **out);
+
+/*
  Runs a plan in the folder `run_dir` (created when missing; it receives `plan.json`,
- `backups/`, `journal.jsonl` and `audit.jsonl`): backs up, flips and verifies every go
- mailbox, and writes the `RunReport` as JSON to `*out_report_json`. A folder that already
- holds a journal is resumed, never restarted.
+ `backups/`, `journal.jsonl` and `audit.jsonl`) as the session's actor: backs up, flips and
+ verifies every go mailbox, and writes the `RunReport` as JSON to `*out_report_json`. A
+ folder that already holds a journal is resumed, never restarted.
 
  - `plan_json`: the plan as `soa_transfer_plan` wrote it.
- - `options_json` (NULL for the defaults): `{"dry_run":false,"actor":"..."}`; a dry run
-   writes the plan and changes nothing. `actor` defaults to the simulated principal, or to
-   the application for a client.
- - `progress` (may be NULL) is called with `user_data` after every step (see
-   `soa_progress_fn`), on the calling thread.
+ - `options_json` (NULL for the defaults): `{"dry_run":false}`; a dry run writes the plan and
+   changes nothing.
+ - `progress` (may be NULL) is called with `user_data` after every step (a `ProgressEvent`,
+   see `soa_progress_fn`), on the calling thread.
 
  Refused (`SOA_STATUS_REFUSED`) when the plan's organization findings block. A mailbox that
  fails is a result in the report, not an error of the call.
  */
-soa_status soa_transfer_run(const soa_backend *backend,
-                            const soa_sim *directory,
+soa_status soa_transfer_run(const soa_session *session,
                             const char *plan_json,
                             const char *run_dir,
                             const char *options_json,
@@ -954,8 +1024,7 @@ soa_status soa_transfer_run(const soa_backend *backend,
  journal and finishes every mailbox that is not done, never flipping one twice. Arguments
  and output as for `soa_transfer_run`.
  */
-soa_status soa_transfer_resume(const soa_backend *backend,
-                               const soa_sim *directory,
+soa_status soa_transfer_resume(const soa_session *session,
                                const char *run_dir,
                                const char *options_json,
                                soa_progress_fn progress,
@@ -965,16 +1034,15 @@ soa_status soa_transfer_resume(const soa_backend *backend,
 /*
  Rolls `identity` back to on-premises management and writes the `RollbackOutcome` as JSON.
 
- Reads AD's values from `directory` (NULL: the backend's own organization; a client backend
- needs one, else `SOA_STATUS_NULL_ARGUMENT`) and reports which cloud values the next sync
- overwrites; refuses (`SOA_STATUS_REFUSED`, the message summarizing the loss) unless
+ Reads AD's values from the session's directory and reports which cloud values the next
+ sync overwrites; refuses (`SOA_STATUS_REFUSED`, the message summarizing the loss) unless
  `options_json` (a `RollbackOptions`: `{"acknowledge_loss":true,"export_to":"loss.json",
- "ticket":"CHG-1","actor":"..."}`, every field optional) acknowledges the loss or exports it
- first. `audit_path` (may be NULL) is a JSON-lines audit log that records the refusal or the
- rollback, e.g. the run folder's `audit.jsonl`.
+ "ticket":"CHG-1"}`, every field optional) acknowledges the loss or exports it first. Without
+ a directory the loss cannot be computed: the rollback is refused unless acknowledged, and the
+ outcome says so (`directory_checked` false). `audit_path` (may be NULL) is a JSON-lines audit
+ log that records the refusal or the rollback, e.g. the run folder's `audit.jsonl`.
  */
-soa_status soa_transfer_rollback(const soa_backend *backend,
-                                 const soa_sim *directory,
+soa_status soa_transfer_rollback(const soa_session *session,
                                  const char *identity,
                                  const char *options_json,
                                  const char *audit_path,
@@ -986,17 +1054,17 @@ soa_status soa_transfer_rollback(const soa_backend *backend,
  `RestoreReport` as JSON. With `dry_run` 1 nothing is sent: the report lists what would be.
  The backup's checksum is verified first; a damaged or edited backup is refused.
  */
-soa_status soa_transfer_restore_in_cloud(const soa_backend *backend,
+soa_status soa_transfer_restore_in_cloud(const soa_session *session,
                                          const char *backup_path,
                                          int32_t dry_run,
                                          char **out_json);
 
 /*
  Writes a PowerShell script that restores a backup file's Exchange values on-premises
- (`Set-ADUser -Replace`, every value a quoted literal), for a mailbox mastered in AD. Changes
- nothing: the admin reviews and runs it. `catalog` may be NULL (the built-in one).
+ (`Set-ADUser -Replace`, every value a quoted literal, names from the session's catalog), for
+ a mailbox mastered in AD. Changes nothing: the admin reviews and runs it.
  */
-soa_status soa_transfer_restore_script(const soa_catalog *catalog,
+soa_status soa_transfer_restore_script(const soa_session *session,
                                        const char *backup_path,
                                        char **out_script);
 
@@ -1007,7 +1075,7 @@ soa_status soa_transfer_restore_script(const soa_catalog *catalog,
  Exchange Online recipient. `tenant_json` is a `TenantState` (`{"on_premises_provisioning_in_use":
  true,...}`); `requirements_json` a `Requirements`, or NULL for the defaults.
  */
-soa_status soa_tenant_default_enable(const soa_backend *backend,
+soa_status soa_tenant_default_enable(const soa_session *session,
                                      const char *tenant_json,
                                      const char *requirements_json);
 
@@ -1015,13 +1083,13 @@ soa_status soa_tenant_default_enable(const soa_backend *backend,
  Turns the tenant-wide default off (`ExchangeAttributesServerManagedByDefault`) and reads it
  back. Applies to future objects only.
  */
-soa_status soa_tenant_default_disable(const soa_backend *backend);
+soa_status soa_tenant_default_disable(const soa_session *session);
 
 /*
  Reviews who holds `Set-Mailbox -IsExchangeCloudManaged` and writes the `RbacReport` as JSON,
  with the commands that confine the right to a dedicated role group named `group`.
  */
-soa_status soa_rbac_review(const soa_backend *backend, const char *group, char **out_json);
+soa_status soa_rbac_review(const soa_session *session, const char *group, char **out_json);
 
 #ifdef __cplusplus
 }  // extern "C"

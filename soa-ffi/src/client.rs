@@ -1,5 +1,6 @@
 //! `soa_client`: the Exchange Online REST client (the `InvokeCommand` gateway) as an opaque
-//! handle, with the same operations as the simulated organization's Exchange Online side.
+//! handle: connect, and the endpoint it calls. Its operations are those of a `soa_backend`
+//! (`soa_backend_from_client`).
 //!
 //! The handle owns a tokio runtime (current-thread, with the IO and timer drivers), and every
 //! call blocks on it: the request runs on the calling thread, and nothing runs between calls.
@@ -14,15 +15,12 @@ use soa_core::exo::rest::{
     AccessToken, Anchor, ClientCertificateCredential, ClientOptions, ClientSecretCredential, Cloud,
     CredentialOptions, ExoClient, RetryPolicy, Secret, StaticTokenCredential, TokenCredential,
 };
-use soa_core::exo::{AuditQuery, ExchangeOnline, MailboxChanges, MailboxFilter};
 use soa_core::json;
 use tokio::runtime::Runtime;
 
 use crate::ffi::{
-    Failure, Out, boundary, flag, free_boxed, invalid, opt_str_arg, ref_arg, secret_json_arg,
-    str_arg,
+    Failure, Out, boundary, free_boxed, invalid, opt_str_arg, ref_arg, secret_json_arg, str_arg,
 };
-use crate::pager::soa_mailbox_pager;
 use crate::status::soa_status;
 
 /// A connection to one tenant's Exchange Online through the REST client. Safe to use from
@@ -33,24 +31,8 @@ pub struct soa_client {
     pub(crate) client: ExoClient,
 }
 
-impl soa_client {
-    /// Runs `future` to completion on the client's runtime, on the calling thread.
-    pub(crate) fn block_on<F: Future>(&self, future: F) -> Result<F::Output, Failure> {
-        crate::ffi::block_on(&self.runtime, future)
-    }
-}
-
 pub(crate) fn client<'a>(client: *const soa_client) -> Result<&'a soa_client, Failure> {
     ref_arg(client, "client")
-}
-
-/// A runtime for a client: current-thread, with IO and timers (reqwest needs both).
-pub(crate) fn new_runtime() -> Result<Arc<Runtime>, Failure> {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map(Arc::new)
-        .map_err(|e| invalid("async runtime", format!("could not be started: {e}")))
 }
 
 /// `credential_json`. Secrets stay in [`Secret`] once read; parse errors never quote a value.
@@ -243,7 +225,7 @@ pub extern "C" fn soa_client_connect(
         .into_options()?;
         let out = Out::new(out, "out")?;
         let app_credential = !matches!(spec, CredentialSpec::Token { .. });
-        let runtime = new_runtime()?;
+        let runtime = crate::runtime::new_runtime()?;
         let scope = cloud.scope()?;
         let (credential, client) = {
             // reqwest clients are built inside the runtime they will run on.
@@ -276,157 +258,5 @@ pub extern "C" fn soa_client_endpoint(
     boundary(|| {
         let c = self::client(client)?;
         Out::new(out, "out")?.write_string(c.client.endpoint().to_string())
-    })
-}
-
-/// `Get-Mailbox`: writes the mailbox as JSON in the `Get-Mailbox | ConvertTo-Json` shape.
-#[unsafe(no_mangle)]
-pub extern "C" fn soa_client_get_mailbox(
-    client: *const soa_client,
-    identity: *const c_char,
-    out_json: *mut *mut c_char,
-) -> soa_status {
-    boundary(|| {
-        let c = self::client(client)?;
-        let identity = str_arg(identity, "identity")?;
-        let out = Out::new(out_json, "out_json")?;
-        out.write_json(&c.block_on(c.client.get_mailbox(identity))??)
-    })
-}
-
-/// `Get-User`: writes the user as JSON in the `Get-User | ConvertTo-Json` shape.
-#[unsafe(no_mangle)]
-pub extern "C" fn soa_client_get_user(
-    client: *const soa_client,
-    identity: *const c_char,
-    out_json: *mut *mut c_char,
-) -> soa_status {
-    boundary(|| {
-        let c = self::client(client)?;
-        let identity = str_arg(identity, "identity")?;
-        let out = Out::new(out_json, "out_json")?;
-        out.write_json(&c.block_on(c.client.get_user(identity))??)
-    })
-}
-
-/// `Set-Mailbox` with `changes_json` (a `MailboxChanges`: `{"set":{...},"add":{...},"remove":{...}}`).
-/// After a failure whose outcome is unknown the client reads the mailbox back before sending
-/// it again, so a change is never applied twice.
-#[unsafe(no_mangle)]
-pub extern "C" fn soa_client_set_mailbox(
-    client: *const soa_client,
-    identity: *const c_char,
-    changes_json: *const c_char,
-) -> soa_status {
-    boundary(|| {
-        let c = self::client(client)?;
-        let identity = str_arg(identity, "identity")?;
-        let changes: MailboxChanges =
-            json::from_object_str(str_arg(changes_json, "changes_json")?, "changes_json")?;
-        c.block_on(c.client.set_mailbox(identity, &changes))??;
-        Ok(())
-    })
-}
-
-/// `Set-Mailbox -IsExchangeCloudManaged` (`value` 0 or 1), in a call of its own.
-#[unsafe(no_mangle)]
-pub extern "C" fn soa_client_set_cloud_managed(
-    client: *const soa_client,
-    identity: *const c_char,
-    value: i32,
-) -> soa_status {
-    boundary(|| {
-        let c = self::client(client)?;
-        let identity = str_arg(identity, "identity")?;
-        let value = flag(value, "value")?;
-        c.block_on(c.client.set_cloud_managed(identity, value))??;
-        Ok(())
-    })
-}
-
-/// `Get-OrganizationConfig`: writes it as JSON.
-#[unsafe(no_mangle)]
-pub extern "C" fn soa_client_get_organization_config(
-    client: *const soa_client,
-    out_json: *mut *mut c_char,
-) -> soa_status {
-    boundary(|| {
-        let c = self::client(client)?;
-        let out = Out::new(out_json, "out_json")?;
-        out.write_json(&c.block_on(c.client.get_organization_config())??)
-    })
-}
-
-/// `Set-OrganizationConfig -ExchangeAttributesCloudManagedByDefault` (`enabled` 1) or
-/// `-ExchangeAttributesServerManagedByDefault` (`enabled` 0), without the preflight's gate (see
-/// `soa_tenant_default_enable` for the guarded form).
-#[unsafe(no_mangle)]
-pub extern "C" fn soa_client_set_cloud_managed_by_default(
-    client: *const soa_client,
-    enabled: i32,
-) -> soa_status {
-    boundary(|| {
-        let c = self::client(client)?;
-        let enabled = flag(enabled, "enabled")?;
-        c.block_on(c.client.set_cloud_managed_by_default(enabled))??;
-        Ok(())
-    })
-}
-
-/// Writes the role assignments that grant `cmdlet -parameter` as a JSON array.
-#[unsafe(no_mangle)]
-pub extern "C" fn soa_client_role_assignments(
-    client: *const soa_client,
-    cmdlet: *const c_char,
-    parameter: *const c_char,
-    out_json: *mut *mut c_char,
-) -> soa_status {
-    boundary(|| {
-        let c = self::client(client)?;
-        let cmdlet = str_arg(cmdlet, "cmdlet")?;
-        let parameter = str_arg(parameter, "parameter")?;
-        let out = Out::new(out_json, "out_json")?;
-        out.write_json(&c.block_on(c.client.role_assignments(cmdlet, parameter))??)
-    })
-}
-
-/// `Search-AdminAuditLog` with `query_json` (an `AuditQuery`; `{}` matches everything); writes
-/// the records as a JSON array.
-#[unsafe(no_mangle)]
-pub extern "C" fn soa_client_search_admin_audit_log(
-    client: *const soa_client,
-    query_json: *const c_char,
-    out_json: *mut *mut c_char,
-) -> soa_status {
-    boundary(|| {
-        let c = self::client(client)?;
-        let query: AuditQuery =
-            json::from_object_str(str_arg(query_json, "query_json")?, "query_json")?;
-        let out = Out::new(out_json, "out_json")?;
-        out.write_json(&c.block_on(c.client.search_admin_audit_log(&query))??)
-    })
-}
-
-/// Starts a lazy listing (`Get-Mailbox -ResultSize Unlimited -Filter ...`) of the mailboxes
-/// passing `filter_json` (a `MailboxFilter`; `{}` lists all), read with
-/// `soa_mailbox_pager_next`. Nothing is sent until the first page is asked for, so a caller
-/// without the right learns it then (`SOA_STATUS_ACCESS_DENIED`).
-#[unsafe(no_mangle)]
-pub extern "C" fn soa_client_list_mailboxes(
-    client: *const soa_client,
-    filter_json: *const c_char,
-    out: *mut *mut soa_mailbox_pager,
-) -> soa_status {
-    boundary(|| {
-        let c = self::client(client)?;
-        let filter: MailboxFilter =
-            json::from_object_str(str_arg(filter_json, "filter_json")?, "filter_json")?;
-        let out = Out::new(out, "out")?;
-        out.write_boxed(soa_mailbox_pager::rest(
-            Arc::clone(&c.runtime),
-            c.client.clone(),
-            filter,
-        ));
-        Ok(())
     })
 }

@@ -1,5 +1,5 @@
 //! Reconciliation of AD with Exchange Online as an opaque report handle: reconcile two exports
-//! (or an export and a live backend), render and save the report, compare two reports, and
+//! (or an export and the live Exchange Online of a session), render and save the report, compare two reports, and
 //! write a writeback plan.
 //!
 //! A `soa_reconcile_report` holds one `Report`; its JSON (`soa_reconcile_report_json`) is the
@@ -8,21 +8,20 @@
 //! `attribute`, `ldap_name`, `ad_value`, `cloud_value`, `class`, `reason`, ...), `ad_only`,
 //! `cloud_only` and `ambiguous`.
 
-use std::ffi::c_char;
+use std::ffi::{c_char, c_void};
 use std::path::Path;
 
 use soa_core::catalog::Catalog;
 use soa_core::json;
-use soa_core::reconcile::source::{self, AdFormat};
+use soa_core::reconcile::source::AdFormat;
 use soa_core::reconcile::writeback::{WritebackPlan, WritebackSelection};
-use soa_core::reconcile::{self as core, ReconcileOptions, Report};
+use soa_core::reconcile::{self as core, ReconcileOptions, ReconcileProgress, Report};
 
 use crate::catalog::soa_catalog;
-use crate::ffi::{
-    Failure, Out, boundary, free_boxed, invalid, opt_ref_arg, opt_str_arg, ref_arg, str_arg,
-};
+use crate::ffi::{Failure, Out, boundary, free_boxed, opt_ref_arg, opt_str_arg, ref_arg, str_arg};
+use crate::progress::{relay, soa_progress_fn};
+use crate::session::soa_session;
 use crate::status::soa_status;
-use crate::transfer::soa_backend;
 
 /// A reconciliation report, immutable once made. Safe to share between threads. Release it
 /// with `soa_reconcile_report_free`.
@@ -41,18 +40,7 @@ fn catalog_or_builtin<'a>(catalog: *const soa_catalog) -> &'a Catalog {
 
 /// `ad_format`: `"csv"`, `"ldif"` or `"json"` (any case); NULL: from the file's extension.
 fn ad_format(text: Option<&str>) -> Result<Option<AdFormat>, Failure> {
-    let Some(text) = text else {
-        return Ok(None);
-    };
-    match text.trim().to_ascii_lowercase().as_str() {
-        "csv" => Ok(Some(AdFormat::Csv)),
-        "ldif" | "ldf" => Ok(Some(AdFormat::Ldif)),
-        "json" => Ok(Some(AdFormat::Json)),
-        other => Err(invalid(
-            "ad_format",
-            format!("{other:?} is not an AD export format: use \"csv\", \"ldif\" or \"json\""),
-        )),
-    }
+    Ok(text.map(str::parse::<AdFormat>).transpose()?)
 }
 
 /// `options_json`: a `ReconcileOptions` object, or NULL for the defaults.
@@ -99,38 +87,34 @@ pub extern "C" fn soa_reconcile_files(
     })
 }
 
-/// Reconciles an AD export with a live Exchange Online — the dir-synced mailboxes of `backend`
-/// (a simulated organization or a tenant through the REST client) — and writes the report
-/// handle to `*out`. `catalog` may be NULL (the backend's catalog); the other arguments are as
-/// for `soa_reconcile_files`. Errors of the service come with their usual statuses
-/// (`SOA_STATUS_ACCESS_DENIED`, `SOA_STATUS_THROTTLED`, ...).
+/// Reconciles an AD export with a live Exchange Online — the dir-synced mailboxes of the
+/// session's backend (a simulated organization or a tenant through the REST client), with the
+/// session's catalog — and writes the report handle to `*out`. `ad_path`, `ad_format` and
+/// `options_json` are as for `soa_reconcile_files` (`ad_source` defaults to `ad_path`).
+/// `progress` (may be NULL) is called with `user_data` as the reading goes on, with a
+/// `ReconcileProgress` (see `soa_progress_fn`), on the calling thread. Errors of the service come
+/// with their usual statuses (`SOA_STATUS_ACCESS_DENIED`, `SOA_STATUS_THROTTLED`, ...).
 #[unsafe(no_mangle)]
 pub extern "C" fn soa_reconcile_live(
-    catalog: *const soa_catalog,
+    session: *const soa_session,
     ad_path: *const c_char,
     ad_format: *const c_char,
-    backend: *const soa_backend,
     options_json: *const c_char,
+    progress: soa_progress_fn,
+    user_data: *mut c_void,
     out: *mut *mut soa_reconcile_report,
 ) -> soa_status {
     boundary(|| {
-        let b = crate::transfer::backend(backend)?;
-        let catalog: &Catalog =
-            opt_ref_arg(catalog).map_or_else(|| b.catalog(), |c: &soa_catalog| &*c.inner);
+        let s = crate::session::session(session)?;
         let ad_path = Path::new(str_arg(ad_path, "ad_path")?);
         let format = self::ad_format(opt_str_arg(ad_format, "ad_format")?)?;
-        let mut options = self::options(options_json)?;
+        let options = self::options(options_json)?;
         let out = Out::new(out, "out")?;
-        if options.ad_source == ReconcileOptions::default().ad_source {
-            options.ad_source = ad_path.display().to_string();
-        }
-        let entries = source::open_ad(catalog, ad_path, format)?;
-        let report = b.block_on(core::reconcile_live(
-            catalog,
-            entries,
-            b.exchange(),
-            &options,
-        ))??;
+        let progress = relay::<ReconcileProgress>(progress, user_data);
+        let report = s.block_on(
+            s.session
+                .reconcile_live(ad_path, format, &options, progress),
+        )??;
         out.write_boxed(soa_reconcile_report { report });
         Ok(())
     })

@@ -1,40 +1,23 @@
 //! The simulated organization as an opaque handle: build, snapshot, the on-premises side, the
-//! sync engines and the clock, and the Exchange Online operations (with RBAC and audit).
+//! sync engines and the clock. Its Exchange Online is a `soa_backend` (`soa_backend_from_sim`),
+//! its AD a `soa_directory` (`soa_directory_from_sim`).
 
 use std::collections::BTreeMap;
 use std::ffi::c_char;
 use std::path::Path;
-use std::sync::OnceLock;
 
 use chrono::TimeDelta;
-use soa_core::exo::{AuditQuery, ExchangeOnline, MailboxChanges, MailboxFilter};
 use soa_core::json;
 use soa_core::model::{AttributeValue, RecipientTypeDetails, SyncVersion};
 use soa_core::sim::{CloudSyncAgent, NewAdUser, SimulatedOrg};
 
-use crate::ffi::{Failure, Out, boundary, flag, opt_str_arg, ref_arg, str_arg};
-use crate::pager::soa_mailbox_pager;
+use crate::ffi::{Failure, Out, boundary, opt_str_arg, ref_arg, str_arg};
 use crate::status::soa_status;
 
 /// A simulated hybrid organization. Handles made from one another (`soa_sim_as_principal`)
 /// share the organization. Safe to use from several threads. Release with `soa_sim_free`.
 pub struct soa_sim {
     pub(crate) org: SimulatedOrg,
-}
-
-/// The runtime that drives the async `ExchangeOnline` calls. The simulation never waits on
-/// anything, so one small current-thread runtime serves every call (and runs the future on the
-/// calling thread).
-pub(crate) fn block_on<F: Future>(future: F) -> Result<F::Output, Failure> {
-    static RUNTIME: OnceLock<Option<tokio::runtime::Runtime>> = OnceLock::new();
-    let rt = RUNTIME.get_or_init(|| tokio::runtime::Builder::new_current_thread().build().ok());
-    match rt {
-        Some(rt) => crate::ffi::block_on(rt, future),
-        None => Err(Failure::Core(soa_core::Error::InvalidInput {
-            what: "async runtime".to_owned(),
-            reason: "could not be started".to_owned(),
-        })),
-    }
 }
 
 fn boxed(org: SimulatedOrg) -> *mut soa_sim {
@@ -336,152 +319,5 @@ pub extern "C" fn soa_sim_add_cloud_mailbox(
         let kind: RecipientTypeDetails = str_arg(recipient_type, "recipient_type")?.parse()?;
         let out = Out::new(out_id, "out_id")?;
         out.write_string(org.add_cloud_mailbox(upn, kind)?)
-    })
-}
-
-// ----- Exchange Online operations (RBAC and audit apply) -----
-
-/// `Get-Mailbox`: writes the mailbox as JSON in the `Get-Mailbox | ConvertTo-Json` shape.
-#[unsafe(no_mangle)]
-pub extern "C" fn soa_sim_get_mailbox(
-    sim: *const soa_sim,
-    identity: *const c_char,
-    out_json: *mut *mut c_char,
-) -> soa_status {
-    boundary(|| {
-        let org = org(sim)?;
-        let identity = str_arg(identity, "identity")?;
-        let out = Out::new(out_json, "out_json")?;
-        out.write_json(&block_on(org.get_mailbox(identity))??)
-    })
-}
-
-/// `Get-User`: writes the user as JSON in the `Get-User | ConvertTo-Json` shape.
-#[unsafe(no_mangle)]
-pub extern "C" fn soa_sim_get_user(
-    sim: *const soa_sim,
-    identity: *const c_char,
-    out_json: *mut *mut c_char,
-) -> soa_status {
-    boundary(|| {
-        let org = org(sim)?;
-        let identity = str_arg(identity, "identity")?;
-        let out = Out::new(out_json, "out_json")?;
-        out.write_json(&block_on(org.get_user(identity))??)
-    })
-}
-
-/// `Set-Mailbox` with `changes_json` (a `MailboxChanges`: `{"set":{...},"add":{...},"remove":{...}}`).
-#[unsafe(no_mangle)]
-pub extern "C" fn soa_sim_set_mailbox(
-    sim: *const soa_sim,
-    identity: *const c_char,
-    changes_json: *const c_char,
-) -> soa_status {
-    boundary(|| {
-        let org = org(sim)?;
-        let identity = str_arg(identity, "identity")?;
-        let changes: MailboxChanges =
-            json::from_object_str(str_arg(changes_json, "changes_json")?, "changes_json")?;
-        block_on(org.set_mailbox(identity, &changes))??;
-        Ok(())
-    })
-}
-
-/// `Set-Mailbox -IsExchangeCloudManaged` (`value` 0 or 1), in a call of its own.
-#[unsafe(no_mangle)]
-pub extern "C" fn soa_sim_set_cloud_managed(
-    sim: *const soa_sim,
-    identity: *const c_char,
-    value: i32,
-) -> soa_status {
-    boundary(|| {
-        let org = org(sim)?;
-        let identity = str_arg(identity, "identity")?;
-        let value = flag(value, "value")?;
-        block_on(org.set_cloud_managed(identity, value))??;
-        Ok(())
-    })
-}
-
-/// `Get-OrganizationConfig`: writes it as JSON.
-#[unsafe(no_mangle)]
-pub extern "C" fn soa_sim_get_organization_config(
-    sim: *const soa_sim,
-    out_json: *mut *mut c_char,
-) -> soa_status {
-    boundary(|| {
-        let org = org(sim)?;
-        let out = Out::new(out_json, "out_json")?;
-        out.write_json(&block_on(org.get_organization_config())??)
-    })
-}
-
-/// `Set-OrganizationConfig -ExchangeAttributesCloudManagedByDefault` (`enabled` 1) or
-/// `-ExchangeAttributesServerManagedByDefault` (`enabled` 0).
-#[unsafe(no_mangle)]
-pub extern "C" fn soa_sim_set_cloud_managed_by_default(
-    sim: *const soa_sim,
-    enabled: i32,
-) -> soa_status {
-    boundary(|| {
-        let org = org(sim)?;
-        let enabled = flag(enabled, "enabled")?;
-        block_on(org.set_cloud_managed_by_default(enabled))??;
-        Ok(())
-    })
-}
-
-/// Writes the role assignments that grant `cmdlet -parameter` as a JSON array.
-#[unsafe(no_mangle)]
-pub extern "C" fn soa_sim_role_assignments(
-    sim: *const soa_sim,
-    cmdlet: *const c_char,
-    parameter: *const c_char,
-    out_json: *mut *mut c_char,
-) -> soa_status {
-    boundary(|| {
-        let org = org(sim)?;
-        let cmdlet = str_arg(cmdlet, "cmdlet")?;
-        let parameter = str_arg(parameter, "parameter")?;
-        let out = Out::new(out_json, "out_json")?;
-        out.write_json(&block_on(org.role_assignments(cmdlet, parameter))??)
-    })
-}
-
-/// `Search-AdminAuditLog` with `query_json` (an `AuditQuery`; `{}` matches everything); writes
-/// the records as a JSON array.
-#[unsafe(no_mangle)]
-pub extern "C" fn soa_sim_search_admin_audit_log(
-    sim: *const soa_sim,
-    query_json: *const c_char,
-    out_json: *mut *mut c_char,
-) -> soa_status {
-    boundary(|| {
-        let org = org(sim)?;
-        let query: AuditQuery =
-            json::from_object_str(str_arg(query_json, "query_json")?, "query_json")?;
-        let out = Out::new(out_json, "out_json")?;
-        out.write_json(&block_on(org.search_admin_audit_log(&query))??)
-    })
-}
-
-/// Starts a lazy listing of mailboxes passing `filter_json` (a `MailboxFilter`; `{}` lists
-/// all). Nothing is read until `soa_mailbox_pager_next`.
-#[unsafe(no_mangle)]
-pub extern "C" fn soa_sim_list_mailboxes(
-    sim: *const soa_sim,
-    filter_json: *const c_char,
-    out: *mut *mut soa_mailbox_pager,
-) -> soa_status {
-    boundary(|| {
-        let org = org(sim)?;
-        let filter: MailboxFilter =
-            json::from_object_str(str_arg(filter_json, "filter_json")?, "filter_json")?;
-        let out = Out::new(out, "out")?;
-        // The listing is a Get-Mailbox call: check the caller's right once, up front.
-        org.authorize("Get-Mailbox", "ResultSize")?;
-        out.write_boxed(soa_mailbox_pager::simulated(org.clone(), filter));
-        Ok(())
     })
 }

@@ -1,214 +1,90 @@
-//! The transfer workflow (plan, run, resume, rollback, restore, the tenant default, the RBAC
-//! review) over either backend, through a small `soa_backend` handle.
-//!
-//! A `soa_backend` is "an Exchange Online": the simulated organization (`soa_backend_from_sim`)
-//! or a tenant through the REST client (`soa_backend_from_client`). Every transfer call takes
-//! one, so the same C (or C#, or PowerShell) code runs a rehearsal and the real thing. The
-//! on-premises directory (AD's `whenChanged` and values, for the settle rule, the backups and
-//! the rollback loss report) is a `soa_sim` passed as `directory`; NULL means the backend's own
-//! organization when the backend is simulated, and no directory for a client.
+//! The transfer workflow on a session: gather the preflight, plan, run, resume, roll back,
+//! restore, the tenant default and the RBAC review; and the run folder's layout, the backup
+//! file of a mailbox and a plan's counts, as the core computes them.
 
-use std::ffi::{CString, c_char, c_void};
-use std::path::Path;
-use std::sync::Arc;
-use std::thread::ThreadId;
+use std::ffi::{c_char, c_void};
+use std::path::{Path, PathBuf};
 
-use chrono::{DateTime, Utc};
 use serde::Deserialize;
-use soa_core::audit::AuditLog;
-use soa_core::catalog::Catalog;
-use soa_core::directory::OnPremisesDirectory;
-use soa_core::exo::ExchangeOnline;
-use soa_core::exo::rest::ExoClient;
 use soa_core::json;
-use soa_core::preflight::{Preflight, Requirements, TenantState};
-use soa_core::sim::SimulatedOrg;
+use soa_core::preflight::{Requirements, TenantState};
 use soa_core::transfer::{
-    self, BackupStore, Plan, ProgressEvent, ProgressFn, RollbackOptions, RunOptions, Selection,
+    BackupStore, Plan, ProgressEvent, RollbackOptions, RunFolder, RunOptions, Selection,
     TransferPolicy,
 };
-use tokio::runtime::Runtime;
 
-use crate::catalog::soa_catalog;
-use crate::client::{client, soa_client};
-use crate::ffi::{
-    Failure, Out, boundary, flag, free_boxed, opt_ref_arg, opt_str_arg, ref_arg, str_arg,
-};
-use crate::sim::{org, soa_sim};
+use crate::ffi::{Out, boundary, flag, opt_str_arg, str_arg};
+use crate::progress::{relay, soa_progress_fn};
+use crate::session::{session, soa_session};
 use crate::status::soa_status;
 
-/// An Exchange Online for the transfer calls: a simulated organization or a REST client. It
-/// holds what it was made from (sharing the organization, or the client and its runtime), so
-/// it may outlive that handle. Safe to use from several threads. Release with
-/// `soa_backend_free`.
-pub struct soa_backend {
-    kind: Backend,
+/// `requirements_json`: a `Requirements`, or NULL for the defaults.
+fn requirements(requirements_json: *const c_char) -> Result<Requirements, crate::ffi::Failure> {
+    Ok(match opt_str_arg(requirements_json, "requirements_json")? {
+        Some(text) => json::from_object_str(text, "requirements_json")?,
+        None => Requirements::default(),
+    })
 }
 
-pub(crate) enum Backend {
-    Simulated(SimulatedOrg),
-    Rest {
-        runtime: Arc<Runtime>,
-        client: ExoClient,
-    },
-}
-
-impl Backend {
-    pub(crate) fn exchange(&self) -> &dyn ExchangeOnline {
-        match self {
-            Backend::Simulated(org) => org,
-            Backend::Rest { client, .. } => client,
-        }
-    }
-
-    /// Runs `future` to completion on the calling thread (the simulation's runtime, or the
-    /// client's).
-    pub(crate) fn block_on<F: Future>(&self, future: F) -> Result<F::Output, Failure> {
-        match self {
-            Backend::Simulated(_) => crate::sim::block_on(future),
-            Backend::Rest { runtime, .. } => crate::ffi::block_on(runtime, future),
-        }
-    }
-
-    pub(crate) fn catalog(&self) -> &Catalog {
-        match self {
-            Backend::Simulated(org) => org.catalog(),
-            Backend::Rest { client, .. } => client.catalog(),
-        }
-    }
-
-    /// The directory to read: the one given, else the simulated backend's own organization.
-    fn directory<'a>(&'a self, given: Option<&'a SimulatedOrg>) -> Option<&'a SimulatedOrg> {
-        given.or(match self {
-            Backend::Simulated(org) => Some(org),
-            Backend::Rest { .. } => None,
-        })
-    }
-
-    /// The time the plan is made at, when the caller gives none: the virtual clock of a
-    /// simulated organization (the backend's, or the directory's, whose mailboxes an emulator
-    /// serves), else the system's.
-    fn now(&self, directory: Option<&SimulatedOrg>) -> DateTime<Utc> {
-        match (self, directory) {
-            (Backend::Simulated(org), _) | (Backend::Rest { .. }, Some(org)) => org.now(),
-            (Backend::Rest { .. }, None) => Utc::now(),
-        }
-    }
-
-    /// The actor recorded in audit logs when the caller names none.
-    fn default_actor(&self) -> String {
-        match self {
-            Backend::Simulated(org) => org.principal().to_owned(),
-            Backend::Rest { client, .. } => format!("application in {}", client.tenant()),
-        }
-    }
-}
-
-pub(crate) fn backend<'a>(backend: *const soa_backend) -> Result<&'a Backend, Failure> {
-    ref_arg(backend, "backend").map(|b| &b.kind)
-}
-
-fn directory<'a>(directory: *const soa_sim) -> Option<&'a SimulatedOrg> {
-    opt_ref_arg(directory).map(|d: &soa_sim| &d.org)
-}
-
-fn as_directory(org: Option<&SimulatedOrg>) -> Option<&dyn OnPremisesDirectory> {
-    org.map(|o| o as &dyn OnPremisesDirectory)
-}
-
-/// Makes a backend on the organization of `sim` (acting as its principal) and writes it to
-/// `*out`.
+/// Gathers what the organization preflight checks — the tenant default and the number of
+/// cloud-managed mailboxes, the session's actor's roles, and the sync environment from the
+/// session's directory — and writes the `Preflight` as JSON, ready for `soa_transfer_plan`.
+/// `requirements_json` is a `Requirements` (`{"min_connect_sync_version":"2.5.190.0",...}`),
+/// or NULL for the defaults. What no source reports stays unknown, and the checks say so.
 #[unsafe(no_mangle)]
-pub extern "C" fn soa_backend_from_sim(
-    sim: *const soa_sim,
-    out: *mut *mut soa_backend,
+pub extern "C" fn soa_preflight_gather(
+    session: *const soa_session,
+    requirements_json: *const c_char,
+    out_json: *mut *mut c_char,
 ) -> soa_status {
     boundary(|| {
-        let org = org(sim)?;
-        Out::new(out, "out")?.write_boxed(soa_backend {
-            kind: Backend::Simulated(org.clone()),
-        });
-        Ok(())
+        let s = self::session(session)?;
+        let requirements = self::requirements(requirements_json)?;
+        let out = Out::new(out_json, "out_json")?;
+        out.write_json(&s.block_on(s.session.gather_preflight(requirements))??)
     })
 }
 
-/// Makes a backend on the tenant of `client` and writes it to `*out`.
-#[unsafe(no_mangle)]
-pub extern "C" fn soa_backend_from_client(
-    client: *const soa_client,
-    out: *mut *mut soa_backend,
-) -> soa_status {
-    boundary(|| {
-        let c = self::client(client)?;
-        Out::new(out, "out")?.write_boxed(soa_backend {
-            kind: Backend::Rest {
-                runtime: Arc::clone(&c.runtime),
-                client: c.client.clone(),
-            },
-        });
-        Ok(())
-    })
-}
-
-/// Releases a backend. NULL is ignored.
-#[unsafe(no_mangle)]
-pub extern "C" fn soa_backend_free(backend: *mut soa_backend) {
-    free_boxed(backend);
-}
-
-fn parse_time(text: Option<&str>, name: &str) -> Result<Option<DateTime<Utc>>, Failure> {
-    text.map(|t| {
-        DateTime::parse_from_rfc3339(t.trim())
-            .map(|d| d.with_timezone(&Utc))
-            .map_err(|e| crate::ffi::invalid(name, format!("{t:?} is not an RFC 3339 time: {e}")))
-    })
-    .transpose()
-}
-
-/// Plans a transfer (changes nothing) and writes the `Plan` as JSON to `*out_plan_json`.
+/// Plans a transfer (changes nothing) at the session's time and writes the `Plan` as JSON to
+/// `*out_plan_json`.
 ///
-/// - `directory`: see the module notes (NULL: the backend's own organization, if simulated).
 /// - `selection_json`: a `Selection`: `{"identities":["ann@contoso.com",...]}`,
 ///   `{"csv_file":"wave1.csv"}` or `{"filter":{"dir_synced":true,"cloud_managed":false}}`.
 /// - `policy_json`: a `TransferPolicy` (`{"ticket":"CHG-1","batch_cap":25,...}`; `{}` gives the
 ///   safe defaults, which require a ticket).
-/// - `preflight_json`: a `Preflight`, as for `soa_preflight_check_organization`.
-/// - `now`: RFC 3339, or NULL for the virtual time of the simulated organization (the backend's
-///   or the directory's), else the system time.
+/// - `preflight_json`: a `Preflight`, as `soa_preflight_gather` wrote it.
 ///
-/// Refused (`SOA_STATUS_REFUSED`) without a required ticket, or when an explicit selection holds
-/// more eligible mailboxes than the batch cap.
+/// Without a directory in the session the plan says so (`directory_checked` false, a
+/// `settle_rule_unchecked` warning on every go entry). Refused (`SOA_STATUS_REFUSED`) without a
+/// required ticket, or when an explicit selection holds more eligible mailboxes than the batch
+/// cap.
 #[unsafe(no_mangle)]
 pub extern "C" fn soa_transfer_plan(
-    backend: *const soa_backend,
-    directory: *const soa_sim,
+    session: *const soa_session,
     selection_json: *const c_char,
     policy_json: *const c_char,
     preflight_json: *const c_char,
-    now: *const c_char,
     out_plan_json: *mut *mut c_char,
 ) -> soa_status {
     boundary(|| {
-        let b = self::backend(backend)?;
-        let directory = b.directory(self::directory(directory));
+        let s = self::session(session)?;
         let selection: Selection =
             json::from_object_str(str_arg(selection_json, "selection_json")?, "selection_json")?;
         let policy: TransferPolicy =
             json::from_object_str(str_arg(policy_json, "policy_json")?, "policy_json")?;
-        let preflight: Preflight =
+        let preflight =
             json::from_object_str(str_arg(preflight_json, "preflight_json")?, "preflight_json")?;
-        let now = parse_time(opt_str_arg(now, "now")?, "now")?.unwrap_or_else(|| b.now(directory));
         let out = Out::new(out_plan_json, "out_plan_json")?;
-        let plan = b.block_on(transfer::plan(
-            b.exchange(),
-            as_directory(directory),
-            &selection,
-            &policy,
-            &preflight,
-            now,
-        ))??;
+        let plan = s.block_on(s.session.plan(&selection, &policy, &preflight))??;
         out.write_json(&plan)
     })
+}
+
+fn plan_arg(plan_json: *const c_char) -> Result<Plan, crate::ffi::Failure> {
+    Ok(json::from_object_str(
+        str_arg(plan_json, "plan_json")?,
+        "plan_json",
+    )?)
 }
 
 /// Writes a one-paragraph summary of a plan (`plan_json`, as `soa_transfer_plan` wrote it) for
@@ -219,62 +95,97 @@ pub extern "C" fn soa_transfer_plan_summary(
     out: *mut *mut c_char,
 ) -> soa_status {
     boundary(|| {
-        let plan: Plan = json::from_object_str(str_arg(plan_json, "plan_json")?, "plan_json")?;
+        let plan = plan_arg(plan_json)?;
         Out::new(out, "out")?.write_string(plan.summary())
     })
 }
 
-/// The progress callback of `soa_transfer_run` and `soa_transfer_resume`: called with one
-/// `ProgressEvent` as JSON (`{"identity":"ann@contoso.com","step":"verified","done":3,
-/// "total":10}`; steps: `planned`, `backed_up`, `flip_sent`, `verified`, `failed`, `probe_ok`,
-/// `probe_failed`, `rolled_back`) and the caller's `user_data`. The JSON is borrowed for the
-/// call only. The callback is called on the thread that called the transfer function, before it
-/// returns; it must not unwind (no C++ exception, no longjmp) and must not call back into the
-/// library.
-pub type soa_progress_fn =
-    Option<unsafe extern "C" fn(event_json: *const c_char, user_data: *mut c_void)>;
-
-/// A C callback with its `user_data`, called only on the thread that made it.
-struct Progress {
-    callback: unsafe extern "C" fn(*const c_char, *mut c_void),
-    user_data: *mut c_void,
-    thread: ThreadId,
+/// Writes how many mailboxes of a plan go, are deferred to later waves by the batch cap, and
+/// are skipped, as JSON (`PlanCounts`): `{"go":1,"deferred":24,"skipped":3,"total":28}`.
+#[unsafe(no_mangle)]
+pub extern "C" fn soa_transfer_plan_counts(
+    plan_json: *const c_char,
+    out_json: *mut *mut c_char,
+) -> soa_status {
+    boundary(|| {
+        let plan = plan_arg(plan_json)?;
+        Out::new(out_json, "out_json")?.write_json(&plan.counts())
+    })
 }
 
-// SAFETY: the core wants a `Send + Sync` callback, but this one is only ever invoked on the
-// thread that made it (checked in `call`): the transfer future runs inside `block_on` on the
-// calling thread (neither runtime moves it to a worker), and the callback is dropped before the
-// transfer function returns. `user_data` is therefore never touched from another thread.
-unsafe impl Send for Progress {}
-// SAFETY: as above.
-unsafe impl Sync for Progress {}
-
-impl Progress {
-    fn call(&self, event: &ProgressEvent) {
-        if std::thread::current().id() != self.thread {
-            return;
-        }
-        let Ok(text) = json::to_string(event) else {
-            return;
+/// Writes the files of the run folder `run_dir` as JSON (the serde shape of the core's
+/// `RunFolderLayout`): `{"dir":"...","plan":".../plan.json","journal":".../journal.jsonl",
+/// "audit":".../audit.jsonl","backups":".../backups","lock":".../run.lock"}`. Nothing is
+/// created.
+#[unsafe(no_mangle)]
+pub extern "C" fn soa_run_folder_json(
+    run_dir: *const c_char,
+    out_json: *mut *mut c_char,
+) -> soa_status {
+    boundary(|| {
+        let folder = RunFolder {
+            dir: PathBuf::from(str_arg(run_dir, "run_dir")?),
         };
-        let Ok(text) = CString::new(text) else {
-            return;
-        };
-        // SAFETY: the caller gave a function with this signature; the string lives for the
-        // call. A C callback cannot unwind into Rust (it would abort, which the contract rules
-        // out).
-        unsafe { (self.callback)(text.as_ptr(), self.user_data) };
-    }
+        Out::new(out_json, "out_json")?.write_json(&folder.layout())
+    })
 }
 
-fn progress_fn(callback: soa_progress_fn, user_data: *mut c_void) -> Option<ProgressFn> {
-    let callback = callback?;
-    let progress = Progress {
-        callback,
-        user_data,
-        thread: std::thread::current().id(),
-    };
-    Some(Arc::new(move |event: &ProgressEvent| progress.call(event)))
+/// Writes the folder a run goes to when the caller names none — `soa-runs/<run id>` under
+/// `base` (the caller's current folder) — to `*out`. Nothing is created.
+#[unsafe(no_mangle)]
+pub extern "C" fn soa_run_folder_default(
+    base: *const c_char,
+    run_id: *const c_char,
+    out: *mut *mut c_char,
+) -> soa_status {
+    boundary(|| {
+        let base = PathBuf::from(str_arg(base, "base")?);
+        let run_id = str_arg(run_id, "run_id")?;
+        let out = Out::new(out, "out")?;
+        out.write_string(
+            RunFolder::default_in(&base, run_id)
+                .dir
+                .display()
+                .to_string(),
+        )
+    })
+}
+
+/// Writes the path of the file a run in `run_dir` backs `identity` up to (in its `backups/`
+/// folder; nothing is created): the identity made safe for a file name, with a short hash of it
+/// so that two identities never share a file.
+#[unsafe(no_mangle)]
+pub extern "C" fn soa_backup_path(
+    run_dir: *const c_char,
+    identity: *const c_char,
+    out: *mut *mut c_char,
+) -> soa_status {
+    boundary(|| {
+        let folder = RunFolder {
+            dir: PathBuf::from(str_arg(run_dir, "run_dir")?),
+        };
+        let identity = str_arg(identity, "identity")?;
+        let out = Out::new(out, "out")?;
+        out.write_string(folder.backup_path(identity).display().to_string())
+    })
+}
+
+/// Writes the path of the file a rollback of `identity` exports the values it would lose to, in
+/// the folder `dir` (`rollback-loss-<safe name>.json`; nothing is created).
+#[unsafe(no_mangle)]
+pub extern "C" fn soa_rollback_loss_path(
+    dir: *const c_char,
+    identity: *const c_char,
+    out: *mut *mut c_char,
+) -> soa_status {
+    boundary(|| {
+        let folder = RunFolder {
+            dir: PathBuf::from(str_arg(dir, "dir")?),
+        };
+        let identity = str_arg(identity, "identity")?;
+        let out = Out::new(out, "out")?;
+        out.write_string(folder.rollback_loss_path(identity).display().to_string())
+    })
 }
 
 /// `options_json` of a run: the JSON form of `RunOptions` (whose callback and cancel token
@@ -283,45 +194,40 @@ fn progress_fn(callback: soa_progress_fn, user_data: *mut c_void) -> Option<Prog
 #[serde(default, deny_unknown_fields)]
 struct RunSpec {
     dry_run: bool,
-    actor: Option<String>,
 }
 
 fn run_options(
-    b: &Backend,
     options_json: *const c_char,
     callback: soa_progress_fn,
     user_data: *mut c_void,
-) -> Result<RunOptions, Failure> {
+) -> Result<RunOptions, crate::ffi::Failure> {
     let spec: RunSpec = match opt_str_arg(options_json, "options_json")? {
         Some(text) => json::from_object_str(text, "options_json")?,
         None => RunSpec::default(),
     };
     Ok(RunOptions {
         dry_run: spec.dry_run,
-        actor: spec.actor.unwrap_or_else(|| b.default_actor()),
-        progress: progress_fn(callback, user_data),
+        progress: relay::<ProgressEvent>(callback, user_data),
         cancel: None,
     })
 }
 
 /// Runs a plan in the folder `run_dir` (created when missing; it receives `plan.json`,
-/// `backups/`, `journal.jsonl` and `audit.jsonl`): backs up, flips and verifies every go
-/// mailbox, and writes the `RunReport` as JSON to `*out_report_json`. A folder that already
-/// holds a journal is resumed, never restarted.
+/// `backups/`, `journal.jsonl` and `audit.jsonl`) as the session's actor: backs up, flips and
+/// verifies every go mailbox, and writes the `RunReport` as JSON to `*out_report_json`. A
+/// folder that already holds a journal is resumed, never restarted.
 ///
 /// - `plan_json`: the plan as `soa_transfer_plan` wrote it.
-/// - `options_json` (NULL for the defaults): `{"dry_run":false,"actor":"..."}`; a dry run
-///   writes the plan and changes nothing. `actor` defaults to the simulated principal, or to
-///   the application for a client.
-/// - `progress` (may be NULL) is called with `user_data` after every step (see
-///   `soa_progress_fn`), on the calling thread.
+/// - `options_json` (NULL for the defaults): `{"dry_run":false}`; a dry run writes the plan and
+///   changes nothing.
+/// - `progress` (may be NULL) is called with `user_data` after every step (a `ProgressEvent`,
+///   see `soa_progress_fn`), on the calling thread.
 ///
 /// Refused (`SOA_STATUS_REFUSED`) when the plan's organization findings block. A mailbox that
 /// fails is a result in the report, not an error of the call.
 #[unsafe(no_mangle)]
 pub extern "C" fn soa_transfer_run(
-    backend: *const soa_backend,
-    directory: *const soa_sim,
+    session: *const soa_session,
     plan_json: *const c_char,
     run_dir: *const c_char,
     options_json: *const c_char,
@@ -330,19 +236,12 @@ pub extern "C" fn soa_transfer_run(
     out_report_json: *mut *mut c_char,
 ) -> soa_status {
     boundary(|| {
-        let b = self::backend(backend)?;
-        let directory = b.directory(self::directory(directory));
-        let plan: Plan = json::from_object_str(str_arg(plan_json, "plan_json")?, "plan_json")?;
+        let s = self::session(session)?;
+        let plan = plan_arg(plan_json)?;
         let run_dir = Path::new(str_arg(run_dir, "run_dir")?);
-        let options = run_options(b, options_json, progress, user_data)?;
+        let options = run_options(options_json, progress, user_data)?;
         let out = Out::new(out_report_json, "out_report_json")?;
-        let report = b.block_on(transfer::run(
-            b.exchange(),
-            as_directory(directory),
-            &plan,
-            run_dir,
-            &options,
-        ))??;
+        let report = s.block_on(s.session.run(&plan, run_dir, &options))??;
         out.write_json(&report)
     })
 }
@@ -352,8 +251,7 @@ pub extern "C" fn soa_transfer_run(
 /// and output as for `soa_transfer_run`.
 #[unsafe(no_mangle)]
 pub extern "C" fn soa_transfer_resume(
-    backend: *const soa_backend,
-    directory: *const soa_sim,
+    session: *const soa_session,
     run_dir: *const c_char,
     options_json: *const c_char,
     progress: soa_progress_fn,
@@ -361,65 +259,40 @@ pub extern "C" fn soa_transfer_resume(
     out_report_json: *mut *mut c_char,
 ) -> soa_status {
     boundary(|| {
-        let b = self::backend(backend)?;
-        let directory = b.directory(self::directory(directory));
+        let s = self::session(session)?;
         let run_dir = Path::new(str_arg(run_dir, "run_dir")?);
-        let options = run_options(b, options_json, progress, user_data)?;
+        let options = run_options(options_json, progress, user_data)?;
         let out = Out::new(out_report_json, "out_report_json")?;
-        let report = b.block_on(transfer::resume(
-            b.exchange(),
-            as_directory(directory),
-            run_dir,
-            &options,
-        ))??;
+        let report = s.block_on(s.session.resume(run_dir, &options))??;
         out.write_json(&report)
     })
 }
 
 /// Rolls `identity` back to on-premises management and writes the `RollbackOutcome` as JSON.
 ///
-/// Reads AD's values from `directory` (NULL: the backend's own organization; a client backend
-/// needs one, else `SOA_STATUS_NULL_ARGUMENT`) and reports which cloud values the next sync
-/// overwrites; refuses (`SOA_STATUS_REFUSED`, the message summarizing the loss) unless
+/// Reads AD's values from the session's directory and reports which cloud values the next
+/// sync overwrites; refuses (`SOA_STATUS_REFUSED`, the message summarizing the loss) unless
 /// `options_json` (a `RollbackOptions`: `{"acknowledge_loss":true,"export_to":"loss.json",
-/// "ticket":"CHG-1","actor":"..."}`, every field optional) acknowledges the loss or exports it
-/// first. `audit_path` (may be NULL) is a JSON-lines audit log that records the refusal or the
-/// rollback, e.g. the run folder's `audit.jsonl`.
+/// "ticket":"CHG-1"}`, every field optional) acknowledges the loss or exports it first. Without
+/// a directory the loss cannot be computed: the rollback is refused unless acknowledged, and the
+/// outcome says so (`directory_checked` false). `audit_path` (may be NULL) is a JSON-lines audit
+/// log that records the refusal or the rollback, e.g. the run folder's `audit.jsonl`.
 #[unsafe(no_mangle)]
 pub extern "C" fn soa_transfer_rollback(
-    backend: *const soa_backend,
-    directory: *const soa_sim,
+    session: *const soa_session,
     identity: *const c_char,
     options_json: *const c_char,
     audit_path: *const c_char,
     out_json: *mut *mut c_char,
 ) -> soa_status {
     boundary(|| {
-        let b = self::backend(backend)?;
-        let directory = b.directory(self::directory(directory)).ok_or_else(|| {
-            Failure::Status(
-                soa_status::NullArgument,
-                "argument `directory` is NULL: a rollback through a client reads AD's values from a directory to report what the next sync overwrites; pass the simulated organization".to_owned(),
-            )
-        })?;
+        let s = self::session(session)?;
         let identity = str_arg(identity, "identity")?;
-        let mut options: RollbackOptions =
+        let options: RollbackOptions =
             json::from_object_str(str_arg(options_json, "options_json")?, "options_json")?;
-        if options.actor.is_empty() {
-            options.actor = b.default_actor();
-        }
-        let audit = opt_str_arg(audit_path, "audit_path")?
-            .map(|p| AuditLog::open(Path::new(p)))
-            .transpose()?;
+        let audit = opt_str_arg(audit_path, "audit_path")?.map(Path::new);
         let out = Out::new(out_json, "out_json")?;
-        let outcome = b.block_on(transfer::rollback(
-            b.exchange(),
-            directory,
-            b.catalog(),
-            identity,
-            &options,
-            audit.as_ref(),
-        ))??;
+        let outcome = s.block_on(s.session.rollback(identity, &options, audit))??;
         out.write_json(&outcome)
     })
 }
@@ -430,42 +303,37 @@ pub extern "C" fn soa_transfer_rollback(
 /// The backup's checksum is verified first; a damaged or edited backup is refused.
 #[unsafe(no_mangle)]
 pub extern "C" fn soa_transfer_restore_in_cloud(
-    backend: *const soa_backend,
+    session: *const soa_session,
     backup_path: *const c_char,
     dry_run: i32,
     out_json: *mut *mut c_char,
 ) -> soa_status {
     boundary(|| {
-        let b = self::backend(backend)?;
+        let s = self::session(session)?;
         let path = Path::new(str_arg(backup_path, "backup_path")?);
         let dry_run = flag(dry_run, "dry_run")?;
         let out = Out::new(out_json, "out_json")?;
         let backup = BackupStore::read_file(path)?;
-        let report = b.block_on(transfer::restore_in_cloud(
-            b.exchange(),
-            b.catalog(),
-            &backup,
-            dry_run,
-        ))??;
+        let report = s.block_on(s.session.restore_in_cloud(&backup, dry_run))??;
         out.write_json(&report)
     })
 }
 
 /// Writes a PowerShell script that restores a backup file's Exchange values on-premises
-/// (`Set-ADUser -Replace`, every value a quoted literal), for a mailbox mastered in AD. Changes
-/// nothing: the admin reviews and runs it. `catalog` may be NULL (the built-in one).
+/// (`Set-ADUser -Replace`, every value a quoted literal, names from the session's catalog), for
+/// a mailbox mastered in AD. Changes nothing: the admin reviews and runs it.
 #[unsafe(no_mangle)]
 pub extern "C" fn soa_transfer_restore_script(
-    catalog: *const soa_catalog,
+    session: *const soa_session,
     backup_path: *const c_char,
     out_script: *mut *mut c_char,
 ) -> soa_status {
     boundary(|| {
-        let catalog: &Catalog = opt_ref_arg(catalog).map_or_else(Catalog::builtin, |c| &c.inner);
+        let s = self::session(session)?;
         let path = Path::new(str_arg(backup_path, "backup_path")?);
         let out = Out::new(out_script, "out_script")?;
         let backup = BackupStore::read_file(path)?;
-        out.write_string(transfer::restore_script(catalog, &backup))
+        out.write_string(s.session.restore_script(&backup))
     })
 }
 
@@ -476,24 +344,19 @@ pub extern "C" fn soa_transfer_restore_script(
 /// true,...}`); `requirements_json` a `Requirements`, or NULL for the defaults.
 #[unsafe(no_mangle)]
 pub extern "C" fn soa_tenant_default_enable(
-    backend: *const soa_backend,
+    session: *const soa_session,
     tenant_json: *const c_char,
     requirements_json: *const c_char,
 ) -> soa_status {
     boundary(|| {
-        let b = self::backend(backend)?;
+        let s = self::session(session)?;
         let tenant: TenantState =
             json::from_object_str(str_arg(tenant_json, "tenant_json")?, "tenant_json")?;
-        let requirements: Requirements = match opt_str_arg(requirements_json, "requirements_json")?
-        {
-            Some(text) => json::from_object_str(text, "requirements_json")?,
-            None => Requirements::default(),
-        };
-        b.block_on(transfer::enable_cloud_managed_by_default(
-            b.exchange(),
-            &tenant,
-            &requirements,
-        ))??;
+        let requirements = self::requirements(requirements_json)?;
+        s.block_on(
+            s.session
+                .enable_cloud_managed_by_default(&tenant, &requirements),
+        )??;
         Ok(())
     })
 }
@@ -501,10 +364,10 @@ pub extern "C" fn soa_tenant_default_enable(
 /// Turns the tenant-wide default off (`ExchangeAttributesServerManagedByDefault`) and reads it
 /// back. Applies to future objects only.
 #[unsafe(no_mangle)]
-pub extern "C" fn soa_tenant_default_disable(backend: *const soa_backend) -> soa_status {
+pub extern "C" fn soa_tenant_default_disable(session: *const soa_session) -> soa_status {
     boundary(|| {
-        let b = self::backend(backend)?;
-        b.block_on(transfer::disable_cloud_managed_by_default(b.exchange()))??;
+        let s = self::session(session)?;
+        s.block_on(s.session.disable_cloud_managed_by_default())??;
         Ok(())
     })
 }
@@ -513,14 +376,14 @@ pub extern "C" fn soa_tenant_default_disable(backend: *const soa_backend) -> soa
 /// with the commands that confine the right to a dedicated role group named `group`.
 #[unsafe(no_mangle)]
 pub extern "C" fn soa_rbac_review(
-    backend: *const soa_backend,
+    session: *const soa_session,
     group: *const c_char,
     out_json: *mut *mut c_char,
 ) -> soa_status {
     boundary(|| {
-        let b = self::backend(backend)?;
+        let s = self::session(session)?;
         let group = str_arg(group, "group")?;
         let out = Out::new(out_json, "out_json")?;
-        out.write_json(&b.block_on(transfer::rbac_review(b.exchange(), group))??)
+        out.write_json(&s.block_on(s.session.rbac_review(group))??)
     })
 }

@@ -106,7 +106,7 @@ struct Seen {
     events: Vec<String>,
     other_thread: bool,
     nested: Vec<soa_status>,
-    sim: *mut soa_sim,
+    backend: *const soa_backend,
 }
 
 unsafe extern "C" fn record(event_json: *const c_char, user_data: *mut c_void) {
@@ -118,8 +118,8 @@ unsafe extern "C" fn record(event_json: *const c_char, user_data: *mut c_void) {
     seen.events.push(event.to_str().unwrap().to_owned());
     // Calling back into the library from the callback is refused, not a panic or a deadlock.
     let mut out = ptr::null_mut();
-    seen.nested.push(soa_sim_get_mailbox(
-        seen.sim,
+    seen.nested.push(soa_backend_get_mailbox(
+        seen.backend,
         c("alice").as_ptr(),
         &raw mut out,
     ));
@@ -131,15 +131,24 @@ fn progress_runs_on_the_calling_thread_and_nesting_is_refused() {
     let sim = alice_org();
     let mut backend = ptr::null_mut();
     assert_eq!(soa_backend_from_sim(sim, &raw mut backend), soa_status::Ok);
+    let mut session = ptr::null_mut();
+    assert_eq!(
+        soa_session_new(
+            backend,
+            ptr::null(),
+            ptr::null(),
+            ptr::null(),
+            &raw mut session
+        ),
+        soa_status::Ok
+    );
     let mut plan = ptr::null_mut();
     assert_eq!(
         soa_transfer_plan(
-            backend,
-            ptr::null(),
+            session,
             c(r#"{"identities":["alice@contoso.com"]}"#).as_ptr(),
             c(r#"{"ticket":"CHG-RS"}"#).as_ptr(),
             c("{}").as_ptr(),
-            ptr::null(),
             &raw mut plan,
         ),
         soa_status::Ok,
@@ -154,12 +163,11 @@ fn progress_runs_on_the_calling_thread_and_nesting_is_refused() {
         events: Vec::new(),
         other_thread: false,
         nested: Vec::new(),
-        sim,
+        backend,
     };
     let mut report = ptr::null_mut();
     let status = soa_transfer_run(
-        backend,
-        ptr::null(),
+        session,
         c(&plan).as_ptr(),
         c(dir.to_str().unwrap()).as_ptr(),
         ptr::null(),
@@ -186,11 +194,12 @@ fn progress_runs_on_the_calling_thread_and_nesting_is_refused() {
     // After the run, the library is usable again on this thread.
     let mut mailbox = ptr::null_mut();
     assert_eq!(
-        soa_sim_get_mailbox(sim, c("alice").as_ptr(), &raw mut mailbox),
+        soa_backend_get_mailbox(backend, c("alice").as_ptr(), &raw mut mailbox),
         soa_status::Ok
     );
     assert!(take(mailbox).contains(r#""IsExchangeCloudManaged":true"#));
     let _ = std::fs::remove_dir_all(&dir);
+    soa_session_free(session);
     soa_backend_free(backend);
     soa_sim_free(sim);
 }
@@ -200,16 +209,25 @@ fn failures_leave_out_parameters_alone() {
     let sim = alice_org();
     let mut backend = ptr::null_mut();
     assert_eq!(soa_backend_from_sim(sim, &raw mut backend), soa_status::Ok);
+    let mut session = ptr::null_mut();
+    assert_eq!(
+        soa_session_new(
+            backend,
+            ptr::null(),
+            ptr::null(),
+            ptr::null(),
+            &raw mut session
+        ),
+        soa_status::Ok
+    );
     let sentinel = ptr::dangling_mut::<c_char>();
     let mut out = sentinel;
     // The safe defaults require a ticket.
     let status = soa_transfer_plan(
-        backend,
-        ptr::null(),
+        session,
         c(r#"{"identities":["alice@contoso.com"]}"#).as_ptr(),
         c("{}").as_ptr(),
         c("{}").as_ptr(),
-        ptr::null(),
         &raw mut out,
     );
     assert_eq!(status, soa_status::Refused);
@@ -224,6 +242,20 @@ fn failures_leave_out_parameters_alone() {
     // SAFETY: soa_status_name returns a static NUL-terminated string.
     let name = unsafe { CStr::from_ptr(soa_status_name(soa_status::Reentrant as i32)) };
     assert_eq!(name, c"SOA_STATUS_REENTRANT");
+    // An explicit empty actor is refused, and the session is left alone.
+    let mut none = ptr::dangling_mut::<soa_session>();
+    assert_eq!(
+        soa_session_new(
+            backend,
+            ptr::null(),
+            ptr::null(),
+            c("").as_ptr(),
+            &raw mut none
+        ),
+        soa_status::InvalidInput
+    );
+    assert_eq!(none, ptr::dangling_mut::<soa_session>());
+    soa_session_free(session);
     soa_backend_free(backend);
     soa_sim_free(sim);
 }

@@ -1,15 +1,24 @@
 //! Static checks of the ExchangeSoa PowerShell module (`powershell/ExchangeSoa`), for machines
 //! without a PowerShell host.
 //!
-//! The manifest and the script module are parsed with tree-sitter-powershell: neither may hold a
-//! syntax error; the manifest's `FunctionsToExport` and the module's functions must agree; every
-//! exported function must use an approved verb (PowerShell 7's `Get-Verb`) and the `Soa` noun
-//! prefix, and declare `SupportsShouldProcess` when its verb changes state (and, for this module,
-//! when it changes the simulated organization whatever its verb). A function that supports
-//! `-WhatIf`/`-Confirm` must state its `ConfirmImpact`, call `$PSCmdlet.ShouldProcess`, and not
-//! declare `-WhatIf` or `-Confirm` itself. The P/Invoke declarations of `SoaNative.cs` are checked
-//! against the exports of this crate. The checkers are also run on broken snippets, to prove they
-//! catch what they are meant to.
+//! The module is laid out as community modules are: `Public/` (one exported function per file,
+//! named after it), `Private/` (one helper per file) and a short psm1 that dot-sources them. Every
+//! script, the manifest, the examples and the README's PowerShell blocks are parsed with
+//! tree-sitter-powershell: none may hold a syntax error; the manifest's `FunctionsToExport` and the
+//! files of `Public/` must agree; every exported function must use an approved verb (PowerShell 7's
+//! `Get-Verb`) and the `Soa` noun prefix, and declare `SupportsShouldProcess` when its verb changes
+//! state (and, for this module, when it changes the simulated organization whatever its verb). A
+//! function that supports `-WhatIf`/`-Confirm` must state its `ConfirmImpact`, call
+//! `$PSCmdlet.ShouldProcess`, and not declare `-WhatIf` or `-Confirm` itself.
+//!
+//! The functions of `Public/` hold no logic: no string literal naming a file or folder, no
+//! arithmetic, no branch other than on the parameter set, `ShouldProcess`/`ShouldContinue` or an
+//! absent argument; file names, counts and layouts come from the library. Every Exchange Online
+//! cmdlet and workflow takes `-Session`; only simulation controls take a simulated organization.
+//! No script uses syntax Windows PowerShell 5.1 lacks. The members of the C# layer the module
+//! calls exist in `SoaNative.cs` with the handle types the module passes, and the P/Invoke
+//! declarations of `SoaNative.cs` are checked against the exports of this crate. The checkers are
+//! also run on broken snippets, to prove they catch what they are meant to.
 
 use std::collections::BTreeSet;
 use std::fs;
@@ -83,6 +92,47 @@ fn module_dir() -> PathBuf {
 fn read_module_file(name: &str) -> String {
     let path = module_dir().join(name);
     fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()))
+}
+
+/// The `.ps1` files of a folder of the module (`Public` or `Private`), sorted by name, with their
+/// text: the psm1 dot-sources them in this order.
+fn module_folder(folder: &str) -> Vec<(PathBuf, String)> {
+    let dir = module_dir().join(folder);
+    let mut files: Vec<PathBuf> = fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("cannot list {}: {e}", dir.display()))
+        .map(|entry| entry.expect("a directory entry").path())
+        .filter(|path| path.extension().is_some_and(|e| e == "ps1"))
+        .collect();
+    files.sort();
+    files
+        .into_iter()
+        .map(|path| {
+            let source = fs::read_to_string(&path)
+                .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+            (path, source)
+        })
+        .collect()
+}
+
+/// Every script file of the module: the psm1, then `Private/`, then `Public/`.
+fn module_script_files() -> Vec<(PathBuf, String)> {
+    let mut files = vec![(
+        module_dir().join("ExchangeSoa.psm1"),
+        read_module_file("ExchangeSoa.psm1"),
+    )];
+    files.extend(module_folder("Private"));
+    files.extend(module_folder("Public"));
+    files
+}
+
+/// The module's script as PowerShell sees it once the psm1 has dot-sourced its folders: every
+/// script file, one after the other.
+fn module_script() -> String {
+    module_script_files()
+        .into_iter()
+        .map(|(_, source)| source)
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 fn parse(source: &str) -> Tree {
@@ -169,6 +219,8 @@ struct ParameterDef {
     attributes: Vec<String>,
     /// The names given by its `[Alias(...)]` attribute.
     aliases: Vec<String>,
+    /// The type its `[PSTypeName(...)]` attribute requires, if any.
+    type_name: Option<String>,
 }
 
 /// A function defined with `function Name { ... }`.
@@ -282,10 +334,16 @@ fn parameters_of(param_block: Node<'_>, source: &str) -> Vec<ParameterDef> {
                 .filter(|a| is_attribute(**a, source, "Alias"))
                 .flat_map(|a| strings_under(*a, source))
                 .collect();
+            let type_name = attribute_nodes
+                .iter()
+                .filter(|a| is_attribute(**a, source, "PSTypeName"))
+                .flat_map(|a| strings_under(*a, source))
+                .next();
             Some(ParameterDef {
                 name,
                 attributes,
                 aliases,
+                type_name,
             })
         })
         .collect()
@@ -584,9 +642,13 @@ fn module_problems(script: &str, manifest_text: &str) -> Vec<String> {
 // --- the real module -----------------------------------------------------------------------------
 
 #[test]
-fn psm1_parses_without_errors() {
-    let problems = syntax_problems(&read_module_file("ExchangeSoa.psm1"));
-    assert!(problems.is_empty(), "ExchangeSoa.script: {problems:#?}");
+fn every_script_file_parses_without_errors() {
+    let files = module_script_files();
+    assert!(files.len() > 20, "found only {} script files", files.len());
+    for (path, source) in files {
+        let problems = syntax_problems(&source);
+        assert!(problems.is_empty(), "{}: {problems:#?}", path.display());
+    }
 }
 
 #[test]
@@ -597,11 +659,255 @@ fn psd1_parses_without_errors() {
 
 #[test]
 fn module_passes_every_check() {
-    let problems = module_problems(
+    let problems = module_problems(&module_script(), &read_module_file("ExchangeSoa.psd1"));
+    assert!(problems.is_empty(), "{problems:#?}");
+}
+
+/// The top-level functions a script file defines (not those nested in another function).
+fn top_level_function_names(source: &str) -> Vec<String> {
+    let tree = parse(source);
+    descendants(tree.root_node())
+        .into_iter()
+        .filter(|n| n.kind() == "function_statement")
+        .filter(|n| {
+            let mut up = n.parent();
+            while let Some(p) = up {
+                if p.kind() == "function_statement" {
+                    return false;
+                }
+                up = p.parent();
+            }
+            true
+        })
+        .filter_map(|f| {
+            children_of_kind(f, "function_name")
+                .first()
+                .map(|n| text(*n, source).trim().to_owned())
+        })
+        .collect()
+}
+
+/// What is wrong with the community layout: one function per file of `Public/` and `Private/`,
+/// named after its file; `FunctionsToExport` lists exactly the `Public/` functions; the psm1
+/// defines no function and dot-sources `Private/` before `Public/`.
+fn layout_problems(
+    psm1: &str,
+    manifest_text: &str,
+    public: &[(String, String)],
+    private: &[(String, String)],
+) -> Vec<String> {
+    let mut problems = Vec::new();
+    for (folder, files) in [("Public", public), ("Private", private)] {
+        for (file, source) in files {
+            let stem = file.strip_suffix(".ps1").unwrap_or(file);
+            let names = top_level_function_names(source);
+            if names.len() != 1 || !names[0].eq_ignore_ascii_case(stem) {
+                problems.push(format!(
+                    "{folder}/{file} should define exactly one function, {stem}, but defines {names:?}"
+                ));
+            }
+            if code_outside_functions(source) {
+                problems.push(format!(
+                    "{folder}/{file} runs code outside its function (dot-sourcing would run it)"
+                ));
+            }
+        }
+    }
+    let public_names: BTreeSet<String> = public
+        .iter()
+        .map(|(f, _)| f.trim_end_matches(".ps1").to_ascii_lowercase())
+        .collect();
+    let exported = lower_set(
+        &Manifest::new(manifest_text)
+            .list("FunctionsToExport")
+            .unwrap_or_default(),
+    );
+    for name in public_names.difference(&exported) {
+        problems.push(format!("Public/{name}.ps1 is not in FunctionsToExport"));
+    }
+    for name in exported.difference(&public_names) {
+        problems.push(format!(
+            "{name} is in FunctionsToExport but Public/ has no such file"
+        ));
+    }
+    let defined = top_level_function_names(psm1);
+    if !defined.is_empty() {
+        problems.push(format!(
+            "the psm1 defines functions ({defined:?}); they belong in Public/ or Private/"
+        ));
+    }
+    let code = code_without_comments(parse(psm1).root_node(), psm1);
+    match (code.find("'Private'"), code.find("'Public'")) {
+        (Some(private), Some(public)) if private < public => {}
+        _ => problems.push("the psm1 does not name 'Private' then 'Public'".to_owned()),
+    }
+    if !code.contains(". $file.FullName") {
+        problems.push("the psm1 does not dot-source its files (. $file.FullName)".to_owned());
+    }
+    problems
+}
+
+/// Whether a script file holds anything but comments and function definitions at its top level.
+fn code_outside_functions(source: &str) -> bool {
+    let tree = parse(source);
+    descendants(tree.root_node()).into_iter().any(|n| {
+        n.kind() == "pipeline"
+            && !{
+                let mut up = n.parent();
+                let mut inside = false;
+                while let Some(p) = up {
+                    if p.kind() == "function_statement" {
+                        inside = true;
+                        break;
+                    }
+                    up = p.parent();
+                }
+                inside
+            }
+    })
+}
+
+fn named_files(files: Vec<(PathBuf, String)>) -> Vec<(String, String)> {
+    files
+        .into_iter()
+        .map(|(path, source)| {
+            let name = path
+                .file_name()
+                .expect("a file name")
+                .to_string_lossy()
+                .into_owned();
+            (name, source)
+        })
+        .collect()
+}
+
+#[test]
+fn module_follows_the_community_layout() {
+    let public = named_files(module_folder("Public"));
+    let private = named_files(module_folder("Private"));
+    assert!(public.len() > 30, "{} public files", public.len());
+    assert!(!private.is_empty(), "no private helper");
+    let problems = layout_problems(
         &read_module_file("ExchangeSoa.psm1"),
         &read_module_file("ExchangeSoa.psd1"),
+        &public,
+        &private,
     );
     assert!(problems.is_empty(), "{problems:#?}");
+}
+
+#[test]
+fn every_private_helper_is_used() {
+    let files = named_files(module_script_files());
+    for (file, _) in named_files(module_folder("Private")) {
+        let name = file.trim_end_matches(".ps1");
+        let callers: Vec<&String> = files
+            .iter()
+            .filter(|(other, source)| *other != file && source.contains(name))
+            .map(|(other, _)| other)
+            .collect();
+        assert!(
+            !callers.is_empty(),
+            "Private/{file}: {name} is called nowhere"
+        );
+    }
+}
+
+#[test]
+fn the_layout_checker_catches_mistakes() {
+    let psm1 = "foreach ($folder in @('Private', 'Public')) {\n    foreach ($file in @(Get-ChildItem $folder)) { . $file.FullName }\n}\n";
+    let good_public = vec![(
+        "Get-SoaThing.ps1".to_owned(),
+        GOOD_PSM1
+            .split("function helper")
+            .next()
+            .expect("the cmdlet")
+            .to_owned(),
+    )];
+    let good_private = vec![(
+        "helper.ps1".to_owned(),
+        "function helper {\n    param([string] $Text)\n    $Text\n}\n".to_owned(),
+    )];
+    assert!(layout_problems(psm1, GOOD_PSD1, &good_public, &good_private).is_empty());
+
+    let check = |psm1: &str,
+                 psd1: &str,
+                 public: &[(String, String)],
+                 private: &[(String, String)],
+                 expected: &str| {
+        let problems = layout_problems(psm1, psd1, public, private);
+        assert!(
+            problems.iter().any(|p| p.contains(expected)),
+            "expected {expected:?}, got {problems:#?}"
+        );
+    };
+    // Two functions in one file; a file named after another function; code run at load.
+    let two = vec![("Get-SoaThing.ps1".to_owned(), GOOD_PSM1.to_owned())];
+    check(
+        psm1,
+        GOOD_PSD1,
+        &two,
+        &good_private,
+        "should define exactly one function",
+    );
+    let misnamed = vec![("Get-SoaOther.ps1".to_owned(), good_public[0].1.clone())];
+    check(
+        psm1,
+        GOOD_PSD1,
+        &misnamed,
+        &good_private,
+        "should define exactly one function",
+    );
+    let loose = vec![(
+        "helper.ps1".to_owned(),
+        format!("{}$x = 1\n", good_private[0].1),
+    )];
+    check(
+        psm1,
+        GOOD_PSD1,
+        &good_public,
+        &loose,
+        "runs code outside its function",
+    );
+    // The manifest and Public/ disagree, both ways.
+    let more = GOOD_PSD1.replace("@('Get-SoaThing')", "@('Get-SoaThing', 'Get-SoaExtra')");
+    check(
+        psm1,
+        &more,
+        &good_public,
+        &good_private,
+        "Public/ has no such file",
+    );
+    let fewer = GOOD_PSD1.replace("@('Get-SoaThing')", "@()");
+    check(
+        psm1,
+        &fewer,
+        &good_public,
+        &good_private,
+        "is not in FunctionsToExport",
+    );
+    // The psm1 defines a function, or loads Public/ first, or does not dot-source.
+    check(
+        &format!("{psm1}function helper {{ 1 }}\n"),
+        GOOD_PSD1,
+        &good_public,
+        &good_private,
+        "the psm1 defines functions",
+    );
+    check(
+        &psm1.replace("'Private', 'Public'", "'Public', 'Private'"),
+        GOOD_PSD1,
+        &good_public,
+        &good_private,
+        "'Private' then 'Public'",
+    );
+    check(
+        &psm1.replace(". $file.FullName", "$file.FullName"),
+        GOOD_PSD1,
+        &good_public,
+        &good_private,
+        "does not dot-source",
+    );
 }
 
 #[test]
@@ -625,26 +931,22 @@ fn exports_are_the_expected_cmdlets() {
         "Export-SoaSimulatedOrg",
         "Connect-SoaSimulatedOrg",
         "Add-SoaSimulatedPrincipal",
-        "Get-SoaSimulatedRoleAssignment",
         "Invoke-SoaSyncCycle",
         "Invoke-SoaWritebackCycle",
         "Step-SoaSimulatedClock",
-        "Get-SoaSimulatedMailbox",
         "New-SoaSimulatedMailbox",
-        "Set-SoaSimulatedMailbox",
         "Set-SoaCloudManaged",
-        "Get-SoaSimulatedUser",
         "New-SoaSimulatedAdUser",
         "Get-SoaSimulatedAdUser",
         "Set-SoaSimulatedAdUser",
         "Remove-SoaSimulatedAdUser",
         "Add-SoaSimulatedLicense",
         "Set-SoaSimulatedSyncEngine",
-        "Get-SoaSimulatedOrgConfig",
-        "Set-SoaSimulatedOrgConfig",
-        "Search-SoaSimulatedAuditLog",
         "Get-SoaSimulatedSyncError",
         "Get-SoaSimulatedOrgSummary",
+        "New-SoaSession",
+        "New-SoaDirectory",
+        "Get-SoaPreflight",
         "Connect-SoaTenant",
         "Disconnect-SoaTenant",
         "Get-SoaMailbox",
@@ -672,7 +974,22 @@ fn exports_are_the_expected_cmdlets() {
     ] {
         assert!(exported.iter().any(|e| e == name), "{name} is not exported");
     }
-    let defined = functions(&read_module_file("ExchangeSoa.psm1"));
+    // The simulation's duplicates of Exchange Online operations are gone: -Session does both.
+    for name in [
+        "Get-SoaSimulatedMailbox",
+        "Set-SoaSimulatedMailbox",
+        "Get-SoaSimulatedUser",
+        "Get-SoaSimulatedOrgConfig",
+        "Set-SoaSimulatedOrgConfig",
+        "Search-SoaSimulatedAuditLog",
+        "Get-SoaSimulatedRoleAssignment",
+    ] {
+        assert!(
+            !exported.iter().any(|e| e == name),
+            "{name} is still exported"
+        );
+    }
+    let defined = functions(&module_script());
     let private: Vec<&str> = defined
         .iter()
         .filter(|f| !exported.contains(&f.name))
@@ -706,7 +1023,6 @@ const STATE_CHANGING_OTHER_VERBS: &[&str] = &[
 const HIGH_IMPACT: &[&str] = &[
     "Set-SoaCloudManaged",
     "Remove-SoaSimulatedAdUser",
-    "Set-SoaSimulatedOrgConfig",
     "Start-SoaTransfer",
     "Resume-SoaTransfer",
     "Undo-SoaTransfer",
@@ -737,7 +1053,7 @@ fn exported_functions() -> Vec<FunctionDef> {
             .list("FunctionsToExport")
             .expect("FunctionsToExport"),
     );
-    functions(&read_module_file("ExchangeSoa.psm1"))
+    functions(&module_script())
         .into_iter()
         .filter(|f| exported.contains(&f.name.to_ascii_lowercase()))
         .collect()
@@ -766,14 +1082,13 @@ fn simulation_cmdlets_that_change_state_support_should_process() {
         .collect();
     for name in [
         "New-SoaSimulatedOrg",
-        "Set-SoaSimulatedMailbox",
+        "New-SoaSession",
         "Set-SoaCloudManaged",
         "New-SoaSimulatedAdUser",
         "Set-SoaSimulatedAdUser",
         "Remove-SoaSimulatedAdUser",
         "New-SoaSimulatedMailbox",
         "Set-SoaSimulatedSyncEngine",
-        "Set-SoaSimulatedOrgConfig",
     ] {
         assert!(changing.iter().any(|c| c == name), "{name}: {changing:?}");
     }
@@ -791,7 +1106,7 @@ fn high_impact_cmdlets_ask_for_confirmation() {
         assert!(f.parameter("Force").is_some(), "{name} has no -Force");
     }
     let flip = exported_function("Set-SoaCloudManaged");
-    for parameter in ["Org", "Identity", "Enabled", "PassThru"] {
+    for parameter in ["Session", "Identity", "Enabled", "PassThru"] {
         assert!(
             flip.parameter(parameter).is_some(),
             "Set-SoaCloudManaged has no -{parameter}: {:?}",
@@ -815,33 +1130,65 @@ fn read_only_cmdlets_do_not_offer_whatif() {
     }
 }
 
+/// Exported functions that may take a simulated organization itself: its simulation controls (the
+/// `*-SoaSimulated*` cmdlets, sync and writeback cycles, the emulator) and the two that make a
+/// session or a directory of one. Everything else works on a session.
+fn takes_a_simulated_org(name: &str) -> bool {
+    name.contains("-SoaSimulated")
+        || [
+            "Invoke-SoaSyncCycle",
+            "Invoke-SoaWritebackCycle",
+            "Start-SoaEmulator",
+            "New-SoaSession",
+            "New-SoaDirectory",
+        ]
+        .contains(&name)
+}
+
 #[test]
-fn org_parameters_are_typed_and_present() {
+fn only_simulation_controls_take_a_simulated_org() {
     let mut with_org = 0;
     for f in exported_functions() {
-        let Some(org) = f.parameter("Org") else {
-            let takes_org = f.name.contains("Simulated")
-                || f.name.ends_with("SoaSyncCycle")
-                || f.name.ends_with("SoaWritebackCycle")
-                || f.name == "Set-SoaCloudManaged";
-            assert!(
-                !takes_org || f.name == "New-SoaSimulatedOrg" || f.name == "Import-SoaSimulatedOrg",
-                "{} works on a simulated organization but has no -Org",
-                f.name
-            );
-            continue;
-        };
-        with_org += 1;
+        for p in &f.parameters {
+            let typed_org = p
+                .type_name
+                .as_deref()
+                .is_some_and(|t| t.eq_ignore_ascii_case("ExchangeSoa.SimulatedOrg"));
+            if typed_org {
+                with_org += 1;
+                assert!(
+                    takes_a_simulated_org(&f.name),
+                    "{} -{} is typed ExchangeSoa.SimulatedOrg; only simulation controls take one",
+                    f.name,
+                    p.name
+                );
+                assert_eq!(
+                    p.name, "Org",
+                    "{}: a simulated organization is -Org",
+                    f.name
+                );
+            }
+            if p.name.eq_ignore_ascii_case("Org") {
+                assert!(
+                    typed_org,
+                    "{}: -Org should be [PSTypeName('ExchangeSoa.SimulatedOrg')]",
+                    f.name
+                );
+            }
+        }
+        let simulation = f.name.contains("Simulated")
+            || f.name.ends_with("SoaSyncCycle")
+            || f.name.ends_with("SoaWritebackCycle");
         assert!(
-            org.attributes
-                .iter()
-                .any(|a| a.eq_ignore_ascii_case("PSTypeName")),
-            "{}: -Org should be [PSTypeName('ExchangeSoa.SimulatedOrg')], has {:?}",
-            f.name,
-            org.attributes
+            !simulation
+                || f.parameter("Org").is_some()
+                || f.name == "New-SoaSimulatedOrg"
+                || f.name == "Import-SoaSimulatedOrg",
+            "{} works on a simulated organization but has no -Org",
+            f.name
         );
     }
-    assert!(with_org >= 20, "only {with_org} cmdlets take -Org");
+    assert!(with_org >= 15, "only {with_org} cmdlets take -Org");
 }
 
 #[test]
@@ -856,10 +1203,10 @@ fn manifest_fields() {
         manifest.string("RootModule").as_deref(),
         Some("ExchangeSoa.psm1")
     );
-    assert_eq!(manifest.string("PowerShellVersion").as_deref(), Some("7.2"));
+    assert_eq!(manifest.string("PowerShellVersion").as_deref(), Some("5.1"));
     assert_eq!(
         manifest.list("CompatiblePSEditions"),
-        Some(vec!["Core".to_owned()])
+        Some(vec!["Desktop".to_owned(), "Core".to_owned()])
     );
     let guid = manifest.string("GUID").expect("GUID");
     assert_eq!(guid.len(), 36, "GUID {guid:?}");
@@ -887,7 +1234,7 @@ fn manifest_fields() {
 
 #[test]
 fn format_views_name_types_the_module_emits() {
-    let script = read_module_file("ExchangeSoa.psm1");
+    let script = module_script();
     let format = read_module_file("ExchangeSoa.format.ps1xml");
     let mut views = 0;
     for piece in format.split("<TypeName>").skip(1) {
@@ -905,9 +1252,9 @@ fn format_views_name_types_the_module_emits() {
     assert!(views > 0, "the format file has no view");
 }
 
-/// Exported cmdlets that work on "an Exchange Online": each takes `-Org` (the simulation) or
-/// `-Connection` (a tenant, through the REST client), in two parameter sets.
-const EXCHANGE_CMDLETS: &[&str] = &[
+/// Exported cmdlets that work on "an Exchange Online" (the simulation or a tenant alike) or run a
+/// workflow: each takes `-Session`.
+const SESSION_CMDLETS: &[&str] = &[
     "Get-SoaMailbox",
     "Set-SoaMailbox",
     "Get-SoaUser",
@@ -915,6 +1262,7 @@ const EXCHANGE_CMDLETS: &[&str] = &[
     "Get-SoaRoleAssignment",
     "Search-SoaAuditLog",
     "Set-SoaCloudManaged",
+    "Get-SoaPreflight",
     "New-SoaTransferPlan",
     "Start-SoaTransfer",
     "Resume-SoaTransfer",
@@ -923,54 +1271,91 @@ const EXCHANGE_CMDLETS: &[&str] = &[
     "Enable-SoaCloudManagedByDefault",
     "Disable-SoaCloudManagedByDefault",
     "Get-SoaRbacReport",
+    "Compare-SoaDirectory",
 ];
 
 #[test]
-fn exchange_cmdlets_take_a_connection_or_an_org() {
-    for name in EXCHANGE_CMDLETS {
+fn session_cmdlets_take_a_session_and_nothing_else() {
+    for name in SESSION_CMDLETS {
         let f = exported_function(name);
-        for (parameter, type_name) in [
-            ("Org", "ExchangeSoa.SimulatedOrg"),
-            ("Connection", "ExchangeSoa.Connection"),
-        ] {
-            let p = f
-                .parameter(parameter)
-                .unwrap_or_else(|| panic!("{name} has no -{parameter}"));
-            assert!(
-                p.attributes.iter().any(|a| a == "PSTypeName"),
-                "{name}: -{parameter} should be [PSTypeName('{type_name}')]"
-            );
+        let p = f
+            .parameter("Session")
+            .unwrap_or_else(|| panic!("{name} has no -Session"));
+        assert_eq!(
+            p.type_name.as_deref(),
+            Some("ExchangeSoa.Session"),
+            "{name}: -Session should be [PSTypeName('ExchangeSoa.Session')]"
+        );
+        // The session decides the backend, the directory, the catalog and the actor.
+        for gone in ["Org", "Connection", "Directory", "Actor"] {
+            assert!(f.parameter(gone).is_none(), "{name} still takes -{gone}");
         }
     }
-    // Every exported -Connection is typed, whatever the cmdlet.
-    let mut with_connection = 0;
+    // Every exported -Session is typed, and only New-SoaSession makes one.
+    let mut with_session = 0;
     for f in exported_functions() {
+        if let Some(p) = f.parameter("Session") {
+            with_session += 1;
+            assert_eq!(
+                p.type_name.as_deref(),
+                Some("ExchangeSoa.Session"),
+                "{}",
+                f.name
+            );
+        }
         if let Some(p) = f.parameter("Connection") {
-            with_connection += 1;
-            assert!(
-                p.attributes.iter().any(|a| a == "PSTypeName"),
-                "{}: -Connection should be [PSTypeName('ExchangeSoa.Connection')]",
+            assert_eq!(
+                p.type_name.as_deref(),
+                Some("ExchangeSoa.Connection"),
+                "{}",
                 f.name
             );
         }
     }
-    assert!(
-        with_connection > EXCHANGE_CMDLETS.len(),
-        "{with_connection}"
-    );
-    // Exchange cmdlets that read AD for a connection take -Directory, typed as an organization.
-    for name in [
-        "New-SoaTransferPlan",
-        "Start-SoaTransfer",
-        "Resume-SoaTransfer",
-        "Undo-SoaTransfer",
+    assert_eq!(with_session, SESSION_CMDLETS.len(), "cmdlets with -Session");
+}
+
+#[test]
+fn new_soa_session_connect_and_undo_take_their_parameters() {
+    let new = exported_function("New-SoaSession");
+    for (parameter, type_name) in [
+        ("Org", Some("ExchangeSoa.SimulatedOrg")),
+        ("Connection", Some("ExchangeSoa.Connection")),
+        ("Directory", Some("ExchangeSoa.Directory")),
+        ("Catalog", None),
+        ("Actor", None),
     ] {
-        let f = exported_function(name);
-        let p = f
-            .parameter("Directory")
-            .unwrap_or_else(|| panic!("{name} has no -Directory"));
-        assert!(p.attributes.iter().any(|a| a == "PSTypeName"), "{name}");
+        let p = new
+            .parameter(parameter)
+            .unwrap_or_else(|| panic!("New-SoaSession has no -{parameter}"));
+        assert_eq!(
+            p.type_name.as_deref(),
+            type_name,
+            "New-SoaSession -{parameter}"
+        );
     }
+    assert!(
+        new.accepts("Client"),
+        "New-SoaSession -Client (the connection)"
+    );
+    let script = module_script();
+    let body = function_body(&script, "New-SoaSession");
+    for call in [
+        "[ExchangeSoa.Api]::NewSession(",
+        "[ExchangeSoa.Api]::BackendFromSim(",
+        "[ExchangeSoa.Api]::BackendFromClient(",
+        "[ExchangeSoa.Api]::DirectoryFromSim(",
+    ] {
+        assert!(body.contains(call), "New-SoaSession never calls {call}");
+    }
+    let directory = exported_function("New-SoaDirectory");
+    assert_eq!(
+        directory
+            .parameter("Org")
+            .and_then(|p| p.type_name.as_deref()),
+        Some("ExchangeSoa.SimulatedOrg")
+    );
+
     let connect = exported_function("Connect-SoaTenant");
     for parameter in [
         "Tenant",
@@ -993,7 +1378,7 @@ fn exchange_cmdlets_take_a_connection_or_an_org() {
         "Connect-SoaTenant changes nothing"
     );
     let undo = exported_function("Undo-SoaTransfer");
-    for parameter in ["AcknowledgeLoss", "ExportPath", "Identity"] {
+    for parameter in ["AcknowledgeLoss", "ExportPath", "Identity", "RunDirectory"] {
         assert!(
             undo.parameter(parameter).is_some(),
             "Undo-SoaTransfer -{parameter}"
@@ -1001,9 +1386,35 @@ fn exchange_cmdlets_take_a_connection_or_an_org() {
     }
 }
 
+/// The run layout and file names come from the library: the functions ask it
+/// (`Api.RunFolder`, `Api.DefaultRunFolder`, `Api.RollbackLossPath`, `Api.PlanCounts`) rather
+/// than spell them.
+#[test]
+fn layout_and_counts_come_from_the_library() {
+    let script = module_script();
+    for call in [
+        "[ExchangeSoa.Api]::RunFolder(",
+        "[ExchangeSoa.Api]::DefaultRunFolder(",
+        "[ExchangeSoa.Api]::RollbackLossPath(",
+        "[ExchangeSoa.Api]::PlanCounts(",
+    ] {
+        assert!(script.contains(call), "the module never calls {call}");
+    }
+    for gone in [
+        "ConvertTo-SafeFileName",
+        "'audit.jsonl'",
+        "'journal.jsonl'",
+        "'plan.json'",
+        "'soa-runs'",
+        "\"rollback-loss-",
+    ] {
+        assert!(!script.contains(gone), "the module still spells {gone}");
+    }
+}
+
 #[test]
 fn start_soa_transfer_reports_progress_from_the_callback() {
-    let script = read_module_file("ExchangeSoa.psm1");
+    let script = module_script();
     let start = functions(&script)
         .into_iter()
         .find(|f| f.name == "Start-SoaTransfer")
@@ -1044,8 +1455,7 @@ fn reconciliation_cmdlets_have_their_parameters() {
         "AdPath",
         "AdFormat",
         "CloudPath",
-        "Org",
-        "Connection",
+        "Session",
         "WritebackEnabled",
         "Attribute",
         "HtmlReport",
@@ -1058,33 +1468,39 @@ fn reconciliation_cmdlets_have_their_parameters() {
             "Compare-SoaDirectory has no -{parameter}"
         );
     }
-    for (parameter, type_name) in [
-        ("Org", "ExchangeSoa.SimulatedOrg"),
-        ("Connection", "ExchangeSoa.Connection"),
-    ] {
-        let p = compare.parameter(parameter).expect("checked above");
-        assert!(
-            p.attributes.iter().any(|a| a == "PSTypeName"),
-            "Compare-SoaDirectory: -{parameter} should be [PSTypeName('{type_name}')]"
-        );
-    }
+    assert_eq!(
+        compare
+            .parameter("Session")
+            .and_then(|p| p.type_name.as_deref()),
+        Some("ExchangeSoa.Session")
+    );
     assert!(
         !compare.supports_should_process,
         "Compare-SoaDirectory changes nothing"
     );
-    let script = read_module_file("ExchangeSoa.psm1");
+    let script = module_script();
     let body = function_body(&script, "Compare-SoaDirectory");
     for call in [
         "[ExchangeSoa.Api]::ReconcileFiles(",
         "[ExchangeSoa.Api]::ReconcileLive(",
-        "[ExchangeSoa.Api]::SaveReconcileReportHtml(",
-        "[ExchangeSoa.Api]::SaveReconcileReportJson(",
-        "[ExchangeSoa.Api]::SaveReconcileReportCsv(",
+        "Save-ReconcileReport",
+        "Get-ReconcileProgressHandler",
         "ConvertTo-ReconcileReportObject",
     ] {
         assert!(
             body.contains(call),
             "Compare-SoaDirectory never calls {call}"
+        );
+    }
+    let save = function_body(&script, "Save-ReconcileReport");
+    for call in [
+        "[ExchangeSoa.Api]::SaveReconcileReportHtml(",
+        "[ExchangeSoa.Api]::SaveReconcileReportJson(",
+        "[ExchangeSoa.Api]::SaveReconcileReportCsv(",
+    ] {
+        assert!(
+            save.contains(call),
+            "Save-ReconcileReport never calls {call}"
         );
     }
     assert!(script.contains("PSTypeName          = 'ExchangeSoa.Difference'"));
@@ -1148,7 +1564,7 @@ fn test_soa_script_writes_only_with_fix_and_should_process() {
         );
     }
     assert!(f.supports_should_process && f.calls_should_process);
-    let script = read_module_file("ExchangeSoa.psm1");
+    let script = module_script();
     let body = function_body(&script, "Test-SoaScript");
     for format in ["'Object'", "'Text'", "'Json'", "'Sarif'"] {
         assert!(
@@ -1156,12 +1572,20 @@ fn test_soa_script_writes_only_with_fix_and_should_process() {
             "Test-SoaScript -Format lacks {format}"
         );
     }
+    assert!(
+        body.contains("Invoke-ScriptAudit"),
+        "Test-SoaScript never audits"
+    );
+    let audit = function_body(&script, "Invoke-ScriptAudit");
     for call in [
         "[ExchangeSoa.Api]::AuditScripts(",
         "[ExchangeSoa.Api]::AuditScriptsText(",
         "[ExchangeSoa.Api]::AuditScriptsSarif(",
     ] {
-        assert!(body.contains(call), "Test-SoaScript never calls {call}");
+        assert!(
+            audit.contains(call),
+            "Invoke-ScriptAudit never calls {call}"
+        );
     }
     let asked = body
         .find("$PSCmdlet.ShouldProcess(")
@@ -1186,6 +1610,696 @@ fn test_soa_script_writes_only_with_fix_and_should_process() {
         "-OutputPath and -InPlace are parameters"
     );
     assert!(script.contains("PSTypeName = 'ExchangeSoa.ScriptFinding'"));
+}
+
+// --- Public/ holds no logic -------------------------------------------------------------------------
+
+/// File extensions that name a file when a string literal ends with them.
+const FILE_EXTENSIONS: &[&str] = &[
+    "json", "jsonl", "ndjson", "csv", "ldif", "ldf", "ps1", "psm1", "psd1", "ps1xml", "html",
+    "htm", "txt", "log", "sarif", "xml", "pem", "key", "dll", "so", "dylib", "bak", "md", "yaml",
+    "yml", "zip",
+];
+
+/// Folder names of the run layout, which only the core may spell.
+const LAYOUT_NAMES: &[&str] = &["backups", "soa-runs", "runs", "journal", "audit", "plan"];
+
+/// Whether a string literal's text names a file or a folder: a path separator in a word, a
+/// wildcard or a file extension at its end, or a folder name of the run layout.
+fn names_a_file(literal: &str) -> bool {
+    let text = literal.trim();
+    let word = !text.is_empty() && !text.chars().any(char::is_whitespace);
+    let extension = text.rsplit_once('.').is_some_and(|(stem, ext)| {
+        !stem.is_empty() && FILE_EXTENSIONS.iter().any(|e| e.eq_ignore_ascii_case(ext))
+    });
+    (word && (text.contains('/') || text.contains('\\')))
+        || text.starts_with("*.")
+        || extension
+        || LAYOUT_NAMES.contains(&text)
+}
+
+/// The node itself, or the single named child it wraps, down to the first node that is not a
+/// one-child wrapper.
+fn unwrap_single(node: Node<'_>) -> Node<'_> {
+    let mut current = node;
+    loop {
+        if current.kind() == "string_literal" {
+            return current;
+        }
+        let mut cursor = current.walk();
+        let named: Vec<Node<'_>> = current.named_children(&mut cursor).collect();
+        match named.as_slice() {
+            [only] if current.child_count() == 1 => current = *only,
+            _ => return current,
+        }
+    }
+}
+
+fn is_string(node: Node<'_>) -> bool {
+    unwrap_single(node).kind() == "string_literal"
+}
+
+/// The anonymous (operator) children of a node, as text.
+fn operators<'s>(node: Node<'_>, source: &'s str) -> Vec<&'s str> {
+    let mut cursor = node.walk();
+    node.children(&mut cursor)
+        .filter(|c| !c.is_named())
+        .map(|c| text(c, source).trim())
+        .collect()
+}
+
+/// Splits a condition at its top-level `-and`/`-or`/`-xor` and strips `-not`, `!` and the parentheses
+/// around it, down to the tests it is made of.
+fn condition_atoms(condition: &str) -> Vec<String> {
+    let mut text = condition.trim().to_owned();
+    loop {
+        let lower = text.to_ascii_lowercase();
+        if let Some(rest) = lower
+            .strip_prefix("-not ")
+            .or_else(|| lower.strip_prefix('!'))
+        {
+            let shorter = text[text.len() - rest.len()..].trim().to_owned();
+            text = shorter;
+            continue;
+        }
+        if text.starts_with('(')
+            && text.ends_with(')')
+            && closing_paren(&text, 0) == Some(text.len() - 1)
+        {
+            let inner = text[1..text.len() - 1].trim().to_owned();
+            text = inner;
+            continue;
+        }
+        break;
+    }
+    let parts = split_top_level(&text, &["-and", "-or", "-xor"]);
+    if parts.len() > 1 {
+        return parts.iter().flat_map(|p| condition_atoms(p)).collect();
+    }
+    vec![text]
+}
+
+/// The index of the parenthesis closing the one at `open`, outside quotes.
+fn closing_paren(text: &str, open: usize) -> Option<usize> {
+    let mut depth = 0usize;
+    let mut quote: Option<char> = None;
+    for (i, c) in text.char_indices().skip_while(|(i, _)| *i < open) {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (None, '\'' | '"') => quote = Some(c),
+            (None, '(') => depth += 1,
+            (None, ')') => {
+                depth = depth.saturating_sub(1);
+                if depth == 0 {
+                    return Some(i);
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+/// `text` split at the word operators `ops` outside parentheses, brackets and quotes.
+fn split_top_level(text: &str, ops: &[&str]) -> Vec<String> {
+    let lower = text.to_ascii_lowercase();
+    let bytes = lower.as_bytes();
+    let mut parts = Vec::new();
+    let mut depth = 0i32;
+    let mut quote: Option<u8> = None;
+    let mut start = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        let c = bytes[i];
+        match quote {
+            Some(q) if c == q => quote = None,
+            Some(_) => {}
+            None => match c {
+                b'\'' | b'"' => quote = Some(c),
+                b'(' | b'[' | b'{' => depth += 1,
+                b')' | b']' | b'}' => depth -= 1,
+                _ if depth == 0 && (i == 0 || bytes[i - 1].is_ascii_whitespace()) => {
+                    if let Some(op) = ops.iter().find(|op| {
+                        lower[i..].starts_with(*op)
+                            && bytes.get(i + op.len()).is_none_or(u8::is_ascii_whitespace)
+                    }) {
+                        parts.push(text[start..i].trim().to_owned());
+                        i += op.len();
+                        start = i;
+                        continue;
+                    }
+                }
+                _ => {}
+            },
+        }
+        i += 1;
+    }
+    parts.push(text[start..].trim().to_owned());
+    parts
+}
+
+/// Whether one test of a condition is one a `Public/` function may branch on: the parameter set,
+/// `ShouldProcess`/`ShouldContinue`, whether an argument is `$null` or was given at all, or a
+/// switch parameter (present or absent).
+fn allowed_test(atom: &str, switches: &[String]) -> bool {
+    let lower: String = atom
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_ascii_lowercase();
+    let simple_variable = |v: &str| {
+        v.strip_prefix('$').is_some_and(|name| {
+            !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        })
+    };
+    if lower.starts_with("$pscmdlet.parametersetname ") || lower == "$pscmdlet.parametersetname" {
+        return true;
+    }
+    for call in [
+        "$pscmdlet.shouldprocess(",
+        "$pscmdlet.shouldcontinue(",
+        "$psboundparameters.containskey(",
+    ] {
+        if lower.starts_with(call) && closing_paren(&lower, call.len() - 1) == Some(lower.len() - 1)
+        {
+            return true;
+        }
+    }
+    let words: Vec<&str> = lower.split(' ').collect();
+    match words.as_slice() {
+        ["$null", "-eq" | "-ne", v] | [v, "-eq" | "-ne", "$null"] => simple_variable(v),
+        [v] => v
+            .strip_prefix('$')
+            .is_some_and(|name| switches.iter().any(|s| s.eq_ignore_ascii_case(name))),
+        _ => false,
+    }
+}
+
+/// The names of a function's `[switch]` parameters.
+fn switch_parameters(function: Node<'_>, source: &str) -> Vec<String> {
+    descendants(function)
+        .into_iter()
+        .filter(|n| n.kind() == "script_parameter")
+        .filter(|p| {
+            descendants(*p).into_iter().any(|n| {
+                n.kind() == "type_literal"
+                    && text(n, source).trim().eq_ignore_ascii_case("[switch]")
+            })
+        })
+        .filter_map(|p| {
+            children_of_kind(p, "variable")
+                .first()
+                .map(|v| text(*v, source).trim().trim_start_matches('$').to_owned())
+        })
+        .collect()
+}
+
+/// The logic in a `Public/` file, as `line: what` messages: string literals naming files or
+/// folders, arithmetic, and branches on anything but the parameter set, ShouldProcess and the
+/// absence of an argument.
+fn public_logic_problems(source: &str) -> Vec<String> {
+    let tree = parse(source);
+    let root = tree.root_node();
+    let switches = switch_parameters(root, source);
+    let mut problems = Vec::new();
+    for node in descendants(root) {
+        let found = match node.kind() {
+            "string_literal" => {
+                let literal = unquote(text(node, source));
+                names_a_file(&literal)
+                    .then(|| format!("a string literal names a file or folder: {literal:?}"))
+                    .into_iter()
+                    .collect()
+            }
+            "if_statement" | "elseif_clause" | "while_statement" | "do_statement"
+            | "switch_statement" | "for_statement" => branch_problems(node, source, &switches),
+            _ => arithmetic_problem(node, source).into_iter().collect(),
+        };
+        let line = node.start_position().row + 1;
+        problems.extend(found.into_iter().map(|what| format!("line {line}: {what}")));
+    }
+    problems
+}
+
+/// The arithmetic a node does, if any: `++`/`--`, compound assignments, `+`/`-` other than a
+/// string concatenation, `*`, `/`, `%`, a range, a sign on anything but a number literal.
+fn arithmetic_problem(node: Node<'_>, source: &str) -> Option<String> {
+    let code = || text(node, source).trim().to_owned();
+    let has_operator =
+        |wanted: &[&str]| operators(node, source).iter().any(|op| wanted.contains(op));
+    match node.kind() {
+        "post_increment_expression"
+        | "pre_increment_expression"
+        | "post_decrement_expression"
+        | "pre_decrement_expression" => Some(format!("arithmetic: {}", code())),
+        "assignement_operator" if code() != "=" => {
+            Some(format!("arithmetic assignment {}", code()))
+        }
+        "additive_expression" | "additive_argument_expression" if has_operator(&["+", "-"]) => {
+            let mut cursor = node.walk();
+            let concatenates = node.named_children(&mut cursor).any(is_string);
+            (!concatenates).then(|| format!("arithmetic: {}", code()))
+        }
+        "multiplicative_expression" | "multiplicative_argument_expression"
+            if has_operator(&["*", "/", "%"]) =>
+        {
+            Some(format!("arithmetic: {}", code()))
+        }
+        "range_expression" | "range_argument_expression" if node.named_child_count() > 1 => {
+            Some(format!("arithmetic (a range): {}", code()))
+        }
+        "expression_with_unary_operator" => {
+            let op = code();
+            let sign = op.starts_with('+')
+                || (op.starts_with('-') && !op.to_ascii_lowercase().starts_with("-not"));
+            let mut cursor = node.walk();
+            let literal = node.named_children(&mut cursor).all(|operand| {
+                matches!(
+                    unwrap_single(operand).kind(),
+                    "decimal_integer_literal" | "real_literal"
+                )
+            });
+            (sign && !literal).then(|| format!("arithmetic: {op}"))
+        }
+        _ => None,
+    }
+}
+
+/// The tests a branch or loop makes that a `Public/` function may not make.
+fn branch_problems(node: Node<'_>, source: &str, switches: &[String]) -> Vec<String> {
+    match node.kind() {
+        "for_statement" => vec!["a for loop (a counter)".to_owned()],
+        "switch_statement" => {
+            let condition = children_of_kind(node, "switch_condition")
+                .first()
+                .map(|c| code_without_comments(*c, source))
+                .unwrap_or_default();
+            let inner = condition
+                .trim()
+                .trim_start_matches('(')
+                .trim_end_matches(')')
+                .trim()
+                .to_owned();
+            if inner.eq_ignore_ascii_case("$PSCmdlet.ParameterSetName") {
+                Vec::new()
+            } else {
+                vec![format!("a switch on {inner:?}")]
+            }
+        }
+        _ => node
+            .child_by_field_name("condition")
+            .or_else(|| children_of_kind(node, "while_condition").first().copied())
+            .map(|condition| condition_atoms(&code_without_comments(condition, source)))
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|atom| !allowed_test(atom, switches))
+            .map(|atom| format!("a branch on {atom:?}"))
+            .collect(),
+    }
+}
+
+#[test]
+fn public_functions_hold_no_logic() {
+    let files = module_folder("Public");
+    assert!(files.len() > 30, "{} public files", files.len());
+    let mut problems = Vec::new();
+    for (path, source) in &files {
+        let name = path.file_name().expect("a file name").to_string_lossy();
+        problems.extend(
+            public_logic_problems(source)
+                .into_iter()
+                .map(|p| format!("Public/{name} {p}")),
+        );
+    }
+    assert!(
+        problems.is_empty(),
+        "{} problems: {problems:#?}",
+        problems.len()
+    );
+}
+
+#[test]
+fn the_logic_checker_catches_what_it_should() {
+    let wrap = |body: &str| {
+        format!(
+            "function Get-SoaThing {{\n    [CmdletBinding()]\n    param([string] $Name, [string] $Path, [switch] $Force, [int] $Count)\n    {body}\n}}\n"
+        )
+    };
+    for allowed in [
+        "if ($PSCmdlet.ParameterSetName -eq 'Org') { 1 }",
+        "if (-not $PSCmdlet.ShouldProcess($Name, 'Do')) { return }",
+        "if ($Force -or $PSCmdlet.ShouldContinue('q', 'c')) { 1 }",
+        "if ($null -eq $Name) { 1 } elseif ($PSBoundParameters.ContainsKey('Path')) { 2 }",
+        "if ($null -ne $Name -and -not ($PSBoundParameters.ContainsKey('Path'))) { 1 }",
+        "switch ($PSCmdlet.ParameterSetName) {\n        'A' { 1 }\n        default { 2 }\n    }",
+        "$message = 'Run ' + $Name + ' done'",
+        "$text = \"$Name of $Path\"",
+        "[ExchangeSoa.Api]::RunFolder($Path)",
+        "Write-Verbose -Message 'reads the plan and the journal'",
+        "$x = -1",
+    ] {
+        let problems = public_logic_problems(&wrap(allowed));
+        assert!(problems.is_empty(), "{allowed}: {problems:#?}");
+    }
+    for (forbidden, expected) in [
+        ("if ($Count -gt 0) { 1 }", "a branch on \"$Count -gt 0\""),
+        (
+            "if ($null -eq $Name -or $Name.Length -eq 0) { 1 }",
+            "a branch on \"$Name.Length -eq 0\"",
+        ),
+        (
+            "if ($null -eq $Name) { 1 } elseif ($Name -like 'x*') { 2 }",
+            "a branch on \"$Name -like 'x*'\"",
+        ),
+        (
+            "switch ($Name) {\n        'a' { 1 }\n    }",
+            "a switch on \"$Name\"",
+        ),
+        ("while ($true) { break }", "a branch on \"$true\""),
+        ("$i++", "arithmetic: $i++"),
+        ("$total = $Count + 1", "arithmetic: $Count + 1"),
+        ("$half = $Count / 2", "arithmetic: $Count / 2"),
+        ("$rest = $Count % 2", "arithmetic: $Count % 2"),
+        ("$Count += 1", "arithmetic assignment +="),
+        ("$n = $Count..$Count", "arithmetic (a range)"),
+        (
+            "$f = Join-Path $Path 'plan.json'",
+            "names a file or folder: \"plan.json\"",
+        ),
+        (
+            "$f = Get-ChildItem -Filter '*.json'",
+            "names a file or folder: \"*.json\"",
+        ),
+        (
+            "$f = [System.IO.Path]::Combine($Path, 'backups')",
+            "names a file or folder: \"backups\"",
+        ),
+        ("$f = \"$Path/audit\"", "names a file or folder"),
+        (
+            "$f = \"rollback-loss-$Name.json\"",
+            "names a file or folder",
+        ),
+        ("$f = $Path + '\\journal'", "names a file or folder"),
+    ] {
+        let problems = public_logic_problems(&wrap(forbidden));
+        assert!(
+            problems.iter().any(|p| p.contains(expected)),
+            "{forbidden}: expected {expected:?}, got {problems:#?}"
+        );
+    }
+}
+
+// --- Windows PowerShell 5.1 --------------------------------------------------------------------------
+
+/// Commands that PowerShell 6 or 7 added, and parameters they added to older commands:
+/// `(command, parameter)`, with an empty parameter for a whole command.
+const PS7_ONLY_COMMANDS: &[(&str, &str)] = &[
+    ("Test-Json", ""),
+    ("Get-Error", ""),
+    ("Join-String", ""),
+    ("ConvertFrom-Markdown", ""),
+    ("Get-Uptime", ""),
+    ("ConvertTo-Json", "-EnumsAsStrings"),
+    ("ConvertTo-Json", "-AsArray"),
+    ("ConvertFrom-Json", "-AsHashtable"),
+    ("ConvertFrom-Json", "-Depth"),
+    ("ConvertFrom-Json", "-NoEnumerate"),
+    ("Join-Path", "-AdditionalChildPath"),
+    ("Get-Content", "-AsByteStream"),
+    ("Set-Content", "-AsByteStream"),
+    ("Add-Content", "-AsByteStream"),
+];
+
+/// The source with comments and string literals blanked out (same length, newlines kept).
+fn code_without_comments_and_strings(source: &str) -> String {
+    let tree = parse(source);
+    let mut code = source.to_owned();
+    for node in descendants(tree.root_node())
+        .into_iter()
+        .filter(|n| matches!(n.kind(), "comment" | "string_literal"))
+    {
+        let range = node.byte_range();
+        let blank: String = source[range.clone()]
+            .chars()
+            .map(|c| if c == '\n' { '\n' } else { ' ' })
+            .collect();
+        if blank.len() == range.len() {
+            code.replace_range(range, &blank);
+        }
+    }
+    code
+}
+
+/// The PowerShell-7-only syntax of a script (which Windows PowerShell 5.1 cannot parse or run),
+/// as `line: what` messages: the ternary operator, `??` and `??=`, `&&`/`||` pipeline chains,
+/// `ForEach-Object -Parallel`, `clean {}` blocks, the commands and parameters 6 and 7 added, and
+/// `ConvertFrom-Json` output collected with `@()` or piped on (5.1 writes a JSON array as one
+/// object).
+fn ps7_only_syntax(source: &str) -> Vec<String> {
+    let mut problems = Vec::new();
+    let tree = parse(source);
+    let line = |node: Node<'_>| node.start_position().row + 1;
+    for node in descendants(tree.root_node()) {
+        if node.kind() == "pipeline_chain_tail" {
+            problems.push(format!("line {}: a && or || pipeline chain", line(node)));
+        }
+        if node.kind() == "attribute" {
+            if is_attribute(node, source, "ValidateNotNullOrWhiteSpace") {
+                problems.push(format!(
+                    "line {}: [ValidateNotNullOrWhiteSpace()] (PowerShell 7.4)",
+                    line(node)
+                ));
+            }
+            let arguments = descendants(node)
+                .into_iter()
+                .filter(|n| n.kind() == "attribute_argument")
+                .count();
+            if is_attribute(node, source, "ValidateRange") && arguments == 1 {
+                problems.push(format!(
+                    "line {}: [ValidateRange(<kind>)] (PowerShell 6.1); give the minimum and the maximum",
+                    line(node)
+                ));
+            }
+        }
+        if node.kind() != "command" {
+            continue;
+        }
+        let Some(name) = node
+            .child_by_field_name("command_name")
+            .map(|n| text(n, source).trim().to_owned())
+        else {
+            continue;
+        };
+        let parameters: Vec<String> = node
+            .child_by_field_name("command_elements")
+            .map(|e| children_of_kind(e, "command_parameter"))
+            .unwrap_or_default()
+            .into_iter()
+            .map(|p| {
+                text(p, source)
+                    .trim()
+                    .trim_end_matches(':')
+                    .to_ascii_lowercase()
+            })
+            .collect();
+        let foreach_object = ["ForEach-Object", "foreach", "%"]
+            .iter()
+            .any(|n| n.eq_ignore_ascii_case(&name));
+        if foreach_object && parameters.iter().any(|p| p.starts_with("-pa")) {
+            problems.push(format!("line {}: ForEach-Object -Parallel", line(node)));
+        }
+        for (command, parameter) in PS7_ONLY_COMMANDS {
+            if !command.eq_ignore_ascii_case(&name) {
+                continue;
+            }
+            if parameter.is_empty() {
+                problems.push(format!(
+                    "line {}: {command} (PowerShell 6 or later)",
+                    line(node)
+                ));
+            } else if parameters.iter().any(|p| p.eq_ignore_ascii_case(parameter)) {
+                problems.push(format!(
+                    "line {}: {command} {parameter} (PowerShell 6 or later)",
+                    line(node)
+                ));
+            }
+        }
+        if name.eq_ignore_ascii_case("ConvertFrom-Json") {
+            let chain = node.parent().filter(|p| p.kind() == "pipeline_chain");
+            let piped_on = chain.is_some_and(|c| {
+                let mut cursor = c.walk();
+                c.named_children(&mut cursor)
+                    .last()
+                    .is_some_and(|last| last.id() != node.id())
+            });
+            let collected = chain
+                .and_then(|c| c.parent())
+                .and_then(|p| p.parent())
+                .and_then(|s| s.parent())
+                .is_some_and(|a| a.kind() == "array_expression");
+            if piped_on || collected {
+                problems.push(format!(
+                    "line {}: ConvertFrom-Json output collected with @() or piped on (5.1 writes a JSON array as one object)",
+                    line(node)
+                ));
+            }
+        }
+    }
+    problems.extend(text_ps7_problems(source));
+    problems
+}
+
+/// The 7-only syntax found in the text of a script, comments and strings left out: `??`, the
+/// ternary operator, `clean {}` blocks.
+fn text_ps7_problems(source: &str) -> Vec<String> {
+    let mut problems = Vec::new();
+    let code = code_without_comments_and_strings(source);
+    for (number, text_line) in code.lines().enumerate() {
+        let number = number + 1;
+        if text_line.contains("??") {
+            problems.push(format!("line {number}: ?? or ??= (null-coalescing)"));
+        }
+        let chars: Vec<char> = text_line.chars().collect();
+        for (i, c) in chars.iter().enumerate() {
+            let spaced = |j: Option<usize>| {
+                j.and_then(|j| chars.get(j))
+                    .is_none_or(|c| c.is_whitespace())
+            };
+            if *c == '?' && spaced(i.checked_sub(1)) && spaced(Some(i + 1)) {
+                let before = chars[..i].iter().rev().find(|c| !c.is_whitespace());
+                let is_where_alias = before.is_none_or(|c| *c == '|');
+                if !is_where_alias && chars[i + 1..].contains(&':') {
+                    problems.push(format!("line {number}: the ternary operator ?:"));
+                }
+            }
+        }
+        let lower = text_line.to_ascii_lowercase();
+        let mut from = 0;
+        while let Some(at) = lower[from..].find("clean") {
+            let start = from + at;
+            let end = start + "clean".len();
+            let before_ok = lower[..start]
+                .trim_end()
+                .chars()
+                .last()
+                .is_none_or(|c| c == '{' || c == '}');
+            let after_ok = lower[end..].trim_start().starts_with('{');
+            if before_ok && after_ok {
+                problems.push(format!("line {number}: a clean {{}} block"));
+            }
+            from = end;
+        }
+    }
+    problems
+}
+
+/// Every script of the module and of `examples/powershell`.
+fn all_scripts() -> Vec<(PathBuf, String)> {
+    let mut files = module_script_files();
+    let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/powershell");
+    let mut paths: Vec<PathBuf> = fs::read_dir(&examples)
+        .expect("list examples/powershell")
+        .map(|e| e.expect("a directory entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "ps1" || e == "psm1"))
+        .collect();
+    paths.sort();
+    for path in paths {
+        let source = fs::read_to_string(&path)
+            .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+        files.push((path, source));
+    }
+    files
+}
+
+#[test]
+fn scripts_run_on_windows_powershell_5_1() {
+    let files = all_scripts();
+    assert!(files.len() > 30, "{} scripts", files.len());
+    let mut problems = Vec::new();
+    for (path, source) in &files {
+        problems.extend(
+            ps7_only_syntax(source)
+                .into_iter()
+                .map(|p| format!("{}: {p}", path.display())),
+        );
+        // Windows PowerShell 5.1 reads a script without a byte order mark in the ANSI code page.
+        if !source.is_ascii() && !source.starts_with('\u{feff}') {
+            problems.push(format!(
+                "{}: non-ASCII text without a byte order mark (5.1 reads it as ANSI)",
+                path.display()
+            ));
+        }
+        if source.lines().any(|l| {
+            let l = l.trim().to_ascii_lowercase();
+            l.starts_with("#requires -version") && !l.ends_with(" 5.1")
+        }) {
+            problems.push(format!(
+                "{}: #Requires a version other than 5.1",
+                path.display()
+            ));
+        }
+    }
+    assert!(problems.is_empty(), "{problems:#?}");
+}
+
+#[test]
+fn the_5_1_checker_catches_7_only_syntax() {
+    for (snippet, expected) in [
+        ("$a = $x ? 1 : 2\n", "ternary"),
+        ("$a = ($null -eq $x) ? 'y' : 'n'\n", "ternary"),
+        ("$a = $x ?? 2\n", "null-coalescing"),
+        ("$a ??= 3\n", "null-coalescing"),
+        ("Get-Item x && Get-Item y\n", "pipeline chain"),
+        ("Get-Item x || Write-Error no\n", "pipeline chain"),
+        ("1, 2 | ForEach-Object -Parallel { $_ }\n", "-Parallel"),
+        ("$list | % -ThrottleLimit 2 -Par { $_ }\n", "-Parallel"),
+        (
+            "function F {\n    process { 1 }\n    clean { 2 }\n}\n",
+            "clean {} block",
+        ),
+        ("$o | ConvertTo-Json -EnumsAsStrings\n", "-EnumsAsStrings"),
+        ("$h = $t | ConvertFrom-Json -AsHashtable\n", "-AsHashtable"),
+        (
+            "Join-Path a b -AdditionalChildPath c\n",
+            "-AdditionalChildPath",
+        ),
+        (
+            "$x = @($json | ConvertFrom-Json)\n",
+            "ConvertFrom-Json output",
+        ),
+        (
+            "$json | ConvertFrom-Json | ForEach-Object { $_.a }\n",
+            "ConvertFrom-Json output",
+        ),
+        (
+            "function F {\n    param([ValidateRange('Positive')] [long] $N)\n    $N\n}\n",
+            "[ValidateRange(<kind>)]",
+        ),
+        (
+            "function F {\n    param([ValidateNotNullOrWhiteSpace()] [string] $N)\n    $N\n}\n",
+            "ValidateNotNullOrWhiteSpace",
+        ),
+    ] {
+        let problems = ps7_only_syntax(snippet);
+        assert!(
+            problems.iter().any(|p| p.contains(expected)),
+            "{snippet}: expected {expected:?}, got {problems:#?}"
+        );
+    }
+    for fine in [
+        "$a = if ($x) { 1 } else { 2 }\n",
+        "$items | ? { $_.Name } | % { $_ }\n",
+        "$items | Where-Object Name -eq 'a?'\n",
+        "Write-Host 'is it ?? or && : here'\n",
+        "# a comment: $x ? 1 : 2 && clean { }\n",
+        "$x = ConvertFrom-Json -InputObject $json\n",
+        "$cleanup = @{ clean = 1 }\n",
+        "function F {\n    param([ValidateRange(0, [long]::MaxValue)] [long] $N)\n    $N\n}\n",
+        "1, 2 | ForEach-Object -Process { $_ } -PipelineVariable p\n",
+    ] {
+        let problems = ps7_only_syntax(fine);
+        assert!(problems.is_empty(), "{fine}: {problems:#?}");
+    }
 }
 
 // --- the PowerShell example ------------------------------------------------------------------------
@@ -1454,30 +2568,32 @@ fn the_example_checker_catches_mistakes() {
         }
         wrong
     };
-    assert!(check("$p = New-SoaTransferPlan -Org $o -Ticket T -Verbose -WhatIf\n").is_empty());
+    assert!(check("$p = New-SoaTransferPlan -Session $s -Ticket T -Verbose -WhatIf\n").is_empty());
     assert!(
-        check("Get-SoaMailbox -Org $o -UserPrincipalName a\n").is_empty(),
+        check("Get-SoaMailbox -Session $s -UserPrincipalName a\n").is_empty(),
         "an alias"
     );
     assert_eq!(
-        check("Start-SoaTransfer -Org $o -Plan $p -Tiket T\n"),
+        check("Start-SoaTransfer -Session $s -Plan $p -Tiket T\n"),
         ["Start-SoaTransfer has no -Tiket"]
     );
     assert_eq!(
-        check("Get-SoaRbacReport -Org $o -WhatIf\n"),
+        check("Get-SoaRbacReport -Session $s -WhatIf\n"),
         ["Get-SoaRbacReport has no -WhatIf"],
         "-WhatIf only with SupportsShouldProcess"
     );
     assert_eq!(
-        check("$t = @{ Org = $o; Conection = $c }\nGet-SoaOrgConfig @t\n"),
-        ["Get-SoaOrgConfig has no -Conection"]
+        check("$t = @{ Session = $s; Sesion = $c }\nGet-SoaOrgConfig @t\n"),
+        ["Get-SoaOrgConfig has no -Sesion"]
     );
     assert_eq!(
-        check("Invoke-SoaMagic -Org $o\n"),
+        check("Invoke-SoaMagic -Session $s\n"),
         ["Invoke-SoaMagic is not exported"]
     );
     // A nested command's parameters belong to it, not to the outer one.
-    assert!(check("Get-SoaMailbox -Org (Get-SoaOrgConfig -Org $o) -PageSize 5\n").is_empty());
+    assert!(
+        check("Get-SoaMailbox -Session (Get-SoaOrgConfig -Session $s) -PageSize 5\n").is_empty()
+    );
 }
 
 // --- the P/Invoke layer against the exports ------------------------------------------------------
@@ -1564,6 +2680,326 @@ fn csharp_status_values_match_the_rust_enum() {
     let csharp_values = enum_values(&read_module_file("SoaNative.cs"), "public enum SoaStatus");
     assert!(rust_values.len() > 5, "parsed {rust_values:?}");
     assert_eq!(csharp_values, rust_values);
+}
+
+/// The public static members of a C# class of `SoaNative.cs`: `public static TYPE NAME(`.
+fn csharp_members(class: &str) -> BTreeSet<String> {
+    let code = read_module_file("SoaNative.cs");
+    let body = code
+        .split(&format!("public static class {class}"))
+        .nth(1)
+        .unwrap_or_else(|| panic!("SoaNative.cs has no class {class}"));
+    // The class ends where the next top-level type of the namespace starts.
+    let body = body.split("\n    public ").next().unwrap_or(body);
+    body.split("public static ")
+        .skip(1)
+        .filter_map(|piece| {
+            let head = piece.split('(').next()?;
+            if head.contains('=') || head.contains('{') || head.contains(';') {
+                return None;
+            }
+            head.split_whitespace().last().map(str::to_owned)
+        })
+        .collect()
+}
+
+/// The members of `[ExchangeSoa.<class>]::` a script calls.
+fn module_calls(source: &str, class: &str) -> BTreeSet<String> {
+    let marker = format!("[ExchangeSoa.{class}]::");
+    source
+        .split(&marker)
+        .skip(1)
+        .map(|rest| {
+            rest.chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                .collect()
+        })
+        .collect()
+}
+
+#[test]
+fn every_csharp_member_the_module_calls_exists() {
+    let script = module_script();
+    for class in ["Api", "NativeLoader"] {
+        let members = csharp_members(class);
+        assert!(!members.is_empty(), "no member found in class {class}");
+        let called = module_calls(&script, class);
+        let missing: Vec<&String> = called.difference(&members).collect();
+        assert!(
+            missing.is_empty(),
+            "the module calls [ExchangeSoa.{class}]:: members SoaNative.cs lacks: {missing:?}"
+        );
+    }
+    let called = module_calls(&script, "Api");
+    assert!(called.len() > 40, "found only {called:?}");
+    assert!(called.contains("NewSession") && called.contains("GatherPreflight"));
+}
+
+/// The type of the first parameter of each overload of the `Api` members: `(name, type)`, the type
+/// empty for a member without parameters.
+fn csharp_api_first_parameters() -> Vec<(String, String)> {
+    let code = read_module_file("SoaNative.cs");
+    let body = code
+        .split("public static class Api")
+        .nth(1)
+        .expect("SoaNative.cs has class Api");
+    let body = body.split("\n    public ").next().unwrap_or(body);
+    body.split("public static ")
+        .skip(1)
+        .filter_map(|piece| {
+            let (head, rest) = piece.split_once('(')?;
+            if head.contains('=') || head.contains('{') || head.contains(';') {
+                return None;
+            }
+            let name = head.split_whitespace().last()?.to_owned();
+            let first = rest
+                .split([',', ')'])
+                .next()
+                .and_then(|p| p.split_whitespace().next())
+                .unwrap_or_default()
+                .to_owned();
+            Some((name, first))
+        })
+        .collect()
+}
+
+/// The C# handle type a module variable holds, by the module's naming: `$Org.Handle` a
+/// simulation, `$Session.Handle` a session, `$Session.Backend` and `$backend` a backend,
+/// `$Connection.Handle` a client, `$Emulator.Handle` an emulator.
+fn handle_type_of(argument: &str) -> Option<&'static str> {
+    match argument {
+        "$Org.Handle" => Some("SoaSimHandle"),
+        "$Session.Handle" => Some("SoaSessionHandle"),
+        "$Session.Backend" | "$backend" => Some("SoaBackendHandle"),
+        "$Connection.Handle" => Some("SoaClientHandle"),
+        "$Emulator.Handle" => Some("SoaEmulatorHandle"),
+        _ => None,
+    }
+}
+
+/// Each module call of an `Api` member whose first argument is a known handle: `(member, type)`.
+fn module_handle_calls(source: &str) -> Vec<(String, &'static str)> {
+    source
+        .split("[ExchangeSoa.Api]::")
+        .skip(1)
+        .filter_map(|rest| {
+            let name: String = rest
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                .collect();
+            let arguments = rest[name.len()..].strip_prefix('(')?;
+            let first = arguments.split([',', ')']).next()?.trim();
+            Some((name, handle_type_of(first)?))
+        })
+        .collect()
+}
+
+/// Overloads differ by handle type (a simulation, a client, a backend, a session): every call
+/// whose first argument is a known handle must have an overload taking that handle.
+#[test]
+fn the_module_passes_each_api_member_the_handle_it_takes() {
+    let overloads = csharp_api_first_parameters();
+    assert!(overloads.len() > 40, "parsed {overloads:?}");
+    let calls = module_handle_calls(&module_script());
+    assert!(calls.len() > 40, "found only {calls:?}");
+    let wrong: Vec<String> = calls
+        .iter()
+        .filter(|(name, handle)| {
+            !overloads
+                .iter()
+                .any(|(n, first)| n == name && first == handle)
+        })
+        .map(|(name, handle)| format!("[ExchangeSoa.Api]::{name} is called with a {handle}"))
+        .collect();
+    assert!(wrong.is_empty(), "{wrong:#?}");
+    // The checker itself: a simulation where a backend is taken is caught.
+    let bad = module_handle_calls("[ExchangeSoa.Api]::GetMailbox($Org.Handle, $id)");
+    assert_eq!(bad, [("GetMailbox".to_owned(), "SoaSimHandle")]);
+    assert!(
+        !overloads
+            .iter()
+            .any(|(n, first)| n == "GetMailbox" && first == "SoaSimHandle")
+    );
+}
+
+/// The parameter types of each overload of the `Api` members: `(name, types)`.
+fn csharp_api_signatures() -> Vec<(String, Vec<String>)> {
+    let code = read_module_file("SoaNative.cs");
+    let body = code
+        .split("public static class Api")
+        .nth(1)
+        .expect("SoaNative.cs has class Api");
+    let body = body.split("\n    public ").next().unwrap_or(body);
+    body.split("public static ")
+        .skip(1)
+        .filter_map(|piece| {
+            let (head, rest) = piece.split_once('(')?;
+            if head.contains('=') || head.contains('{') || head.contains(';') {
+                return None;
+            }
+            let name = head.split_whitespace().last()?.to_owned();
+            let list = rest.split(')').next()?;
+            let types = list
+                .split(',')
+                .filter_map(|p| {
+                    p.split_whitespace()
+                        .find(|w| !matches!(*w, "ref" | "out" | "params"))
+                        .map(str::to_owned)
+                })
+                .collect();
+            Some((name, types))
+        })
+        .collect()
+}
+
+/// The arguments of each `[ExchangeSoa.Api]::` call of a script, split at their top-level commas.
+fn module_api_arguments(source: &str) -> Vec<(String, Vec<String>)> {
+    source
+        .split("[ExchangeSoa.Api]::")
+        .skip(1)
+        .filter_map(|rest| {
+            let name: String = rest
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                .collect();
+            let after = &rest[name.len()..];
+            after.strip_prefix('(')?;
+            let close = closing_paren(after, 0)?;
+            let arguments = split_top_level_commas(&after[1..close]);
+            Some((name, arguments))
+        })
+        .collect()
+}
+
+/// `text` split at commas outside parentheses, brackets, braces and quotes, trimmed.
+fn split_top_level_commas(text: &str) -> Vec<String> {
+    let mut parts = Vec::new();
+    let mut depth = 0usize;
+    let mut quote: Option<char> = None;
+    let mut current = String::new();
+    for c in text.chars() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (None, '\'' | '"') => quote = Some(c),
+            (None, '(' | '[' | '{') => depth += 1,
+            (None, ')' | ']' | '}') => depth = depth.saturating_sub(1),
+            (None, ',') if depth == 0 => {
+                parts.push(current.trim().to_owned());
+                current.clear();
+                continue;
+            }
+            _ => {}
+        }
+        current.push(c);
+    }
+    if !current.trim().is_empty() {
+        parts.push(current.trim().to_owned());
+    }
+    parts
+}
+
+/// PowerShell hands `$null` to a string parameter of a .NET method as an empty string, which the
+/// library reads as given: a string the module leaves out is `[NullString]::Value`.
+/// The `$null` arguments of calls for parameters that are strings in every overload of their arity.
+fn null_string_arguments(
+    calls: &[(String, Vec<String>)],
+    signatures: &[(String, Vec<String>)],
+) -> Vec<String> {
+    let mut wrong = Vec::new();
+    for (name, arguments) in calls {
+        for (i, argument) in arguments.iter().enumerate() {
+            if !argument.eq_ignore_ascii_case("$null") {
+                continue;
+            }
+            let mut overloads = signatures
+                .iter()
+                .filter(|(n, types)| n == name && types.len() == arguments.len())
+                .peekable();
+            let takes_a_string =
+                overloads.peek().is_some() && overloads.all(|(_, types)| types[i] == "string");
+            if takes_a_string {
+                wrong.push(format!(
+                    "[ExchangeSoa.Api]::{name}: argument {} is $null",
+                    i + 1
+                ));
+            }
+        }
+    }
+    wrong
+}
+
+#[test]
+fn no_null_is_passed_for_a_string_of_the_api() {
+    let signatures = csharp_api_signatures();
+    let calls = module_api_arguments(&module_script());
+    assert!(calls.len() > 40, "found only {} calls", calls.len());
+    let wrong = null_string_arguments(&calls, &signatures);
+    assert!(wrong.is_empty(), "{wrong:#?}");
+    let bad =
+        module_api_arguments("[ExchangeSoa.Api]::SaveWritebackPlan($h, (f $x, $y), $null, $null)");
+    assert_eq!(bad[0].1, ["$h", "(f $x, $y)", "$null", "$null"]);
+    assert_eq!(
+        null_string_arguments(&bad, &signatures),
+        [
+            "[ExchangeSoa.Api]::SaveWritebackPlan: argument 3 is $null",
+            "[ExchangeSoa.Api]::SaveWritebackPlan: argument 4 is $null"
+        ]
+    );
+}
+
+/// A variable assigned with the name of a parameter in another case is the parameter itself
+/// (PowerShell names are case-insensitive), type constraint included: `$actor = $null` in a
+/// function with `[string] $Actor` stores an empty string.
+fn parameter_shadowing(source: &str) -> Vec<String> {
+    let tree = parse(source);
+    let mut problems = Vec::new();
+    for function in descendants(tree.root_node())
+        .into_iter()
+        .filter(|n| n.kind() == "function_statement")
+    {
+        let parameters: Vec<String> = descendants(function)
+            .into_iter()
+            .filter(|n| n.kind() == "script_parameter")
+            .filter_map(|p| {
+                children_of_kind(p, "variable")
+                    .first()
+                    .map(|v| text(*v, source).trim().trim_start_matches('$').to_owned())
+            })
+            .collect();
+        for assignment in descendants(function)
+            .into_iter()
+            .filter(|n| n.kind() == "left_assignment_expression")
+        {
+            let target = text(assignment, source).trim().trim_start_matches('$');
+            if parameters
+                .iter()
+                .any(|p| p.eq_ignore_ascii_case(target) && p != target)
+            {
+                problems.push(format!(
+                    "line {}: ${target} is the parameter of another case",
+                    assignment.start_position().row + 1
+                ));
+            }
+        }
+    }
+    problems
+}
+
+#[test]
+fn no_local_variable_is_a_parameter_in_another_case() {
+    let mut problems = Vec::new();
+    for (path, source) in all_scripts() {
+        problems.extend(
+            parameter_shadowing(&source)
+                .into_iter()
+                .map(|p| format!("{}: {p}", path.display())),
+        );
+    }
+    assert!(problems.is_empty(), "{problems:#?}");
+    let caught = parameter_shadowing(
+        "function F {\n    param([string] $Actor)\n    $actor = [NullString]::Value\n    $Actor = 'x'\n}\n",
+    );
+    assert_eq!(caught, ["line 3: $actor is the parameter of another case"]);
 }
 
 // --- the checkers catch what they should ---------------------------------------------------------

@@ -1,19 +1,19 @@
 //! `ExchangeOnline`: the operations of the core's `ExchangeOnline` trait, written once for every
 //! backend. `SimulatedOrg` and `ExoClient` both extend this class, so they share the methods,
-//! their argument conversion and their return types; the transfer functions accept either.
+//! their argument conversion and their return types; a `Session` takes either.
 //!
 //! Each operation has a blocking form that releases the GIL (`get_mailbox`) and an asyncio form
 //! (`aget_mailbox`) that returns an `asyncio.Future` of the running event loop. A listing
-//! (`list_mailboxes`) is a `MailboxIterator` that supports both `for` and `async for`.
+//! (`list_mailboxes`) is a `MailboxIterator` over the core's owned pager that supports both
+//! `for` and `async for`.
 
 use std::sync::Arc;
 
 use futures_util::StreamExt;
 use pyo3::exceptions::PyStopAsyncIteration;
 use pyo3::prelude::*;
-use soa_core::exo::{ExchangeOnline, MailboxFilter};
-use soa_core::model::Mailbox;
-use tokio::sync::{mpsc, oneshot};
+use soa_core::exo::{ExchangeOnline, MailboxPager};
+use tokio::sync::Mutex;
 
 use crate::authority::RecipientArg;
 use crate::errors::PySoaErr;
@@ -21,7 +21,7 @@ use crate::exo::{
     PyAuditRecord, PyMailbox, PyOrganizationConfig, PyRoleAssignment, PyUser, audit_query,
     mailbox_changes, mailbox_filter,
 };
-use crate::runtime::{block_on, call, runtime, spawn};
+use crate::runtime::{block_on, call, spawn, spawn_py};
 
 /// A backend of the core's `ExchangeOnline` trait.
 pub(crate) type Backend = Arc<dyn ExchangeOnline>;
@@ -58,13 +58,12 @@ impl PyExchangeOnline {
     #[pyo3(signature = (dir_synced = None, cloud_managed = None, recipient_types = None))]
     fn list_mailboxes(
         &self,
-        py: Python<'_>,
         dir_synced: Option<bool>,
         cloud_managed: Option<bool>,
         recipient_types: Option<Vec<RecipientArg>>,
     ) -> PyResult<PyMailboxIterator> {
         let filter = mailbox_filter(dir_synced, cloud_managed, recipient_types)?;
-        PyMailboxIterator::start(py, Arc::clone(&self.exo), filter)
+        Ok(PyMailboxIterator::new(self.exo.list_mailboxes(filter)))
     }
 
     /// `Get-User -Identity <identity>`.
@@ -257,53 +256,43 @@ impl PyExchangeOnline {
 // MailboxIterator
 // ---------------------------------------------------------------------------------------------
 
-/// What the pager answers to one request: a mailbox, an error, or `None` at the end.
-type Item = Option<soa_core::Result<Mailbox>>;
+/// The core's owned pager, shared by the blocking and the asyncio iteration; `None` once the
+/// listing has ended (after its last mailbox or an error).
+type Pager = Arc<Mutex<Option<MailboxPager<'static>>>>;
 
-/// The mailboxes of a listing, fetched lazily: the backend's pager runs as a task on the shared
-/// runtime and reads one mailbox per request, so nothing is read before the first `next()` and
-/// a page is fetched only when the iteration reaches it. Errors (access denied included) are
-/// raised by `next()`; the listing ends after one. Supports `for` and `async for`.
+/// The mailboxes of a listing, fetched lazily: the backend's pager is polled on the shared
+/// runtime for each `next()`, so nothing is read before the first one and a page is fetched only
+/// when the iteration reaches it. Errors (access denied included) are raised by `next()`; the
+/// listing ends after one. Supports `for` and `async for`; concurrent `next()` calls take turns.
 #[pyclass(frozen, module = "exchange_soa._native", name = "MailboxIterator")]
 pub(crate) struct PyMailboxIterator {
-    requests: mpsc::UnboundedSender<oneshot::Sender<Item>>,
+    pager: Pager,
 }
 
 impl PyMailboxIterator {
-    /// Starts listing the mailboxes of `exo` that pass `filter`.
-    pub(crate) fn start(py: Python<'_>, exo: Backend, filter: MailboxFilter) -> PyResult<Self> {
-        let rt = runtime(py)?;
-        let (requests, mut pending) = mpsc::unbounded_channel::<oneshot::Sender<Item>>();
-        rt.spawn(async move {
-            let mut pager = exo.list_mailboxes(filter);
-            // One mailbox per request, in request order; the task ends with the listing, after
-            // an error, or when the iterator is dropped (its sender closes).
-            while let Some(reply) = pending.recv().await {
-                let item = pager.next().await;
-                let last = !matches!(item, Some(Ok(_)));
-                let _ = reply.send(item);
-                if last {
-                    break;
-                }
-            }
-        });
-        Ok(PyMailboxIterator { requests })
-    }
-
-    /// Asks the pager for the next mailbox; `None` when the listing has ended.
-    fn request(&self) -> Option<oneshot::Receiver<Item>> {
-        let (reply, answer) = oneshot::channel();
-        self.requests.send(reply).ok().map(|()| answer)
+    /// The listing of `pager`.
+    pub(crate) fn new(pager: MailboxPager<'static>) -> Self {
+        PyMailboxIterator {
+            pager: Arc::new(Mutex::new(Some(pager))),
+        }
     }
 }
 
-/// A pager's answer as a Python result: `Ok(None)` at the end.
-fn answer(item: Result<Item, oneshot::error::RecvError>) -> PyResult<Option<PyMailbox>> {
-    match item {
-        Ok(Some(Ok(mailbox))) => Ok(Some(PyMailbox(mailbox))),
-        Ok(Some(Err(e))) => Err(PySoaErr(e).into()),
-        // The end of the listing, or a pager that has stopped.
-        Ok(None) | Err(_) => Ok(None),
+/// The next mailbox of `pager`: `Ok(None)` at the end of the listing.
+async fn next_mailbox(pager: Pager) -> PyResult<Option<PyMailbox>> {
+    let mut pager = pager.lock().await;
+    let Some(stream) = pager.as_mut() else {
+        return Ok(None);
+    };
+    match stream.next().await {
+        Some(Ok(mailbox)) => Ok(Some(PyMailbox(mailbox))),
+        end => {
+            *pager = None;
+            match end {
+                Some(Err(e)) => Err(PySoaErr(e).into()),
+                _ => Ok(None),
+            }
+        }
     }
 }
 
@@ -314,10 +303,7 @@ impl PyMailboxIterator {
     }
 
     fn __next__(&self, py: Python<'_>) -> PyResult<Option<PyMailbox>> {
-        match self.request() {
-            None => Ok(None),
-            Some(reply) => answer(block_on(py, reply)?),
-        }
+        block_on(py, next_mailbox(Arc::clone(&self.pager)))?
     }
 
     fn __aiter__(slf: Bound<'_, Self>) -> Bound<'_, Self> {
@@ -325,14 +311,11 @@ impl PyMailboxIterator {
     }
 
     fn __anext__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        runtime(py)?;
-        let reply = self.request();
-        pyo3_async_runtimes::tokio::future_into_py(py, async move {
-            let item = match reply {
-                None => Ok(None),
-                Some(reply) => answer(reply.await),
-            };
-            item?.ok_or_else(|| PyStopAsyncIteration::new_err(()))
+        let pager = Arc::clone(&self.pager);
+        spawn_py(py, async move {
+            next_mailbox(pager)
+                .await?
+                .ok_or_else(|| PyStopAsyncIteration::new_err(()))
         })
     }
 }

@@ -1,7 +1,7 @@
 //! `Catalog` and `Attribute`: the attribute table and its rows.
 
 use std::path::PathBuf;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 use pyo3::prelude::*;
 use pyo3::types::{PyIterator, PyList, PyString};
@@ -10,12 +10,15 @@ use soa_core::catalog::{Attribute, Catalog};
 use crate::convert::{date_from_iso, repr_opt, repr_str, serde_name, to_python};
 use crate::errors::PySoaErr;
 
-/// The built-in catalog, shared by every `Catalog.builtin()`.
+/// The built-in catalog, shared by every `Catalog.builtin()` (the core's shared table).
 fn builtin() -> Arc<Catalog> {
-    static BUILTIN: OnceLock<Arc<Catalog>> = OnceLock::new();
-    BUILTIN
-        .get_or_init(|| Arc::new(Catalog::builtin().clone()))
-        .clone()
+    Catalog::builtin_shared()
+}
+
+/// The catalog argument of a function that does not take a session: the catalog given, or the
+/// core's built-in one.
+pub(crate) fn catalog_or_builtin(catalog: Option<&Bound<'_, PyCatalog>>) -> Arc<Catalog> {
+    catalog.map_or_else(builtin, |c| Arc::clone(&c.get().inner))
 }
 
 /// An attribute catalog (immutable).
@@ -55,10 +58,6 @@ impl PyCatalog {
 
     /// The built-in table with the override file at `path` applied.
     #[staticmethod]
-    #[allow(
-        clippy::needless_pass_by_value,
-        reason = "pyo3 extracts an owned PathBuf"
-    )]
     fn from_override_file(py: Python<'_>, path: PathBuf) -> PyResult<Self> {
         let catalog = py
             .detach(|| builtin().with_override_file(&path))
@@ -77,10 +76,6 @@ impl PyCatalog {
     }
 
     /// A new catalog: this one with the override file at `path` applied.
-    #[allow(
-        clippy::needless_pass_by_value,
-        reason = "pyo3 extracts an owned PathBuf"
-    )]
     fn with_override_file(&self, py: Python<'_>, path: PathBuf) -> PyResult<Self> {
         let base = &self.inner;
         let catalog = py

@@ -14,16 +14,26 @@
 //!
 //! The modules follow the core's: `catalog`, `authority`, `model`, `preflight`, `exo` (the
 //! values of the `ExchangeOnline` trait), `backend` (the trait's operations, shared by every
-//! backend), `sim` (the simulated organization), `rest` (the REST client and its credentials),
-//! `emulator` (the HTTP emulator), `transfer` (plan, run, rollback, restore), `reconcile` (AD
-//! exports against Exchange Online: reports and writeback plans) and `scripts` (the PowerShell
-//! automation auditor); `convert` holds the shared conversions, `errors` the exception mapping
-//! and `runtime` the runtime.
+//! backend), `directory` (the `OnPremisesDirectory` trait), `session` (the bundle every
+//! workflow takes), `sim` (the simulated organization), `rest` (the REST client and its
+//! credentials), `emulator` (the HTTP emulator), `transfer` (plan, run, rollback, restore),
+//! `reconcile` (AD exports against Exchange Online: reports and writeback plans) and `scripts`
+//! (the PowerShell automation auditor); `convert` holds the shared conversions, `callback` the
+//! Python callbacks the core calls, `errors` the exception mapping and `runtime` the runtime.
+
+// pyo3 hands every argument over owned (a `PathBuf`, a `String`, a `Vec`): taking it by value
+// is what the binding does, not a missed borrow.
+#![allow(
+    clippy::needless_pass_by_value,
+    reason = "pyo3 extracts owned arguments from Python objects"
+)]
 
 mod authority;
 mod backend;
+mod callback;
 mod catalog;
 mod convert;
+mod directory;
 mod emulator;
 mod errors;
 mod exo;
@@ -33,6 +43,7 @@ mod reconcile;
 mod rest;
 mod runtime;
 mod scripts;
+mod session;
 mod sim;
 mod transfer;
 
@@ -59,6 +70,8 @@ mod _native {
     #[pymodule_export]
     use crate::catalog::{PyAttribute, PyCatalog};
     #[pymodule_export]
+    use crate::directory::PyOnPremisesDirectory;
+    #[pymodule_export]
     use crate::emulator::{PyEmulator, PyEmulatorStats, PyFaults};
     #[pymodule_export]
     use crate::exo::{PyAuditRecord, PyMailbox, PyOrganizationConfig, PyRoleAssignment, PyUser};
@@ -69,11 +82,12 @@ mod _native {
     #[pymodule_export]
     use crate::preflight::{
         PyFinding, PyPreflightReport, PyRequirements, check_caller, check_mailbox,
-        check_organization, check_sync, check_tenant,
+        check_organization, check_sync, check_tenant, gather_preflight,
     };
     #[pymodule_export]
     use crate::reconcile::{
-        PyDifference, PyReconcileReport, PyReportChanges, PyWritebackPlan, reconcile,
+        PyDifference, PyReconcileProgress, PyReconcileReport, PyReportChanges, PyWritebackPlan,
+        areconcile, areconcile_live, reconcile, reconcile_live,
     };
     #[pymodule_export]
     use crate::rest::{
@@ -84,6 +98,8 @@ mod _native {
     use crate::scripts::{
         PyScriptAuditReport, PyScriptFileAudit, PyScriptFinding, audit_script_source, audit_scripts,
     };
+    #[pymodule_export]
+    use crate::session::PySession;
     #[pymodule_export]
     use crate::sim::{
         PyCloudSyncAgent, PyOrgSummary, PySimulatedOrg, PySyncError, PySyncReport,

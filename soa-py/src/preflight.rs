@@ -12,6 +12,8 @@ use soa_core::preflight::{
 use crate::convert::{from_json_or_dict, instant_from_py, repr_str, serde_name, to_python};
 use crate::errors::PySoaErr;
 use crate::model::PySyncVersion;
+use crate::runtime::call;
+use crate::session::PySession;
 
 /// A version given as a `SyncVersion` or as text.
 #[derive(FromPyObject)]
@@ -426,4 +428,22 @@ pub(crate) fn check_organization(
     Ok(PyPreflightReport(
         py.detach(|| preflight.check_organization(planned)),
     ))
+}
+
+/// Gathers the organization preflight's inputs through the session: the tenant default and the
+/// cloud-managed mailboxes from Exchange Online, the roles of the session's actor that carry
+/// `Set-Mailbox -IsExchangeCloudManaged`, and the sync engines from the directory when it knows
+/// them. Returns a dict in the serde shape of the core's `Preflight`, for `check_organization`
+/// and `plan`. What no source reports stays unknown, and the checks say so.
+#[pyfunction]
+#[pyo3(signature = (session, requirements = None))]
+pub(crate) fn gather_preflight<'py>(
+    py: Python<'py>,
+    session: &Bound<'py, PySession>,
+    requirements: Option<&Bound<'py, PyRequirements>>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let requirements = requirements_or_default(requirements.map(Bound::get));
+    let session = &session.get().session;
+    let preflight = call(py, session.gather_preflight(requirements))?;
+    to_python(py, &preflight)
 }

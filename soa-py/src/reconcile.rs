@@ -1,36 +1,39 @@
 //! Reconciliation of on-premises AD with Exchange Online: thin wrappers over
 //! `soa_core::reconcile`.
 //!
-//! `reconcile` reads an AD export (CSV, LDIF or JSON) and either a `Get-Mailbox | ConvertTo-Json`
-//! file (`reconcile_files`) or a live `ExchangeOnline` backend (`reconcile_live`), with the GIL
-//! released. The report, its differences, the comparison of two reports and the writeback plans
+//! `reconcile` reads an AD export (CSV, LDIF or JSON) and a `Get-Mailbox | ConvertTo-Json` file
+//! (`reconcile_files`); `reconcile_live` reads the AD export and a session's Exchange Online
+//! (`Session::reconcile_live`). Both release the GIL, report progress to a callback, and have
+//! asyncio forms (`areconcile`, `areconcile_live`). The report, its differences, the comparison of two reports and the writeback plans
 //! are the core's values; every classification and every rendering stays in the core.
 
 use std::collections::HashSet;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use pyo3::exceptions::{PyIndexError, PyTypeError};
+use pyo3::exceptions::{PyIndexError, PyRuntimeError, PyTypeError};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyIterator, PyList, PyString};
 use serde::de::DeserializeOwned;
 use soa_core::catalog::Catalog;
 use soa_core::model::AttributeValue;
-use soa_core::reconcile::source::{self, AdFormat};
+use soa_core::reconcile::source::AdFormat;
 use soa_core::reconcile::writeback::{WritebackPlan, WritebackSelection};
 use soa_core::reconcile::{
-    DiffClass, Difference, ReconcileOptions, Report, ReportChanges, reconcile_files, reconcile_live,
+    DiffClass, Difference, ReconcileOptions, ReconcileProgress, ReconcileProgressFn, Report,
+    ReportChanges, reconcile_files_with_progress,
 };
+use soa_core::session::Session;
 
-use crate::backend::PyExchangeOnline;
-use crate::catalog::PyCatalog;
+use crate::callback::PyCallback;
+use crate::catalog::{PyCatalog, catalog_or_builtin};
 use crate::convert::{
     instant_from_py, instant_to_py, repr_str, strings_from_py, to_python, type_name,
 };
 use crate::errors::{PySoaErr, invalid_input};
-use crate::runtime::call;
-use crate::sim::PySimulatedOrg;
+use crate::runtime::{block_on, spawn_py};
+use crate::session::PySession;
 
 // ---------------------------------------------------------------------------------------------
 // Arguments
@@ -44,8 +47,9 @@ fn enum_from_name<T: DeserializeOwned>(name: &str, what: &str, names: &[&str]) -
 }
 
 fn ad_format(name: Option<&str>) -> PyResult<Option<AdFormat>> {
-    name.map(|n| enum_from_name(n, "ad_format", &["csv", "ldif", "json"]))
+    name.map(str::parse::<AdFormat>)
         .transpose()
+        .map_err(|e| PySoaErr(e).into())
 }
 
 fn diff_class(name: &str) -> PyResult<DiffClass> {
@@ -68,35 +72,131 @@ fn flat_value<'py>(py: Python<'py>, value: &AttributeValue) -> PyResult<Bound<'p
 }
 
 // ---------------------------------------------------------------------------------------------
-// reconcile
+// reconcile, reconcile_live and their progress
 // ---------------------------------------------------------------------------------------------
 
-/// Reconciles an AD export with Exchange Online.
+/// The options both entry points share, from their keyword arguments.
+fn options(
+    writeback_enabled: bool,
+    now: Option<&Bound<'_, PyAny>>,
+    sync_grace_minutes: i64,
+    attributes: Option<&Bound<'_, PyAny>>,
+) -> PyResult<ReconcileOptions> {
+    Ok(ReconcileOptions {
+        writeback_enabled,
+        now: now.map(|t| instant_from_py(t, "now")).transpose()?,
+        sync_grace_minutes,
+        attributes: attributes
+            .map(|a| strings_from_py(a, "attributes"))
+            .transpose()?,
+        ..ReconcileOptions::default()
+    })
+}
+
+fn default_sync_grace() -> i64 {
+    ReconcileOptions::default().sync_grace_minutes
+}
+
+/// What a reconciliation needs besides its sources: the AD format, the options and the
+/// progress callback.
+struct Reconciliation {
+    format: Option<AdFormat>,
+    options: ReconcileOptions,
+    progress: Arc<PyCallback>,
+}
+
+impl Reconciliation {
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "the keyword arguments of the API"
+    )]
+    fn new(
+        ad_format: Option<&str>,
+        writeback_enabled: bool,
+        now: Option<&Bound<'_, PyAny>>,
+        sync_grace_minutes: i64,
+        attributes: Option<&Bound<'_, PyAny>>,
+        progress: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Self> {
+        Ok(Reconciliation {
+            format: self::ad_format(ad_format)?,
+            options: options(writeback_enabled, now, sync_grace_minutes, attributes)?,
+            progress: Arc::new(PyCallback::new(progress, "progress")?),
+        })
+    }
+
+    /// The core's progress callback: each event goes to the Python callable. An exception it
+    /// raises (or Ctrl-C) stops the reconciliation, through the core's rule that a callback
+    /// that panics stops it, without the panic hook; `finish` then raises the exception.
+    fn progress_fn(&self) -> ReconcileProgressFn {
+        let progress = Arc::clone(&self.progress);
+        Arc::new(move |event: &ReconcileProgress| {
+            if !progress.call(|| PyReconcileProgress(event.clone())) {
+                std::panic::resume_unwind(Box::new("the progress callback raised"));
+            }
+        })
+    }
+
+    /// The reconciliation's result as Python sees it: the callback's exception first.
+    fn finish(&self, result: soa_core::Result<Report>) -> PyResult<PyReconcileReport> {
+        self.progress
+            .finish(result.map_err(|e| PySoaErr(e).into()))
+            .map(PyReconcileReport::new)
+    }
+
+    /// Reconciles the exports `ad` and `cloud` (blocking: run it off the event loop).
+    fn files(&self, catalog: &Catalog, ad: &Path, cloud: &Path) -> PyResult<PyReconcileReport> {
+        let result = reconcile_files_with_progress(
+            catalog,
+            ad,
+            self.format,
+            cloud,
+            &self.options,
+            Some(self.progress_fn()),
+        );
+        self.finish(result)
+    }
+
+    /// Reconciles the export `ad` with the session's Exchange Online, read live.
+    async fn live(&self, session: &Session, ad: &Path) -> PyResult<PyReconcileReport> {
+        let result = session
+            .reconcile_live(ad, self.format, &self.options, Some(self.progress_fn()))
+            .await;
+        self.finish(result)
+    }
+}
+
+/// Reconciles an AD export with a `Get-Mailbox | ConvertTo-Json` export.
 ///
 /// `ad` is the path of a CSV (`Get-ADUser | Export-Csv`), LDIF (`ldifde`) or JSON
 /// (`ConvertTo-Json`) export, in `ad_format` (`"csv"`, `"ldif"`, `"json"`) or the format its
-/// extension suggests. `cloud` is the path of a `Get-Mailbox | ConvertTo-Json` file, or an
-/// `ExchangeOnline` backend (`SimulatedOrg`, `ExoClient`) whose dir-synced mailboxes are listed
-/// live. `now` (an aware datetime or RFC 3339 text; a naive datetime is refused) is the
-/// reference time for the sync grace; by default the current time, or a `SimulatedOrg`'s
-/// virtual clock. `attributes` restricts the comparison to some attributes (any catalog name).
-/// The work runs with the GIL released; from asyncio, `await asyncio.to_thread(reconcile, ...)`.
+/// extension suggests; `cloud` the path of the mailbox export. `now` (an aware datetime or RFC
+/// 3339 text; a naive datetime is refused) is the reference time for the sync grace (default:
+/// the current time). `attributes` restricts the comparison to some attributes (any catalog
+/// name). `progress`, when given, is called with a `ReconcileProgress` as the files are read
+/// (the mailboxes first, then AD), at a bounded rate; an exception it raises stops the
+/// reconciliation and is raised. The work runs with the GIL released; `areconcile` is the
+/// asyncio form. To reconcile with a live Exchange Online, use `reconcile_live`.
 #[pyfunction]
-#[pyo3(signature = (
-    ad,
-    cloud,
-    *,
-    ad_format = None,
-    catalog = None,
-    writeback_enabled = false,
-    now = None,
-    sync_grace_minutes = 120,
-    attributes = None,
-))]
+#[pyo3(
+    signature = (
+        ad,
+        cloud,
+        *,
+        ad_format = None,
+        catalog = None,
+        writeback_enabled = false,
+        now = None,
+        sync_grace_minutes = default_sync_grace(),
+        attributes = None,
+        progress = None,
+    ),
+    text_signature = "(ad, cloud, *, ad_format=None, catalog=None, writeback_enabled=False, now=None, sync_grace_minutes=120, attributes=None, progress=None)"
+)]
 #[allow(
     clippy::too_many_arguments,
     clippy::needless_pass_by_value,
-    reason = "pyo3 extracts an owned PathBuf; the keyword arguments are the API"
+    reason = "pyo3 extracts owned paths; the keyword arguments are the API"
 )]
 pub(crate) fn reconcile(
     py: Python<'_>,
@@ -108,48 +208,229 @@ pub(crate) fn reconcile(
     now: Option<&Bound<'_, PyAny>>,
     sync_grace_minutes: i64,
     attributes: Option<&Bound<'_, PyAny>>,
+    progress: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<PyReconcileReport> {
-    let format = self::ad_format(ad_format)?;
-    let catalog: Option<Arc<Catalog>> = catalog.map(|c| Arc::clone(&c.get().inner));
-    let catalog: &Catalog = catalog.as_deref().unwrap_or_else(|| Catalog::builtin());
-    let now = match now {
-        Some(t) => Some(instant_from_py(t, "now")?),
-        None => cloud
-            .cast::<PySimulatedOrg>()
-            .ok()
-            .map(|org| org.get().0.now()),
-    };
-    let mut options = ReconcileOptions {
+    let run = Reconciliation::new(
+        ad_format,
         writeback_enabled,
         now,
         sync_grace_minutes,
-        attributes: attributes
-            .map(|a| strings_from_py(a, "attributes"))
-            .transpose()?,
-        ..ReconcileOptions::default()
-    };
-    if let Ok(backend) = cloud.cast::<PyExchangeOnline>() {
-        let exo = Arc::clone(&backend.get().exo);
-        options.ad_source = ad.display().to_string();
-        let ad_entries = py
-            .detach(|| source::open_ad(catalog, &ad, format))
-            .map_err(PySoaErr)?;
-        let report = call(py, async move {
-            reconcile_live(catalog, ad_entries, exo.as_ref(), &options).await
-        })?;
-        return Ok(PyReconcileReport::new(report));
-    }
+        attributes,
+        progress,
+    )?;
+    let cloud = cloud_path(cloud)?;
+    let catalog = catalog_or_builtin(catalog);
+    py.detach(|| run.files(&catalog, &ad, &cloud))
+}
+
+/// `reconcile` for asyncio: an awaitable `ReconcileReport`. The files are read on a worker
+/// thread, and `progress` is called there.
+#[pyfunction]
+#[pyo3(
+    signature = (
+        ad,
+        cloud,
+        *,
+        ad_format = None,
+        catalog = None,
+        writeback_enabled = false,
+        now = None,
+        sync_grace_minutes = default_sync_grace(),
+        attributes = None,
+        progress = None,
+    ),
+    text_signature = "(ad, cloud, *, ad_format=None, catalog=None, writeback_enabled=False, now=None, sync_grace_minutes=120, attributes=None, progress=None)"
+)]
+#[allow(
+    clippy::too_many_arguments,
+    reason = "the keyword arguments are the API"
+)]
+pub(crate) fn areconcile<'py>(
+    py: Python<'py>,
+    ad: PathBuf,
+    cloud: &Bound<'py, PyAny>,
+    ad_format: Option<&str>,
+    catalog: Option<&Bound<'py, PyCatalog>>,
+    writeback_enabled: bool,
+    now: Option<&Bound<'py, PyAny>>,
+    sync_grace_minutes: i64,
+    attributes: Option<&Bound<'py, PyAny>>,
+    progress: Option<&Bound<'py, PyAny>>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let run = Reconciliation::new(
+        ad_format,
+        writeback_enabled,
+        now,
+        sync_grace_minutes,
+        attributes,
+        progress,
+    )?;
+    let cloud = cloud_path(cloud)?;
+    let catalog = catalog_or_builtin(catalog);
+    spawn_py(py, async move {
+        tokio::task::spawn_blocking(move || run.files(&catalog, &ad, &cloud))
+            .await
+            .map_err(|e| PyRuntimeError::new_err(format!("the reconciliation stopped: {e}")))?
+    })
+}
+
+/// The path of the cloud export: `str` or `os.PathLike`.
+fn cloud_path(cloud: &Bound<'_, PyAny>) -> PyResult<PathBuf> {
     if !is_path(cloud)? {
         return Err(PyTypeError::new_err(format!(
-            "cloud must be the path of a Get-Mailbox JSON export or an ExchangeOnline backend (SimulatedOrg, ExoClient), not {}",
+            "cloud must be the path of a Get-Mailbox JSON export (for a live Exchange Online, use reconcile_live with a Session), not {}",
             type_name(cloud)
         )));
     }
-    let cloud: PathBuf = cloud.extract()?;
-    let report = py
-        .detach(|| reconcile_files(catalog, &ad, format, &cloud, &options))
-        .map_err(PySoaErr)?;
-    Ok(PyReconcileReport::new(report))
+    cloud.extract()
+}
+
+/// Reconciles an AD export with the session's Exchange Online, whose dir-synced mailboxes are
+/// listed live, using the session's catalog. The arguments are `reconcile`'s; `progress` is
+/// told of the mailboxes listed (records only), then of the AD export read (records and
+/// bytes). `areconcile_live` is the asyncio form.
+#[pyfunction]
+#[pyo3(
+    signature = (
+        session,
+        ad,
+        *,
+        ad_format = None,
+        writeback_enabled = false,
+        now = None,
+        sync_grace_minutes = default_sync_grace(),
+        attributes = None,
+        progress = None,
+    ),
+    text_signature = "(session, ad, *, ad_format=None, writeback_enabled=False, now=None, sync_grace_minutes=120, attributes=None, progress=None)"
+)]
+#[allow(
+    clippy::too_many_arguments,
+    clippy::needless_pass_by_value,
+    reason = "pyo3 extracts an owned PathBuf; the keyword arguments are the API"
+)]
+pub(crate) fn reconcile_live(
+    py: Python<'_>,
+    session: &Bound<'_, PySession>,
+    ad: PathBuf,
+    ad_format: Option<&str>,
+    writeback_enabled: bool,
+    now: Option<&Bound<'_, PyAny>>,
+    sync_grace_minutes: i64,
+    attributes: Option<&Bound<'_, PyAny>>,
+    progress: Option<&Bound<'_, PyAny>>,
+) -> PyResult<PyReconcileReport> {
+    let run = Reconciliation::new(
+        ad_format,
+        writeback_enabled,
+        now,
+        sync_grace_minutes,
+        attributes,
+        progress,
+    )?;
+    let session = &session.get().session;
+    block_on(py, run.live(session, &ad))?
+}
+
+/// `reconcile_live` for asyncio: an awaitable `ReconcileReport`. `progress` is called on a
+/// worker thread.
+#[pyfunction]
+#[pyo3(
+    signature = (
+        session,
+        ad,
+        *,
+        ad_format = None,
+        writeback_enabled = false,
+        now = None,
+        sync_grace_minutes = default_sync_grace(),
+        attributes = None,
+        progress = None,
+    ),
+    text_signature = "(session, ad, *, ad_format=None, writeback_enabled=False, now=None, sync_grace_minutes=120, attributes=None, progress=None)"
+)]
+#[allow(
+    clippy::too_many_arguments,
+    reason = "the keyword arguments are the API"
+)]
+pub(crate) fn areconcile_live<'py>(
+    py: Python<'py>,
+    session: &Bound<'py, PySession>,
+    ad: PathBuf,
+    ad_format: Option<&str>,
+    writeback_enabled: bool,
+    now: Option<&Bound<'py, PyAny>>,
+    sync_grace_minutes: i64,
+    attributes: Option<&Bound<'py, PyAny>>,
+    progress: Option<&Bound<'py, PyAny>>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let run = Reconciliation::new(
+        ad_format,
+        writeback_enabled,
+        now,
+        sync_grace_minutes,
+        attributes,
+        progress,
+    )?;
+    let session = session.get().session.clone();
+    spawn_py(py, async move { run.live(&session, &ad).await })
+}
+
+/// How far a reconciliation has read one side: `phase` (`"cloud"`, the mailboxes, read first;
+/// then `"directory"`, the AD export), the `records` read so far, and for a file the `bytes`
+/// read of `total_bytes`. Within a phase the counts never decrease, and its last event has
+/// every record (and every byte of a file).
+#[pyclass(
+    frozen,
+    eq,
+    module = "exchange_soa._native",
+    name = "ReconcileProgress"
+)]
+#[derive(PartialEq)]
+pub(crate) struct PyReconcileProgress(ReconcileProgress);
+
+#[pymethods]
+impl PyReconcileProgress {
+    /// The side being read: `"cloud"` or `"directory"`.
+    #[getter]
+    fn phase(&self) -> &'static str {
+        self.0.phase.as_str()
+    }
+
+    /// Records of this side read so far (mailboxes, then AD accounts).
+    #[getter]
+    fn records(&self) -> u64 {
+        self.0.records
+    }
+
+    /// Bytes of this side's file read so far (0 for a live Exchange Online).
+    #[getter]
+    fn bytes(&self) -> u64 {
+        self.0.bytes
+    }
+
+    /// The size of this side's file, when it is a file of known size.
+    #[getter]
+    fn total_bytes(&self) -> Option<u64> {
+        self.0.total_bytes
+    }
+
+    /// The event in its serde shape.
+    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        to_python(py, &self.0)
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "<ReconcileProgress {}: {} records, {} of {} bytes>",
+            self.0.phase.as_str(),
+            self.0.records,
+            self.0.bytes,
+            self.0
+                .total_bytes
+                .map_or_else(|| "?".to_owned(), |t| t.to_string())
+        )
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -309,10 +590,6 @@ impl PyReconcileReport {
 impl PyReconcileReport {
     /// A report written by `write_json` (or `to_json()`'s text read from a file).
     #[staticmethod]
-    #[allow(
-        clippy::needless_pass_by_value,
-        reason = "pyo3 extracts an owned PathBuf"
-    )]
     fn load_json(py: Python<'_>, path: PathBuf) -> PyResult<Self> {
         let report = py
             .detach(|| {
@@ -468,30 +745,18 @@ impl PyReconcileReport {
     }
 
     /// Writes the JSON report to `path`, atomically (nothing half-written).
-    #[allow(
-        clippy::needless_pass_by_value,
-        reason = "pyo3 extracts an owned PathBuf"
-    )]
     fn write_json(&self, py: Python<'_>, path: PathBuf) -> PyResult<()> {
         let report = &self.0;
         Ok(py.detach(|| report.save_json(&path)).map_err(PySoaErr)?)
     }
 
     /// Writes the CSV report to `path`, atomically.
-    #[allow(
-        clippy::needless_pass_by_value,
-        reason = "pyo3 extracts an owned PathBuf"
-    )]
     fn write_csv(&self, py: Python<'_>, path: PathBuf) -> PyResult<()> {
         let report = &self.0;
         Ok(py.detach(|| report.save_csv(&path)).map_err(PySoaErr)?)
     }
 
     /// Writes the HTML report to `path`, atomically.
-    #[allow(
-        clippy::needless_pass_by_value,
-        reason = "pyo3 extracts an owned PathBuf"
-    )]
     fn write_html(&self, py: Python<'_>, path: PathBuf) -> PyResult<()> {
         let report = &self.0;
         Ok(py.detach(|| report.save_html(&path)).map_err(PySoaErr)?)
@@ -717,10 +982,6 @@ impl PyWritebackPlan {
     }
 
     /// Writes the LDIF to `path`, atomically.
-    #[allow(
-        clippy::needless_pass_by_value,
-        reason = "pyo3 extracts an owned PathBuf"
-    )]
     fn write_ldif(&self, py: Python<'_>, path: PathBuf) -> PyResult<()> {
         let plan = &self.0;
         Ok(py.detach(|| plan.save_ldif(&path)).map_err(PySoaErr)?)
@@ -728,10 +989,6 @@ impl PyWritebackPlan {
 
     /// Writes the script to `path`, atomically, with a UTF-8 byte-order mark (for Windows
     /// PowerShell 5.1).
-    #[allow(
-        clippy::needless_pass_by_value,
-        reason = "pyo3 extracts an owned PathBuf"
-    )]
     fn write_powershell(&self, py: Python<'_>, path: PathBuf) -> PyResult<()> {
         let plan = &self.0;
         Ok(py

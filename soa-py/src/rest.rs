@@ -467,7 +467,8 @@ impl PyExoClient {
 
     /// A client for `emulator`'s tenant acting as `principal`, with a token the emulator issues
     /// (a `StaticTokenCredential`) and the emulator's URLs (`emulator.cloud`). Keyword options
-    /// are those of the constructor.
+    /// are those of the constructor; the token is a delegated one, so `delegated_upn` defaults
+    /// to `principal` (the client's principal, and a session's default actor).
     #[classmethod]
     #[pyo3(signature = (emulator, principal, **options))]
     fn for_emulator<'py>(
@@ -494,6 +495,9 @@ impl PyExoClient {
             None => PyDict::new(py),
         };
         kwargs.set_item("cloud", emulator.cloud()?)?;
+        if !kwargs.contains("delegated_upn")? {
+            kwargs.set_item("delegated_upn", principal)?;
+        }
         let args = PyTuple::new(
             py,
             [

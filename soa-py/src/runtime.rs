@@ -3,8 +3,7 @@
 //! (`spawn`).
 //!
 //! The runtime is multi-threaded: the REST client keeps pooled connections whose tasks must
-//! keep running between calls, and listings run as tasks that hand mailboxes to their Python
-//! iterators. It is created at the first call that needs it and shared with
+//! keep running between calls, and asyncio calls run as its tasks. It is created at the first call that needs it and shared with
 //! `pyo3-async-runtimes`, so that blocking calls and asyncio calls use the same connections.
 //! Its worker threads do not survive `fork()`: a child process that inherited it gets a clear
 //! error instead of a hang.
@@ -86,8 +85,15 @@ where
     F: Future<Output = soa_core::Result<T>> + Send + 'static,
     T: for<'a> IntoPyObject<'a> + Send + 'static,
 {
+    spawn_py(py, async move { Ok(future.await.map_err(PySoaErr)?) })
+}
+
+/// A future with a Python result as an asyncio awaitable, run on the shared runtime.
+pub(crate) fn spawn_py<'py, F, T>(py: Python<'py>, future: F) -> PyResult<Bound<'py, PyAny>>
+where
+    F: Future<Output = PyResult<T>> + Send + 'static,
+    T: for<'a> IntoPyObject<'a> + Send + 'static,
+{
     runtime(py)?;
-    pyo3_async_runtimes::tokio::future_into_py(py, async move {
-        future.await.map_err(|e| PyErr::from(PySoaErr(e)))
-    })
+    pyo3_async_runtimes::tokio::future_into_py(py, future)
 }

@@ -29,10 +29,6 @@ fn catalog_of(catalog: Option<&Bound<'_, PyCatalog>>) -> Option<Arc<Catalog>> {
 /// `await asyncio.to_thread(audit_scripts, ...)`.
 #[pyfunction]
 #[pyo3(signature = (path, *, catalog = None, max_file_bytes = None))]
-#[allow(
-    clippy::needless_pass_by_value,
-    reason = "pyo3 extracts an owned PathBuf"
-)]
 pub(crate) fn audit_scripts(
     py: Python<'_>,
     path: PathBuf,
@@ -244,10 +240,6 @@ impl PyScriptFileAudit {
     /// to write. Writing over the audited file itself raises `RefusedError` unless `in_place`
     /// is true.
     #[pyo3(signature = (to, in_place = false))]
-    #[allow(
-        clippy::needless_pass_by_value,
-        reason = "pyo3 extracts an owned PathBuf"
-    )]
     fn write_rewritten(&self, py: Python<'_>, to: PathBuf, in_place: bool) -> PyResult<bool> {
         let audit = &self.0;
         Ok(py

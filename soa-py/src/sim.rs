@@ -19,6 +19,7 @@ use soa_core::sim::{
 use crate::authority::{RecipientArg, py_bool};
 use crate::backend::PyExchangeOnline;
 use crate::convert::{duration_from_py, instant_to_py, repr_str, to_python, values_from_py};
+use crate::directory::PyOnPremisesDirectory;
 use crate::errors::PySoaErr;
 use crate::model::PySyncVersion;
 use crate::preflight::VersionArg;
@@ -77,20 +78,12 @@ impl PySimulatedOrg {
 
     /// An organization from a snapshot file written by `save`.
     #[staticmethod]
-    #[allow(
-        clippy::needless_pass_by_value,
-        reason = "pyo3 extracts an owned PathBuf"
-    )]
     fn load(py: Python<'_>, path: PathBuf) -> PyResult<Bound<'_, Self>> {
         let org = py.detach(|| SimulatedOrg::load(&path)).map_err(PySoaErr)?;
         Self::wrap(py, org)
     }
 
     /// Writes a snapshot of the whole organization to `path`, atomically.
-    #[allow(
-        clippy::needless_pass_by_value,
-        reason = "pyo3 extracts an owned PathBuf"
-    )]
     fn save(&self, py: Python<'_>, path: PathBuf) -> PyResult<()> {
         let org = &self.0;
         Ok(py.detach(|| org.save(&path)).map_err(PySoaErr)?)
@@ -115,6 +108,13 @@ impl PySimulatedOrg {
     #[getter]
     fn tenant(&self) -> String {
         self.0.tenant()
+    }
+
+    /// The organization's on-premises AD, as the workflow reads it: the `directory` of a
+    /// `Session`.
+    #[getter]
+    fn directory(&self) -> PyOnPremisesDirectory {
+        PyOnPremisesDirectory::new(Arc::new(self.0.clone()))
     }
 
     // ----- principals and roles -----

@@ -2,23 +2,19 @@
 //! `resume`, `rollback`, `restore_in_cloud`, `restore_script`, the tenant default, the RBAC
 //! review, backups and the audit log of a run.
 //!
-//! Every function takes a backend: a `SimulatedOrg` or an `ExoClient` (any `ExchangeOnline`).
-//! The on-premises directory (for the settle rule, backups and rollback loss) is a
-//! `SimulatedOrg`. The functions block with the GIL released; from asyncio, run them with
+//! Every workflow function takes a `Session` (Exchange Online, the on-premises directory, the
+//! catalog, the clock and the actor) and calls the core's `Session` method of the same name.
+//! The functions block with the GIL released; from asyncio, run them with
 //! `await asyncio.to_thread(run, ...)`.
 
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 
-use chrono::{DateTime, Utc};
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyMapping, PyString};
 use soa_core::audit::AuditLog;
-use soa_core::catalog::Catalog;
-use soa_core::directory::OnPremisesDirectory;
 use soa_core::preflight::{Preflight, TenantState};
-use soa_core::sim::SimulatedOrg;
 use soa_core::transfer::{
     self, Backup, BackupStore, CancelToken, Decision, MailboxResult, Plan, PlanEntry,
     ProgressEvent, RbacReport, RestoreReport, RollbackOptions, RollbackOutcome, RunOptions,
@@ -26,41 +22,20 @@ use soa_core::transfer::{
 };
 
 use crate::authority::{PyRollbackLoss, RecipientArg, py_bool};
-use crate::backend::PyExchangeOnline;
-use crate::catalog::PyCatalog;
+use crate::callback::PyCallback;
+use crate::catalog::{PyCatalog, catalog_or_builtin};
 use crate::convert::{
-    from_json_or_dict, instant_from_py, instant_to_py, repr_str, serde_name, to_python, type_name,
+    from_json_or_dict, instant_to_py, repr_str, serde_name, to_python, type_name,
 };
 use crate::errors::{PySoaErr, invalid_input};
 use crate::exo::{PyMailbox, PyRoleAssignment, PyUser, mailbox_filter};
 use crate::preflight::{PyFinding, PyRequirements};
 use crate::runtime::call;
-use crate::sim::PySimulatedOrg;
+use crate::session::PySession;
 
 // ---------------------------------------------------------------------------------------------
 // Arguments
 // ---------------------------------------------------------------------------------------------
-
-/// The on-premises directory: a `SimulatedOrg` (its AD side), or `None`.
-fn directory(directory: Option<&Bound<'_, PySimulatedOrg>>) -> Option<SimulatedOrg> {
-    directory.map(|d| d.get().0.clone())
-}
-
-fn as_directory(org: Option<&SimulatedOrg>) -> Option<&dyn OnPremisesDirectory> {
-    org.map(|o| o as &dyn OnPremisesDirectory)
-}
-
-/// The catalog given, or the built-in one.
-fn catalog(catalog: Option<&Bound<'_, PyCatalog>>) -> Option<Arc<Catalog>> {
-    catalog.map(|c| Arc::clone(&c.get().inner))
-}
-
-fn catalog_ref(catalog: Option<&Arc<Catalog>>) -> &Catalog {
-    match catalog {
-        Some(c) => c,
-        None => Catalog::builtin(),
-    }
-}
 
 /// What `plan` considers: a path (`str` or `os.PathLike`) to a CSV file, a filter as a mapping
 /// (`dir_synced`, `cloud_managed`, `recipient_types`), or an iterable of identities.
@@ -112,21 +87,6 @@ fn selection(obj: &Bound<'_, PyAny>) -> PyResult<Selection> {
         identities.push(identity.to_str()?.to_owned());
     }
     Ok(Selection::Identities(identities))
-}
-
-/// `now` as given, else the backend's clock: a `SimulatedOrg`'s virtual time, the system time
-/// for a real tenant.
-fn now_for(
-    backend: &Bound<'_, PyExchangeOnline>,
-    now: Option<&Bound<'_, PyAny>>,
-) -> PyResult<DateTime<Utc>> {
-    if let Some(now) = now {
-        return instant_from_py(now, "now");
-    }
-    Ok(match backend.cast::<PySimulatedOrg>() {
-        Ok(org) => org.get().0.now(),
-        Err(_) => Utc::now(),
-    })
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -276,48 +236,35 @@ impl PyTransferPolicy {
 // plan
 // ---------------------------------------------------------------------------------------------
 
-/// Makes a plan (changes nothing): reads every selected mailbox from `backend` (a
-/// `SimulatedOrg` or an `ExoClient`), runs the mailbox preflight (with AD's `whenChanged` from
-/// `directory` when given), applies `policy`, and records the organization findings of
-/// `preflight` (a dict or JSON text in the shape of `check_organization`'s argument).
+/// Makes a plan at the session's time (changes nothing): reads every selected mailbox from
+/// the session's Exchange Online, runs the mailbox preflight (with AD's `whenChanged` from the
+/// session's directory; without one, every go entry says the settle rule was checked against
+/// the cloud side only), applies `policy`, and records the organization findings of
+/// `preflight` (`gather_preflight`'s dict, or a dict or JSON text in that shape; `None` knows
+/// nothing of the sync engines).
 ///
 /// `selection` is a list of identities, a path to a CSV file (an `Identity`,
 /// `UserPrincipalName`, `PrimarySmtpAddress`, `Mail` or `Alias` column), or a filter dict
 /// (`{"dir_synced": True, "cloud_managed": False, "recipient_types": [...]}`; beyond the batch
-/// cap the rest is deferred). `now` defaults to the backend's clock (a `SimulatedOrg`'s virtual
-/// time). Raises `RefusedError` without a required ticket, or when a list or file holds more
-/// eligible mailboxes than the batch cap.
+/// cap the rest is deferred). Raises `RefusedError` without a required ticket, or when a list
+/// or file holds more eligible mailboxes than the batch cap.
 #[pyfunction]
-#[pyo3(signature = (backend, selection, policy, preflight = None, directory = None, now = None))]
+#[pyo3(signature = (session, selection, policy, preflight = None))]
 pub(crate) fn plan(
     py: Python<'_>,
-    backend: &Bound<'_, PyExchangeOnline>,
+    session: &Bound<'_, PySession>,
     selection: &Bound<'_, PyAny>,
     policy: &Bound<'_, PyTransferPolicy>,
     preflight: Option<&Bound<'_, PyAny>>,
-    directory: Option<&Bound<'_, PySimulatedOrg>>,
-    now: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<PyPlan> {
     let selection = self::selection(selection)?;
     let preflight: Preflight = match preflight {
         Some(p) => from_json_or_dict(p, "preflight")?,
         None => Preflight::default(),
     };
-    let now = now_for(backend, now)?;
-    let exo = &backend.get().exo;
-    let directory = self::directory(directory);
+    let session = &session.get().session;
     let policy = &policy.get().0;
-    let plan = call(
-        py,
-        transfer::plan(
-            exo.as_ref(),
-            as_directory(directory.as_ref()),
-            &selection,
-            policy,
-            &preflight,
-            now,
-        ),
-    )?;
+    let plan = call(py, session.plan(&selection, policy, &preflight))?;
     Ok(PyPlan(plan))
 }
 
@@ -330,19 +277,11 @@ pub(crate) struct PyPlan(Plan);
 impl PyPlan {
     /// A plan written by `save` (or the `plan.json` of a run folder).
     #[staticmethod]
-    #[allow(
-        clippy::needless_pass_by_value,
-        reason = "pyo3 extracts an owned PathBuf"
-    )]
     fn load(py: Python<'_>, path: PathBuf) -> PyResult<Self> {
         Ok(PyPlan(py.detach(|| Plan::load(&path)).map_err(PySoaErr)?))
     }
 
     /// Writes the plan as JSON to `path`, atomically.
-    #[allow(
-        clippy::needless_pass_by_value,
-        reason = "pyo3 extracts an owned PathBuf"
-    )]
     fn save(&self, py: Python<'_>, path: PathBuf) -> PyResult<()> {
         let plan = &self.0;
         Ok(py.detach(|| plan.save(&path)).map_err(PySoaErr)?)
@@ -387,6 +326,13 @@ impl PyPlan {
     #[getter]
     fn is_blocked(&self) -> bool {
         self.0.is_blocked()
+    }
+
+    /// Whether the settle rule was checked against the on-premises directory (`False` for a
+    /// session without one: the go entries then carry a `settle_rule_unchecked` finding).
+    #[getter]
+    fn directory_checked(&self) -> bool {
+        self.0.directory_checked
     }
 
     /// A one-paragraph summary for people.
@@ -550,13 +496,12 @@ impl PyProgressEvent {
     }
 }
 
-/// The bridge between the core's progress callback and Python: every event attaches the GIL,
-/// checks for signals (so that Ctrl-C stops a run) and calls the Python callback. An exception
-/// from either cancels the run between mailboxes and is raised when the run returns.
+/// The bridge between the core's progress callback and Python (see `callback`): an exception
+/// from the callback, or Ctrl-C, cancels the run between mailboxes and is raised when the run
+/// returns.
 struct ProgressHook {
-    callback: Option<Py<PyAny>>,
+    callback: PyCallback,
     cancel: CancelToken,
-    error: Mutex<Option<PyErr>>,
 }
 
 impl ProgressHook {
@@ -564,57 +509,30 @@ impl ProgressHook {
         callback: Option<&Bound<'_, PyAny>>,
         cancel: Option<&Bound<'_, PyCancelToken>>,
     ) -> PyResult<Arc<Self>> {
-        if let Some(cb) = callback
-            && !cb.is_callable()
-        {
-            return Err(PyTypeError::new_err(format!(
-                "progress must be callable, not {}",
-                type_name(cb)
-            )));
-        }
         Ok(Arc::new(ProgressHook {
-            callback: callback.map(|cb| cb.clone().unbind()),
+            callback: PyCallback::new(callback, "progress")?,
             cancel: cancel.map_or_else(CancelToken::new, |c| c.get().0.clone()),
-            error: Mutex::new(None),
         }))
     }
 
-    fn options(self: &Arc<Self>, dry_run: bool, actor: String) -> RunOptions {
+    fn options(self: &Arc<Self>, dry_run: bool) -> RunOptions {
         let hook = Arc::clone(self);
         RunOptions {
             dry_run,
-            actor,
             progress: Some(Arc::new(move |event: &ProgressEvent| hook.event(event))),
             cancel: Some(self.cancel.clone()),
         }
     }
 
-    fn error(&self) -> std::sync::MutexGuard<'_, Option<PyErr>> {
-        self.error.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
     fn event(&self, event: &ProgressEvent) {
-        if self.error().is_some() {
-            return;
+        if !self.callback.call(|| PyProgressEvent(event.clone())) {
+            self.cancel.cancel();
         }
-        Python::attach(|py| {
-            let outcome = py.check_signals().and_then(|()| match &self.callback {
-                Some(cb) => cb.call1(py, (PyProgressEvent(event.clone()),)).map(drop),
-                None => Ok(()),
-            });
-            if let Err(err) = outcome {
-                *self.error() = Some(err);
-                self.cancel.cancel();
-            }
-        });
     }
 
     /// The run's result, unless the callback raised.
     fn finish<T>(&self, result: PyResult<T>) -> PyResult<T> {
-        match self.error().take() {
-            Some(err) => Err(err),
-            None => result,
-        }
+        self.callback.finish(result)
     }
 }
 
@@ -632,7 +550,7 @@ impl ProgressHook {
 /// def progress(e):
 ///     bar.n = e.done
 ///     bar.set_postfix_str(f"{e.identity} {e.step}")
-/// report = run(org, plan, "runs/wave1", progress=progress)
+/// report = run(session, plan, "runs/wave1", progress=progress)
 /// bar.n = len(report.results)
 /// bar.close()
 /// ```
@@ -640,36 +558,20 @@ impl ProgressHook {
 /// An exception raised by `progress` (or Ctrl-C) stops the run between mailboxes, as
 /// `cancel.cancel()` does, and is raised once the run has stopped; `resume` finishes it.
 #[pyfunction]
-#[pyo3(signature = (
-    backend, plan, run_dir, *, dry_run = false, actor = "", progress = None,
-    directory = None, cancel = None,
-))]
-#[allow(clippy::too_many_arguments, clippy::needless_pass_by_value)]
+#[pyo3(signature = (session, plan, run_dir, *, dry_run = false, progress = None, cancel = None))]
 pub(crate) fn run(
     py: Python<'_>,
-    backend: &Bound<'_, PyExchangeOnline>,
+    session: &Bound<'_, PySession>,
     plan: &Bound<'_, PyPlan>,
     run_dir: PathBuf,
     dry_run: bool,
-    actor: &str,
     progress: Option<&Bound<'_, PyAny>>,
-    directory: Option<&Bound<'_, PySimulatedOrg>>,
     cancel: Option<&Bound<'_, PyCancelToken>>,
 ) -> PyResult<PyRunReport> {
     let hook = ProgressHook::new(progress, cancel)?;
-    let options = hook.options(dry_run, actor.to_owned());
-    let exo = &backend.get().exo;
-    let directory = self::directory(directory);
-    let result = call(
-        py,
-        transfer::run(
-            exo.as_ref(),
-            as_directory(directory.as_ref()),
-            &plan.get().0,
-            &run_dir,
-            &options,
-        ),
-    );
+    let options = hook.options(dry_run);
+    let session = &session.get().session;
+    let result = call(py, session.run(&plan.get().0, &run_dir, &options));
     hook.finish(result).map(PyRunReport)
 }
 
@@ -677,32 +579,18 @@ pub(crate) fn run(
 /// journal, and finishes every mailbox that is not done. A mailbox whose flip may have been
 /// sent is read back first and never flipped twice. `progress` and `cancel` work as in `run`.
 #[pyfunction]
-#[pyo3(signature = (
-    backend, run_dir, *, actor = "", progress = None, directory = None, cancel = None,
-))]
-#[allow(clippy::needless_pass_by_value)]
+#[pyo3(signature = (session, run_dir, *, progress = None, cancel = None))]
 pub(crate) fn resume(
     py: Python<'_>,
-    backend: &Bound<'_, PyExchangeOnline>,
+    session: &Bound<'_, PySession>,
     run_dir: PathBuf,
-    actor: &str,
     progress: Option<&Bound<'_, PyAny>>,
-    directory: Option<&Bound<'_, PySimulatedOrg>>,
     cancel: Option<&Bound<'_, PyCancelToken>>,
 ) -> PyResult<PyRunReport> {
     let hook = ProgressHook::new(progress, cancel)?;
-    let options = hook.options(false, actor.to_owned());
-    let exo = &backend.get().exo;
-    let directory = self::directory(directory);
-    let result = call(
-        py,
-        transfer::resume(
-            exo.as_ref(),
-            as_directory(directory.as_ref()),
-            &run_dir,
-            &options,
-        ),
-    );
+    let options = hook.options(false);
+    let session = &session.get().session;
+    let result = call(py, session.resume(&run_dir, &options));
     hook.finish(result).map(PyRunReport)
 }
 
@@ -865,10 +753,6 @@ pub(crate) struct PyBackup(Backup);
 impl PyBackup {
     /// Reads and verifies a backup file.
     #[staticmethod]
-    #[allow(
-        clippy::needless_pass_by_value,
-        reason = "pyo3 extracts an owned PathBuf"
-    )]
     fn read_file(py: Python<'_>, path: PathBuf) -> PyResult<Self> {
         Ok(PyBackup(
             py.detach(|| BackupStore::read_file(&path))
@@ -949,51 +833,36 @@ impl PyBackup {
 // ---------------------------------------------------------------------------------------------
 
 /// Sets a mailbox's flag back to false, after the loss analysis: reads the mailbox and AD's
-/// values from `directory`, computes which cloud values the next sync overwrites, and raises
-/// `RefusedError` when there are any, unless `acknowledge_loss=True` or they are exported first
-/// to `export_to` (a JSON file). Then sets the flag and reads it back. Refusals and rollbacks
-/// are appended to the audit log at `audit_log` (a run's `audit.jsonl`) when given.
+/// values from the session's directory, computes which cloud values the next sync overwrites,
+/// and raises `RefusedError` when there are any, unless `acknowledge_loss=True` or they are
+/// exported first to `export_to` (a JSON file). Without a directory the loss cannot be
+/// computed, and the rollback is refused unless acknowledged. Then sets the flag and reads it
+/// back. Refusals and rollbacks are appended to the audit log at `audit_log` (a run's
+/// `audit.jsonl`) when given, with the session's actor.
 #[pyfunction]
 #[pyo3(signature = (
-    backend, directory, identity, *, acknowledge_loss = false, export_to = None, ticket = None,
-    actor = "", audit_log = None, catalog = None,
+    session, identity, *, acknowledge_loss = false, export_to = None, ticket = None,
+    audit_log = None,
 ))]
-#[allow(clippy::too_many_arguments, clippy::needless_pass_by_value)]
+#[allow(clippy::needless_pass_by_value, reason = "pyo3 extracts owned paths")]
 pub(crate) fn rollback(
     py: Python<'_>,
-    backend: &Bound<'_, PyExchangeOnline>,
-    directory: &Bound<'_, PySimulatedOrg>,
+    session: &Bound<'_, PySession>,
     identity: &str,
     acknowledge_loss: bool,
     export_to: Option<PathBuf>,
     ticket: Option<String>,
-    actor: &str,
     audit_log: Option<PathBuf>,
-    catalog: Option<&Bound<'_, PyCatalog>>,
 ) -> PyResult<PyRollbackOutcome> {
     let options = RollbackOptions {
         acknowledge_loss,
         export_to,
         ticket,
-        actor: actor.to_owned(),
     };
-    let audit = audit_log
-        .map(|path| AuditLog::open(&path))
-        .transpose()
-        .map_err(PySoaErr)?;
-    let catalog = self::catalog(catalog);
-    let exo = &backend.get().exo;
-    let directory = directory.get().0.clone();
+    let session = &session.get().session;
     let outcome = call(
         py,
-        transfer::rollback(
-            exo.as_ref(),
-            &directory,
-            catalog_ref(catalog.as_ref()),
-            identity,
-            &options,
-            audit.as_ref(),
-        ),
+        session.rollback(identity, &options, audit_log.as_deref()),
     )?;
     Ok(PyRollbackOutcome(outcome))
 }
@@ -1029,6 +898,13 @@ impl PyRollbackOutcome {
         self.0.rolled_back
     }
 
+    /// Whether the loss was computed against the on-premises directory (`False` for a session
+    /// without one: the loss is then unknown, and the rollback needed `acknowledge_loss=True`).
+    #[getter]
+    fn directory_checked(&self) -> bool {
+        self.0.directory_checked
+    }
+
     fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         to_python(py, &self.0)
     }
@@ -1048,25 +924,15 @@ impl PyRollbackOutcome {
 /// read back and compared. `dry_run=True` reports the changes without sending them. Raises
 /// `RefusedError` for a mailbox mastered on-premises (use `restore_script`).
 #[pyfunction]
-#[pyo3(signature = (backend, backup, *, dry_run = false, catalog = None))]
+#[pyo3(signature = (session, backup, *, dry_run = false))]
 pub(crate) fn restore_in_cloud(
     py: Python<'_>,
-    backend: &Bound<'_, PyExchangeOnline>,
+    session: &Bound<'_, PySession>,
     backup: &Bound<'_, PyBackup>,
     dry_run: bool,
-    catalog: Option<&Bound<'_, PyCatalog>>,
 ) -> PyResult<PyRestoreReport> {
-    let catalog = self::catalog(catalog);
-    let exo = &backend.get().exo;
-    let report = call(
-        py,
-        transfer::restore_in_cloud(
-            exo.as_ref(),
-            catalog_ref(catalog.as_ref()),
-            &backup.get().0,
-            dry_run,
-        ),
-    )?;
+    let session = &session.get().session;
+    let report = call(py, session.restore_in_cloud(&backup.get().0, dry_run))?;
     Ok(PyRestoreReport(report))
 }
 
@@ -1079,9 +945,9 @@ pub(crate) fn restore_script(
     backup: &Bound<'_, PyBackup>,
     catalog: Option<&Bound<'_, PyCatalog>>,
 ) -> String {
-    let catalog = self::catalog(catalog);
+    let catalog = catalog_or_builtin(catalog);
     let backup = &backup.get().0;
-    py.detach(|| transfer::restore_script(catalog_ref(catalog.as_ref()), backup))
+    py.detach(|| transfer::restore_script(&catalog, backup))
 }
 
 /// What a cloud restore changed (or would change, in a dry run).
@@ -1148,12 +1014,12 @@ pub(crate) fn check_offboarding(mailbox: &Bound<'_, PyMailbox>) -> PyResult<()> 
 /// recipient. Say whether that is the case with `on_premises_provisioning_in_use`.
 #[pyfunction]
 #[pyo3(signature = (
-    backend, *, on_premises_provisioning_in_use, cloud_managed_mailboxes = 0,
+    session, *, on_premises_provisioning_in_use, cloud_managed_mailboxes = 0,
     writeback_enabled = false, requirements = None,
 ))]
 pub(crate) fn enable_cloud_managed_by_default(
     py: Python<'_>,
-    backend: &Bound<'_, PyExchangeOnline>,
+    session: &Bound<'_, PySession>,
     on_premises_provisioning_in_use: bool,
     cloud_managed_mailboxes: u64,
     writeback_enabled: bool,
@@ -1166,10 +1032,10 @@ pub(crate) fn enable_cloud_managed_by_default(
         writeback_enabled,
     };
     let requirements = requirements.map(|r| r.0).unwrap_or_default();
-    let exo = &backend.get().exo;
+    let session = &session.get().session;
     call(
         py,
-        transfer::enable_cloud_managed_by_default(exo.as_ref(), &tenant, &requirements),
+        session.enable_cloud_managed_by_default(&tenant, &requirements),
     )
 }
 
@@ -1178,10 +1044,10 @@ pub(crate) fn enable_cloud_managed_by_default(
 #[pyfunction]
 pub(crate) fn disable_cloud_managed_by_default(
     py: Python<'_>,
-    backend: &Bound<'_, PyExchangeOnline>,
+    session: &Bound<'_, PySession>,
 ) -> PyResult<()> {
-    let exo = &backend.get().exo;
-    call(py, transfer::disable_cloud_managed_by_default(exo.as_ref()))
+    let session = &session.get().session;
+    call(py, session.disable_cloud_managed_by_default())
 }
 
 /// Reports who holds `Set-Mailbox -IsExchangeCloudManaged` and the commands that confine it to
@@ -1189,11 +1055,11 @@ pub(crate) fn disable_cloud_managed_by_default(
 #[pyfunction]
 pub(crate) fn rbac_review(
     py: Python<'_>,
-    backend: &Bound<'_, PyExchangeOnline>,
+    session: &Bound<'_, PySession>,
     group: &str,
 ) -> PyResult<PyRbacReport> {
-    let exo = &backend.get().exo;
-    call(py, transfer::rbac_review(exo.as_ref(), group)).map(PyRbacReport)
+    let session = &session.get().session;
+    call(py, session.rbac_review(group)).map(PyRbacReport)
 }
 
 /// The RBAC review.
@@ -1243,10 +1109,6 @@ impl PyRbacReport {
 /// `actor`, `action` (`backup`, `flip`, `flip_failed`, `probe`, `rollback`, `restore`,
 /// `refusal`, `tenant_default`), `mailbox`, `attribute`, `before`, `after`, `reason`.
 #[pyfunction]
-#[allow(
-    clippy::needless_pass_by_value,
-    reason = "pyo3 extracts an owned PathBuf"
-)]
 pub(crate) fn read_audit_log(py: Python<'_>, path: PathBuf) -> PyResult<Bound<'_, PyAny>> {
     let events = py.detach(|| AuditLog::read(&path)).map_err(PySoaErr)?;
     to_python(py, &events)

@@ -10,6 +10,7 @@
 #define _POSIX_C_SOURCE 200809L
 
 #include <dirent.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -379,35 +380,38 @@ static const char *BOB =
 static void test_sim_flip_and_edit(void) {
   int ok = 1;
   soa_sim *sim = NULL;
+  soa_backend *exo = NULL;
   char *guid = NULL, *rep = NULL, *mbx = NULL, *report2 = NULL, *audit = NULL;
   CHECK_STATUS(soa_sim_new("contoso.com", &sim), SOA_STATUS_OK);
+  CHECK_STATUS(soa_backend_from_sim(sim, &exo), SOA_STATUS_OK);
   CHECK_STATUS(soa_sim_add_ad_user(sim, ALICE, &guid), SOA_STATUS_OK);
   CHECK(strlen(guid) == 36);
   CHECK_STATUS(soa_sim_sync_cycle(sim, &rep), SOA_STATUS_OK);
   CHECK(strstr(rep, "\"created\":[\"alice@contoso.com\"]") != NULL);
   CHECK_STATUS(soa_sim_assign_license(sim, "alice@contoso.com"), SOA_STATUS_OK);
   /* Before the flip the cloud refuses the edit with the write-scope error. */
-  CHECK_STATUS(soa_sim_set_mailbox(sim, "alice", "{\"set\":{\"CustomAttribute1\":\"x\"}}"),
+  CHECK_STATUS(soa_backend_set_mailbox(exo, "alice", "{\"set\":{\"CustomAttribute1\":\"x\"}}"),
                SOA_STATUS_OUT_OF_WRITE_SCOPE);
   CHECK(last_error_contains("write scope"));
-  CHECK_STATUS(soa_sim_set_cloud_managed(sim, "alice", 1), SOA_STATUS_OK);
-  CHECK_STATUS(soa_sim_set_mailbox(sim, "alice", "{\"set\":{\"CustomAttribute1\":\"CC-200\"}}"),
+  CHECK_STATUS(soa_backend_set_cloud_managed(exo, "alice", 1), SOA_STATUS_OK);
+  CHECK_STATUS(soa_backend_set_mailbox(exo, "alice", "{\"set\":{\"CustomAttribute1\":\"CC-200\"}}"),
                SOA_STATUS_OK);
   CHECK_STATUS(soa_sim_sync_cycle(sim, &report2), SOA_STATUS_OK);
   CHECK(strstr(report2, "\"overwritten\":[]") != NULL);
-  CHECK_STATUS(soa_sim_get_mailbox(sim, "alice@contoso.com", &mbx), SOA_STATUS_OK);
+  CHECK_STATUS(soa_backend_get_mailbox(exo, "alice@contoso.com", &mbx), SOA_STATUS_OK);
   CHECK(strstr(mbx, "\"CustomAttribute1\":\"CC-200\"") != NULL);
   CHECK(strstr(mbx, "\"IsExchangeCloudManaged\":true") != NULL);
-  CHECK_STATUS(soa_sim_search_admin_audit_log(sim, "{\"parameter\":\"IsExchangeCloudManaged\"}", &audit),
+  CHECK_STATUS(soa_backend_search_admin_audit_log(exo, "{\"parameter\":\"IsExchangeCloudManaged\"}", &audit),
                SOA_STATUS_OK);
   CHECK(strstr(audit, "\"caller\":\"admin@contoso.com\"") != NULL);
-  CHECK_STATUS(soa_sim_set_cloud_managed(sim, "alice", 2), SOA_STATUS_INVALID_INPUT);
+  CHECK_STATUS(soa_backend_set_cloud_managed(exo, "alice", 2), SOA_STATUS_INVALID_INPUT);
 cleanup:
   soa_string_free(guid);
   soa_string_free(rep);
   soa_string_free(report2);
   soa_string_free(mbx);
   soa_string_free(audit);
+  soa_backend_free(exo);
   soa_sim_free(sim);
   report("simulated organization: flip, cloud edit, audit", ok);
 }
@@ -415,32 +419,46 @@ cleanup:
 static void test_sim_rbac_and_pager(void) {
   int ok = 1;
   soa_sim *sim = NULL, *viewer = NULL, *stranger = NULL;
-  soa_mailbox_pager *pager = NULL, *denied = (soa_mailbox_pager *)0x1;
-  char *page1 = NULL, *page2 = NULL, *page3 = NULL, *summary = NULL;
+  soa_backend *exo = NULL, *as_viewer = NULL, *as_stranger = NULL;
+  soa_mailbox_pager *pager = NULL, *denied = NULL, *none = (soa_mailbox_pager *)0x1;
+  char *page1 = NULL, *page2 = NULL, *page3 = NULL, *summary = NULL, *refused = NULL;
   CHECK_STATUS(soa_sim_generate(40, 7, &sim), SOA_STATUS_OK);
   CHECK_STATUS(soa_sim_summary(sim, &summary), SOA_STATUS_OK);
   CHECK(strstr(summary, "\"mailboxes\":") != NULL);
   CHECK_STATUS(soa_sim_add_principal(sim, "viewer@contoso.com", "[\"View-Only Organization Management\"]"),
                SOA_STATUS_OK);
   CHECK_STATUS(soa_sim_as_principal(sim, "viewer@contoso.com", &viewer), SOA_STATUS_OK);
-  CHECK_STATUS(soa_sim_list_mailboxes(viewer, "{\"dir_synced\":true}", &pager), SOA_STATUS_OK);
+  CHECK_STATUS(soa_backend_from_sim(viewer, &as_viewer), SOA_STATUS_OK);
+  CHECK_STATUS(soa_backend_list_mailboxes(as_viewer, "{\"dir_synced\":true}", &pager), SOA_STATUS_OK);
   CHECK_STATUS(soa_mailbox_pager_next(pager, 25, &page1), SOA_STATUS_OK);
   CHECK(page1[0] == '[' && strstr(page1, "\"IsDirSynced\":true") != NULL);
   CHECK(strstr(page1, "\"IsDirSynced\":false") == NULL);
   CHECK_STATUS(soa_mailbox_pager_next(pager, 1000, &page2), SOA_STATUS_OK);
   CHECK_STATUS(soa_mailbox_pager_next(pager, 1000, &page3), SOA_STATUS_OK);
   CHECK(strcmp(page3, "[]") == 0);
-  CHECK_STATUS(soa_sim_set_cloud_managed(viewer, "anyone", 1), SOA_STATUS_ACCESS_DENIED);
+  CHECK_STATUS(soa_backend_set_cloud_managed(as_viewer, "anyone", 1), SOA_STATUS_ACCESS_DENIED);
+  /* A stranger's listing is refused at the first page; the listing is then over. */
   CHECK_STATUS(soa_sim_as_principal(sim, "stranger@fabrikam.com", &stranger), SOA_STATUS_OK);
-  CHECK_STATUS(soa_sim_list_mailboxes(stranger, "{}", &denied), SOA_STATUS_ACCESS_DENIED);
-  CHECK(denied == (soa_mailbox_pager *)0x1);
-  CHECK_STATUS(soa_sim_list_mailboxes(sim, "[]", &denied), SOA_STATUS_INVALID_INPUT);
+  CHECK_STATUS(soa_backend_from_sim(stranger, &as_stranger), SOA_STATUS_OK);
+  CHECK_STATUS(soa_backend_list_mailboxes(as_stranger, "{}", &denied), SOA_STATUS_OK);
+  CHECK_STATUS(soa_mailbox_pager_next(denied, 10, &refused), SOA_STATUS_ACCESS_DENIED);
+  CHECK(refused == NULL);
+  CHECK_STATUS(soa_mailbox_pager_next(denied, 10, &refused), SOA_STATUS_OK);
+  CHECK(strcmp(refused, "[]") == 0);
+  CHECK_STATUS(soa_backend_from_sim(sim, &exo), SOA_STATUS_OK);
+  CHECK_STATUS(soa_backend_list_mailboxes(exo, "[]", &none), SOA_STATUS_INVALID_INPUT);
+  CHECK(none == (soa_mailbox_pager *)0x1);
 cleanup:
   soa_string_free(page1);
   soa_string_free(page2);
   soa_string_free(page3);
   soa_string_free(summary);
+  soa_string_free(refused);
   soa_mailbox_pager_free(pager);
+  soa_mailbox_pager_free(denied);
+  soa_backend_free(exo);
+  soa_backend_free(as_viewer);
+  soa_backend_free(as_stranger);
   soa_sim_free(stranger);
   soa_sim_free(viewer);
   soa_sim_free(sim);
@@ -450,16 +468,18 @@ cleanup:
 static void test_sim_old_engine_and_snapshot(void) {
   int ok = 1;
   soa_sim *sim = NULL, *loaded = NULL, *bad = (soa_sim *)0x1;
+  soa_backend *exo = NULL, *exo_loaded = NULL;
   char *guid = NULL, *rep = NULL, *errors = NULL, *now = NULL, *cycles = NULL, *mbx = NULL;
   const char *path = "target/c-tests/sim-snapshot.json";
   CHECK_STATUS(soa_sim_new("contoso.com", &sim), SOA_STATUS_OK);
+  CHECK_STATUS(soa_backend_from_sim(sim, &exo), SOA_STATUS_OK);
   CHECK_STATUS(soa_sim_add_ad_user(sim, ALICE, &guid), SOA_STATUS_OK);
   CHECK_STATUS(soa_sim_advance(sim, 30, &cycles), SOA_STATUS_OK);
   CHECK(strstr(cycles, "\"cycle\":\"sync\"") != NULL);
   CHECK_STATUS(soa_sim_assign_license(sim, "alice"), SOA_STATUS_OK);
   CHECK_STATUS(soa_sim_set_connect_sync_version(sim, "2.5.79.0"), SOA_STATUS_OK);
   CHECK_STATUS(soa_sim_set_connect_sync_version(sim, "v2.5"), SOA_STATUS_INVALID_VERSION);
-  CHECK_STATUS(soa_sim_set_cloud_managed(sim, "alice", 1), SOA_STATUS_OK);
+  CHECK_STATUS(soa_backend_set_cloud_managed(exo, "alice", 1), SOA_STATUS_OK);
   CHECK_STATUS(soa_sim_sync_cycle(sim, &rep), SOA_STATUS_OK);
   CHECK_STATUS(soa_sim_sync_errors(sim, &errors), SOA_STATUS_OK);
   CHECK(strstr(errors, "ExchangeManagedAttributesUpdateNotAllowed") != NULL);
@@ -468,12 +488,13 @@ static void test_sim_old_engine_and_snapshot(void) {
   CHECK_STATUS(soa_sim_advance(sim, -1, &cycles), SOA_STATUS_INVALID_INPUT);
   CHECK_STATUS(soa_sim_save(sim, path), SOA_STATUS_OK);
   CHECK_STATUS(soa_sim_load(path, &loaded), SOA_STATUS_OK);
-  CHECK_STATUS(soa_sim_get_mailbox(loaded, "alice", &mbx), SOA_STATUS_OK);
+  CHECK_STATUS(soa_backend_from_sim(loaded, &exo_loaded), SOA_STATUS_OK);
+  CHECK_STATUS(soa_backend_get_mailbox(exo_loaded, "alice", &mbx), SOA_STATUS_OK);
   CHECK(strstr(mbx, "\"IsExchangeCloudManaged\":true") != NULL);
   CHECK_STATUS(soa_sim_load("/nonexistent/snapshot.json", &bad), SOA_STATUS_IO);
   CHECK(bad == (soa_sim *)0x1);
-  CHECK_STATUS(soa_sim_get_mailbox(sim, "nobody@contoso.com", &mbx), SOA_STATUS_NOT_FOUND);
-  CHECK_STATUS(soa_sim_get_mailbox(NULL, "x", &mbx), SOA_STATUS_NULL_ARGUMENT);
+  CHECK_STATUS(soa_backend_get_mailbox(exo, "nobody@contoso.com", &mbx), SOA_STATUS_NOT_FOUND);
+  CHECK_STATUS(soa_backend_get_mailbox(NULL, "x", &mbx), SOA_STATUS_NULL_ARGUMENT);
 cleanup:
   soa_string_free(guid);
   soa_string_free(rep);
@@ -481,6 +502,8 @@ cleanup:
   soa_string_free(now);
   soa_string_free(cycles);
   soa_string_free(mbx);
+  soa_backend_free(exo_loaded);
+  soa_backend_free(exo);
   soa_sim_free(loaded);
   soa_sim_free(sim);
   report("simulated organization: old Connect Sync, clock, snapshots", ok);
@@ -551,6 +574,7 @@ static void test_client_get_set(void) {
   soa_sim *sim = NULL;
   soa_emulator *emu = NULL;
   soa_client *client = NULL;
+  soa_backend *exo = NULL, *local = NULL;
   char *url = NULL, *tenant_id = NULL, *endpoint = NULL, *mbx = NULL, *user = NULL, *config = NULL,
        *roles = NULL, *audit = NULL, *seen = NULL, *stats = NULL;
   CHECK_STATUS(alice_org(&sim), SOA_STATUS_OK);
@@ -564,41 +588,43 @@ static void test_client_get_set(void) {
                           &client),
                SOA_STATUS_OK);
   CHECK_STATUS(soa_client_endpoint(client, &endpoint), SOA_STATUS_OK);
+  CHECK_STATUS(soa_backend_from_client(client, &exo), SOA_STATUS_OK);
+  CHECK_STATUS(soa_backend_from_sim(sim, &local), SOA_STATUS_OK);
   CHECK(strstr(endpoint, "/adminapi/beta/contoso.com/InvokeCommand") != NULL);
-  CHECK_STATUS(soa_client_get_mailbox(client, "alice@contoso.com", &mbx), SOA_STATUS_OK);
+  CHECK_STATUS(soa_backend_get_mailbox(exo, "alice@contoso.com", &mbx), SOA_STATUS_OK);
   CHECK(strstr(mbx, "\"IsDirSynced\":true") != NULL);
   CHECK(strstr(mbx, "\"IsExchangeCloudManaged\":false") != NULL);
-  CHECK_STATUS(soa_client_get_user(client, "alice", &user), SOA_STATUS_OK);
+  CHECK_STATUS(soa_backend_get_user(exo, "alice", &user), SOA_STATUS_OK);
   CHECK(strstr(user, "\"DisplayName\":\"Alice\"") != NULL);
   /* Mastered on-premises: the gateway refuses the edit with the write-scope error. */
-  CHECK_STATUS(soa_client_set_mailbox(client, "alice", "{\"set\":{\"CustomAttribute1\":\"x\"}}"),
+  CHECK_STATUS(soa_backend_set_mailbox(exo, "alice", "{\"set\":{\"CustomAttribute1\":\"x\"}}"),
                SOA_STATUS_OUT_OF_WRITE_SCOPE);
-  CHECK_STATUS(soa_client_set_cloud_managed(client, "alice", 1), SOA_STATUS_OK);
-  CHECK_STATUS(soa_client_set_mailbox(client, "alice", "{\"set\":{\"CustomAttribute1\":\"CC-300\"}}"),
+  CHECK_STATUS(soa_backend_set_cloud_managed(exo, "alice", 1), SOA_STATUS_OK);
+  CHECK_STATUS(soa_backend_set_mailbox(exo, "alice", "{\"set\":{\"CustomAttribute1\":\"CC-300\"}}"),
                SOA_STATUS_OK);
   /* The emulator serves the same organization: the change is seen through the sim handle. */
-  CHECK_STATUS(soa_sim_get_mailbox(sim, "alice", &seen), SOA_STATUS_OK);
+  CHECK_STATUS(soa_backend_get_mailbox(local, "alice", &seen), SOA_STATUS_OK);
   CHECK(strstr(seen, "\"CustomAttribute1\":\"CC-300\"") != NULL);
   CHECK(strstr(seen, "\"IsExchangeCloudManaged\":true") != NULL);
-  CHECK_STATUS(soa_client_get_organization_config(client, &config), SOA_STATUS_OK);
+  CHECK_STATUS(soa_backend_get_organization_config(exo, &config), SOA_STATUS_OK);
   CHECK(strstr(config, "\"BlockExchangeProvisioningFromOnPremEnabled\":false") != NULL);
-  CHECK_STATUS(soa_client_set_cloud_managed_by_default(client, 2), SOA_STATUS_INVALID_INPUT);
-  CHECK_STATUS(soa_client_role_assignments(client, "Set-Mailbox", "IsExchangeCloudManaged", &roles),
+  CHECK_STATUS(soa_backend_set_cloud_managed_by_default(exo, 2), SOA_STATUS_INVALID_INPUT);
+  CHECK_STATUS(soa_backend_role_assignments(exo, "Set-Mailbox", "IsExchangeCloudManaged", &roles),
                SOA_STATUS_OK);
   CHECK(strstr(roles, "admin@contoso.com") != NULL);
-  CHECK_STATUS(soa_client_search_admin_audit_log(client, "{\"parameter\":\"IsExchangeCloudManaged\"}", &audit),
+  CHECK_STATUS(soa_backend_search_admin_audit_log(exo, "{\"parameter\":\"IsExchangeCloudManaged\"}", &audit),
                SOA_STATUS_OK);
   CHECK(strstr(audit, "alice@contoso.com") != NULL);
   soa_string_free(mbx);
   mbx = NULL;
-  CHECK_STATUS(soa_client_get_mailbox(client, "nobody@contoso.com", &mbx), SOA_STATUS_NOT_FOUND);
+  CHECK_STATUS(soa_backend_get_mailbox(exo, "nobody@contoso.com", &mbx), SOA_STATUS_NOT_FOUND);
   CHECK(mbx == NULL);
   CHECK_STATUS(soa_emulator_stats(emu, &stats), SOA_STATUS_OK);
   CHECK(json_number(stats, "Set-Mailbox") >= 3);
   CHECK_STATUS(soa_emulator_stop(emu), SOA_STATUS_OK);
   CHECK_STATUS(soa_emulator_stop(emu), SOA_STATUS_OK);
   /* Stopped: the client can no longer reach it. */
-  CHECK_STATUS(soa_client_get_organization_config(client, &config), SOA_STATUS_TRANSPORT);
+  CHECK_STATUS(soa_backend_get_organization_config(exo, &config), SOA_STATUS_TRANSPORT);
 cleanup:
   soa_string_free(url);
   soa_string_free(tenant_id);
@@ -610,6 +636,8 @@ cleanup:
   soa_string_free(audit);
   soa_string_free(seen);
   soa_string_free(stats);
+  soa_backend_free(exo);
+  soa_backend_free(local);
   soa_client_free(client);
   soa_emulator_free(emu);
   soa_sim_free(sim);
@@ -621,6 +649,7 @@ static void test_client_pager(void) {
   soa_sim *sim = NULL;
   soa_emulator *emu = NULL;
   soa_client *client = NULL;
+  soa_backend *exo = NULL;
   soa_mailbox_pager *pager = NULL;
   char *summary = NULL, *page = NULL, *stats = NULL;
   int total = 0, pages = 0;
@@ -629,7 +658,8 @@ static void test_client_pager(void) {
   /* The emulator serves at most 10 mailboxes a page: the client follows @odata.nextLink. */
   CHECK_STATUS(soa_emulator_start(sim, "{\"max_page_size\":10,\"seed\":3}", &emu), SOA_STATUS_OK);
   CHECK_STATUS(connect_as(emu, "admin@contoso.com", "{\"page_size\":1000}", &client), SOA_STATUS_OK);
-  CHECK_STATUS(soa_client_list_mailboxes(client, "{}", &pager), SOA_STATUS_OK);
+  CHECK_STATUS(soa_backend_from_client(client, &exo), SOA_STATUS_OK);
+  CHECK_STATUS(soa_backend_list_mailboxes(exo, "{}", &pager), SOA_STATUS_OK);
   CHECK_STATUS(soa_emulator_stats(emu, &stats), SOA_STATUS_OK);
   CHECK(json_number(stats, "invoke_requests") == 0); /* lazy: nothing sent yet */
   for (;;) {
@@ -656,6 +686,7 @@ cleanup:
   soa_string_free(page);
   soa_string_free(stats);
   soa_mailbox_pager_free(pager);
+  soa_backend_free(exo);
   soa_client_free(client);
   soa_emulator_free(emu);
   soa_sim_free(sim);
@@ -668,6 +699,7 @@ static void test_client_denied_and_auth(void) {
   soa_emulator *emu = NULL;
   soa_client *stranger = NULL, *app = NULL, *bad = (soa_client *)0x1;
   soa_mailbox_pager *pager = NULL;
+  soa_backend *as_stranger = NULL, *as_app = NULL;
   char *mbx = NULL, *page = NULL, *msg = NULL;
   char cloud[256];
   CHECK_STATUS(alice_org(&sim), SOA_STATUS_OK);
@@ -677,9 +709,10 @@ static void test_client_denied_and_auth(void) {
                SOA_STATUS_OK);
   /* A principal the organization does not know holds no role. */
   CHECK_STATUS(connect_as(emu, "stranger@fabrikam.com", NULL, &stranger), SOA_STATUS_OK);
-  CHECK_STATUS(soa_client_get_mailbox(stranger, "alice", &mbx), SOA_STATUS_ACCESS_DENIED);
+  CHECK_STATUS(soa_backend_from_client(stranger, &as_stranger), SOA_STATUS_OK);
+  CHECK_STATUS(soa_backend_get_mailbox(as_stranger, "alice", &mbx), SOA_STATUS_ACCESS_DENIED);
   CHECK(last_error_contains("stranger@fabrikam.com"));
-  CHECK_STATUS(soa_client_list_mailboxes(stranger, "{}", &pager), SOA_STATUS_OK);
+  CHECK_STATUS(soa_backend_list_mailboxes(as_stranger, "{}", &pager), SOA_STATUS_OK);
   CHECK_STATUS(soa_mailbox_pager_next(pager, 10, &page), SOA_STATUS_ACCESS_DENIED);
   CHECK(page == NULL);
   CHECK_STATUS(soa_mailbox_pager_next(pager, 10, &page), SOA_STATUS_OK);
@@ -690,7 +723,8 @@ static void test_client_denied_and_auth(void) {
                                   "{\"kind\":\"secret\",\"client_id\":\"pilot-app\",\"secret\":\"s3cret-Value-42\"}",
                                   NULL, &app),
                SOA_STATUS_OK);
-  CHECK_STATUS(soa_client_get_mailbox(app, "alice", &mbx), SOA_STATUS_OK);
+  CHECK_STATUS(soa_backend_from_client(app, &as_app), SOA_STATUS_OK);
+  CHECK_STATUS(soa_backend_get_mailbox(as_app, "alice", &mbx), SOA_STATUS_OK);
   /* A wrong secret fails at connect, and no message quotes it. */
   CHECK_STATUS(soa_client_connect("contoso.com", cloud,
                                   "{\"kind\":\"secret\",\"client_id\":\"pilot-app\",\"secret\":\"Wrong-Secret-99\"}",
@@ -725,6 +759,8 @@ cleanup:
   soa_string_free(page);
   soa_string_free(msg);
   soa_mailbox_pager_free(pager);
+  soa_backend_free(as_stranger);
+  soa_backend_free(as_app);
   soa_client_free(stranger);
   soa_client_free(app);
   soa_emulator_free(emu);
@@ -737,6 +773,7 @@ static void test_client_throttled(void) {
   soa_sim *sim = NULL;
   soa_emulator *emu = NULL;
   soa_client *client = NULL;
+  soa_backend *exo = NULL;
   char *mbx = NULL, *stats = NULL;
   CHECK_STATUS(alice_org(&sim), SOA_STATUS_OK);
   CHECK_STATUS(soa_emulator_start(sim, NULL, &emu), SOA_STATUS_OK);
@@ -746,9 +783,10 @@ static void test_client_throttled(void) {
                           "{\"retry\":{\"max_retries\":8,\"initial_delay_secs\":0.01,\"max_delay_secs\":0.2}}",
                           &client),
                SOA_STATUS_OK);
+  CHECK_STATUS(soa_backend_from_client(client, &exo), SOA_STATUS_OK);
   /* Twelve calls at once through a bucket of two: 429s, waits, and every call completes. */
   for (int i = 0; i < 12; i++) {
-    CHECK_STATUS(soa_client_get_mailbox(client, "alice@contoso.com", &mbx), SOA_STATUS_OK);
+    CHECK_STATUS(soa_backend_get_mailbox(exo, "alice@contoso.com", &mbx), SOA_STATUS_OK);
     CHECK(strstr(mbx, "alice@contoso.com") != NULL);
     soa_string_free(mbx);
     mbx = NULL;
@@ -759,6 +797,7 @@ static void test_client_throttled(void) {
 cleanup:
   soa_string_free(mbx);
   soa_string_free(stats);
+  soa_backend_free(exo);
   soa_client_free(client);
   soa_emulator_free(emu);
   soa_sim_free(sim);
@@ -812,7 +851,7 @@ static const char *ALICE_ONLY = "{\"identities\":[\"alice@contoso.com\"]}";
 /* A callback that calls back into the library: the nested call is refused (the runtime is busy
  * with the run), and the run goes on. */
 typedef struct {
-  soa_sim *sim;
+  const soa_backend *backend;
   int calls;
   soa_status nested;
 } reentrant;
@@ -822,49 +861,75 @@ static void call_back_in(const char *event_json, void *user_data) {
   char *mbx = NULL;
   (void)event_json;
   r->calls++;
-  r->nested = soa_sim_get_mailbox(r->sim, "alice", &mbx);
+  r->nested = soa_backend_get_mailbox(r->backend, "alice", &mbx);
   soa_string_free(mbx);
 }
 
+/* A session on `backend` with the AD of `sim` as its directory, acting as `actor` (NULL: the
+ * backend's principal). */
+static soa_status session_on(const soa_backend *backend, const soa_sim *sim, const char *actor,
+                             soa_session **out) {
+  soa_directory *directory = NULL;
+  soa_status st = soa_directory_from_sim(sim, &directory);
+  if (st == SOA_STATUS_OK) st = soa_session_new(backend, directory, NULL, actor, out);
+  /* The session holds the directory: its handle can go at once. */
+  soa_directory_free(directory);
+  return st;
+}
+
 /* Plan, dry run, run with progress, resume, cloud edit, rollback (refused, then acknowledged),
- * over `backend`, whose organization (or the one behind its emulator) is `sim`. */
-static int transfer_flow(const soa_backend *backend, soa_sim *sim, const char *directory_label) {
+ * over `backend`, whose organization (or the one behind its emulator) is `sim`, in a session
+ * with the organization's AD as its directory. */
+static int transfer_flow(const soa_backend *backend, soa_sim *sim) {
   int ok = 1;
-  soa_sim *directory = strcmp(directory_label, "explicit") == 0 ? sim : NULL;
-  char run[64], run_dry[64], backup[640];
+  soa_session *session = NULL, *unnamed = NULL;
+  char caller[320];
+  char *principal = NULL;
+  soa_backend *local = NULL;
+  char run[64], run_dry[64], backup[640], audit_path[128];
   char *plan = NULL, *summary = NULL, *report = NULL, *cycles = NULL, *outcome = NULL, *dry = NULL,
-       *resumed = NULL, *script = NULL, *restore = NULL;
+       *resumed = NULL, *script = NULL, *restore = NULL, *preflight = NULL, *counts = NULL,
+       *expected_backup = NULL, *audit = NULL;
   char *untouched = (char *)0x1;
   progress_count progress = {0, 0, 0, -1};
+  CHECK_STATUS(session_on(backend, sim, "c-test", &session), SOA_STATUS_OK);
+  CHECK_STATUS(soa_backend_from_sim(sim, &local), SOA_STATUS_OK);
   CHECK(new_run_dir(run, sizeof run));
   CHECK(new_run_dir(run_dry, sizeof run_dry));
+  CHECK_STATUS(soa_preflight_gather(session, NULL, &preflight), SOA_STATUS_OK);
+  /* The caller whose roles count is the backend's principal (the actor of a session that names
+   * none), whoever the audit records name. */
+  CHECK_STATUS(soa_session_new(backend, NULL, NULL, NULL, &unnamed), SOA_STATUS_OK);
+  CHECK_STATUS(soa_session_actor(unnamed, &principal), SOA_STATUS_OK);
+  snprintf(caller, sizeof caller, "\"caller\":{\"name\":\"%s\"", principal);
+  CHECK(strcmp(principal, "c-test") != 0 && strstr(preflight, caller) != NULL);
   /* The safe defaults require a ticket. */
-  CHECK_STATUS(soa_transfer_plan(backend, directory, ALICE_ONLY, "{}", "{}", NULL, &untouched),
-               SOA_STATUS_REFUSED);
+  CHECK_STATUS(soa_transfer_plan(session, ALICE_ONLY, "{}", preflight, &untouched), SOA_STATUS_REFUSED);
   CHECK(untouched == (char *)0x1);
   CHECK(last_error_contains("ticket"));
   /* Alice changed on-premises moments ago: the settle rule skips her... */
-  CHECK_STATUS(soa_transfer_plan(backend, directory, ALICE_ONLY, "{\"ticket\":\"CHG-7\"}", "{}", NULL, &plan),
-               SOA_STATUS_OK);
+  CHECK_STATUS(soa_transfer_plan(session, ALICE_ONLY, "{\"ticket\":\"CHG-7\"}", "{}", &plan), SOA_STATUS_OK);
   CHECK(strstr(plan, "\"decision\":\"skip\"") != NULL);
   CHECK(strstr(plan, "recent_on_premises_change") != NULL);
+  CHECK(strstr(plan, "\"directory_checked\":true") != NULL);
   soa_string_free(plan);
   plan = NULL;
-  /* ...until a sync cycle plus 24 hours have passed. */
+  /* ...until a sync cycle plus 24 hours have passed (on the organization's clock). */
   CHECK_STATUS(soa_sim_advance(sim, 25 * 60, &cycles), SOA_STATUS_OK);
-  CHECK_STATUS(soa_transfer_plan(backend, directory, ALICE_ONLY, "{\"ticket\":\"CHG-7\"}", "{}", NULL, &plan),
-               SOA_STATUS_OK);
+  CHECK_STATUS(soa_transfer_plan(session, ALICE_ONLY, "{\"ticket\":\"CHG-7\"}", "{}", &plan), SOA_STATUS_OK);
   CHECK(strstr(plan, "\"decision\":\"go\"") != NULL);
   CHECK_STATUS(soa_transfer_plan_summary(plan, &summary), SOA_STATUS_OK);
   CHECK(strstr(summary, "1 mailbox(es) to transfer") != NULL && strstr(summary, "CHG-7") != NULL);
+  CHECK_STATUS(soa_transfer_plan_counts(plan, &counts), SOA_STATUS_OK);
+  CHECK(strcmp(counts, "{\"go\":1,\"deferred\":0,\"skipped\":0,\"total\":1,\"blocked\":false}") == 0);
   /* A dry run changes nothing and calls no callback it was not given. */
-  CHECK_STATUS(soa_transfer_run(backend, directory, plan, run_dry, "{\"dry_run\":true}", NULL, NULL, &dry),
-               SOA_STATUS_OK);
+  CHECK_STATUS(soa_transfer_run(session, plan, run_dry, "{\"dry_run\":true}", NULL, NULL, &dry), SOA_STATUS_OK);
   CHECK(strstr(dry, "\"dry_run\":true") != NULL && strstr(dry, "\"step\":\"planned\"") != NULL);
+  /* The actor is the session's: a run's options no longer name one. */
+  CHECK_STATUS(soa_transfer_run(session, plan, run, "{\"actor\":\"someone\"}", NULL, NULL, &report),
+               SOA_STATUS_INVALID_JSON);
   /* The run: every step reported through the callback, on this thread. */
-  CHECK_STATUS(soa_transfer_run(backend, directory, plan, run, "{\"actor\":\"c-test\"}", count_progress,
-                                &progress, &report),
-               SOA_STATUS_OK);
+  CHECK_STATUS(soa_transfer_run(session, plan, run, NULL, count_progress, &progress, &report), SOA_STATUS_OK);
   CHECK(strstr(report, "\"step\":\"verified\"") != NULL);
   CHECK(progress.events >= 4); /* planned, backed_up, flip_sent, verified */
   CHECK(progress.verified >= 1 && progress.backed_up == 1);
@@ -873,32 +938,35 @@ static int transfer_flow(const soa_backend *backend, soa_sim *sim, const char *d
   progress.events = 0;
   progress.backed_up = 0;
   progress.last_done = -1;
-  CHECK_STATUS(soa_transfer_resume(backend, directory, run, NULL, count_progress, &progress, &resumed),
-               SOA_STATUS_OK);
+  CHECK_STATUS(soa_transfer_resume(session, run, NULL, count_progress, &progress, &resumed), SOA_STATUS_OK);
   CHECK(strstr(resumed, "done in an earlier attempt") != NULL);
   CHECK(progress.events == 0 && progress.backed_up == 0 && progress.last_done == -1);
-  /* The backup restores in the cloud (nothing differs yet) and as an on-premises script. */
+  /* The backup is where the core says it is; it restores in the cloud (nothing differs yet)
+   * and as an on-premises script. */
   CHECK(backup_file(run, backup, sizeof backup));
-  CHECK_STATUS(soa_transfer_restore_in_cloud(backend, backup, 1, &restore), SOA_STATUS_OK);
+  CHECK_STATUS(soa_backup_path(run, "alice@contoso.com", &expected_backup), SOA_STATUS_OK);
+  CHECK(strcmp(expected_backup, backup) == 0);
+  CHECK_STATUS(soa_transfer_restore_in_cloud(session, backup, 1, &restore), SOA_STATUS_OK);
   CHECK(strstr(restore, "\"dry_run\":true") != NULL);
-  CHECK_STATUS(soa_transfer_restore_script(NULL, backup, &script), SOA_STATUS_OK);
+  CHECK_STATUS(soa_transfer_restore_script(session, backup, &script), SOA_STATUS_OK);
   CHECK(strstr(script, "Set-ADUser -Identity 'alice@contoso.com' -Replace") != NULL);
   CHECK(strstr(script, "'CC-100'") != NULL);
   /* A cloud edit, then a rollback: refused until the loss is acknowledged. */
-  CHECK_STATUS(soa_sim_set_mailbox(sim, "alice", "{\"set\":{\"CustomAttribute1\":\"CC-CLOUD\"}}"), SOA_STATUS_OK);
-  CHECK_STATUS(soa_transfer_rollback(backend, directory, "alice@contoso.com", "{}", NULL, &outcome),
-               SOA_STATUS_REFUSED);
+  CHECK_STATUS(soa_backend_set_mailbox(local, "alice", "{\"set\":{\"CustomAttribute1\":\"CC-CLOUD\"}}"),
+               SOA_STATUS_OK);
+  CHECK_STATUS(soa_transfer_rollback(session, "alice@contoso.com", "{}", NULL, &outcome), SOA_STATUS_REFUSED);
   CHECK(outcome == NULL);
   CHECK(last_error_contains("Acknowledge"));
-  {
-    char audit[128];
-    snprintf(audit, sizeof audit, "%s/audit.jsonl", run);
-    CHECK_STATUS(soa_transfer_rollback(backend, directory, "alice@contoso.com",
-                                       "{\"acknowledge_loss\":true,\"ticket\":\"CHG-7\"}", audit, &outcome),
-                 SOA_STATUS_OK);
-  }
+  snprintf(audit_path, sizeof audit_path, "%s/audit.jsonl", run);
+  CHECK_STATUS(soa_transfer_rollback(session, "alice@contoso.com", "{\"acknowledge_loss\":true,\"ticket\":\"CHG-7\"}",
+                                     audit_path, &outcome),
+               SOA_STATUS_OK);
   CHECK(strstr(outcome, "\"rolled_back\":true") != NULL);
   CHECK(strstr(outcome, "CustomAttribute1") != NULL);
+  CHECK(strstr(outcome, "\"directory_checked\":true") != NULL);
+  /* Every record names the session's actor. */
+  CHECK_STATUS(soa_audit_log_normalized(audit_path, &audit), SOA_STATUS_OK);
+  CHECK(count_of(audit, "\n") == 3 && count_of(audit, "\"actor\":\"c-test\"") == 3);
 cleanup:
   soa_string_free(plan);
   soa_string_free(summary);
@@ -909,6 +977,14 @@ cleanup:
   soa_string_free(resumed);
   soa_string_free(script);
   soa_string_free(restore);
+  soa_string_free(preflight);
+  soa_string_free(counts);
+  soa_string_free(expected_backup);
+  soa_string_free(audit);
+  soa_string_free(principal);
+  soa_backend_free(local);
+  soa_session_free(unnamed);
+  soa_session_free(session);
   return ok;
 }
 
@@ -916,17 +992,19 @@ static void test_transfer_sim(void) {
   int ok = 1;
   soa_sim *sim = NULL;
   soa_backend *backend = NULL;
+  soa_session *session = NULL;
   char *plan = NULL, *run_report = NULL, *rbac = NULL, *config = NULL, *guid = NULL, *cycle = NULL;
   char run[64];
   CHECK_STATUS(alice_org(&sim), SOA_STATUS_OK);
   CHECK_STATUS(soa_backend_from_sim(sim, &backend), SOA_STATUS_OK);
-  CHECK(transfer_flow(backend, sim, "own"));
+  CHECK(transfer_flow(backend, sim));
+  CHECK_STATUS(session_on(backend, sim, NULL, &session), SOA_STATUS_OK);
   /* An outdated Connect Sync blocks the run, not the plan. */
   CHECK(new_run_dir(run, sizeof run));
-  CHECK_STATUS(soa_transfer_plan(backend, NULL, ALICE_ONLY, "{\"ticket\":\"CHG-8\"}",
-                                 "{\"sync\":{\"connect_sync_version\":\"2.5.79.0\"}}", "2027-01-01T00:00:00Z", &plan),
+  CHECK_STATUS(soa_transfer_plan(session, ALICE_ONLY, "{\"ticket\":\"CHG-8\"}",
+                                 "{\"sync\":{\"connect_sync_version\":\"2.5.79.0\"}}", &plan),
                SOA_STATUS_OK);
-  CHECK_STATUS(soa_transfer_run(backend, NULL, plan, run, NULL, NULL, NULL, &run_report), SOA_STATUS_REFUSED);
+  CHECK_STATUS(soa_transfer_run(session, plan, run, NULL, NULL, NULL, &run_report), SOA_STATUS_REFUSED);
   CHECK(last_error_contains("connect_sync"));
   /* A callback that calls into the library gets SOA_STATUS_REENTRANT from that call; the run goes on. */
   soa_string_free(plan);
@@ -934,28 +1012,31 @@ static void test_transfer_sim(void) {
   CHECK_STATUS(soa_sim_add_ad_user(sim, BOB, &guid), SOA_STATUS_OK);
   CHECK_STATUS(soa_sim_sync_cycle(sim, &cycle), SOA_STATUS_OK);
   CHECK_STATUS(soa_sim_assign_license(sim, "bob@contoso.com"), SOA_STATUS_OK);
-  CHECK_STATUS(soa_transfer_plan(backend, NULL, "{\"identities\":[\"bob@contoso.com\"]}", "{\"ticket\":\"CHG-9\"}",
-                                 "{}", "2027-01-01T00:00:00Z", &plan),
+  soa_string_free(cycle);
+  cycle = NULL;
+  CHECK_STATUS(soa_sim_advance(sim, 25 * 60, &cycle), SOA_STATUS_OK);
+  CHECK_STATUS(soa_transfer_plan(session, "{\"identities\":[\"bob@contoso.com\"]}", "{\"ticket\":\"CHG-9\"}", "{}",
+                                 &plan),
                SOA_STATUS_OK);
   CHECK(new_run_dir(run, sizeof run));
   {
-    reentrant r = {sim, 0, SOA_STATUS_OK};
-    CHECK_STATUS(soa_transfer_run(backend, NULL, plan, run, NULL, call_back_in, &r, &run_report), SOA_STATUS_OK);
+    reentrant r = {backend, 0, SOA_STATUS_OK};
+    CHECK_STATUS(soa_transfer_run(session, plan, run, NULL, call_back_in, &r, &run_report), SOA_STATUS_OK);
     CHECK(r.calls >= 4);
     CHECK(r.nested == SOA_STATUS_REENTRANT);
     CHECK(strstr(run_report, "\"step\":\"verified\"") != NULL);
   }
   /* The RBAC review and the tenant default's gate. */
-  CHECK_STATUS(soa_rbac_review(backend, "SOA Operators", &rbac), SOA_STATUS_OK);
+  CHECK_STATUS(soa_rbac_review(session, "SOA Operators", &rbac), SOA_STATUS_OK);
   CHECK(strstr(rbac, "New-RoleGroup -Name 'SOA Operators'") != NULL);
-  CHECK_STATUS(soa_tenant_default_enable(backend, "{\"on_premises_provisioning_in_use\":true}", NULL),
+  CHECK_STATUS(soa_tenant_default_enable(session, "{\"on_premises_provisioning_in_use\":true}", NULL),
                SOA_STATUS_REFUSED);
   CHECK(last_error_contains("Fix:"));
-  CHECK_STATUS(soa_tenant_default_enable(backend, "{\"on_premises_provisioning_in_use\":false}", "{}"),
+  CHECK_STATUS(soa_tenant_default_enable(session, "{\"on_premises_provisioning_in_use\":false}", "{}"),
                SOA_STATUS_OK);
-  CHECK_STATUS(soa_sim_get_organization_config(sim, &config), SOA_STATUS_OK);
+  CHECK_STATUS(soa_backend_get_organization_config(backend, &config), SOA_STATUS_OK);
   CHECK(strstr(config, "\"BlockExchangeProvisioningFromOnPremEnabled\":true") != NULL);
-  CHECK_STATUS(soa_tenant_default_disable(backend), SOA_STATUS_OK);
+  CHECK_STATUS(soa_tenant_default_disable(session), SOA_STATUS_OK);
 cleanup:
   soa_string_free(plan);
   soa_string_free(run_report);
@@ -963,6 +1044,7 @@ cleanup:
   soa_string_free(config);
   soa_string_free(guid);
   soa_string_free(cycle);
+  soa_session_free(session);
   soa_backend_free(backend);
   soa_sim_free(sim);
   report("transfer on the simulation: ticket, settle rule, run with progress, resume, rollback", ok);
@@ -974,7 +1056,8 @@ static void test_transfer_client(void) {
   soa_emulator *emu = NULL;
   soa_client *client = NULL;
   soa_backend *backend = NULL;
-  char *outcome = NULL;
+  soa_session *blind = NULL;
+  char *outcome = NULL, *plan = NULL;
   CHECK_STATUS(alice_org(&sim), SOA_STATUS_OK);
   CHECK_STATUS(soa_emulator_start(sim, NULL, &emu), SOA_STATUS_OK);
   CHECK_STATUS(connect_as(emu, "admin@contoso.com", NULL, &client), SOA_STATUS_OK);
@@ -982,13 +1065,20 @@ static void test_transfer_client(void) {
   /* The backend holds the client: releasing the handle it came from changes nothing. */
   soa_client_free(client);
   client = NULL;
-  /* Without a directory, a rollback through a client has no AD values to compare with. */
-  CHECK_STATUS(soa_transfer_rollback(backend, NULL, "alice", "{\"acknowledge_loss\":true}", NULL, &outcome),
-               SOA_STATUS_NULL_ARGUMENT);
-  CHECK(last_error_contains("directory"));
-  CHECK(transfer_flow(backend, sim, "explicit"));
+  /* Without a directory the plan says the settle rule was checked on the cloud side only, and a
+   * rollback cannot compute the loss: refused unless acknowledged. */
+  CHECK_STATUS(soa_session_new(backend, NULL, NULL, NULL, &blind), SOA_STATUS_OK);
+  CHECK_STATUS(soa_transfer_plan(blind, ALICE_ONLY, "{\"ticket\":\"CHG-7\"}", "{}", &plan), SOA_STATUS_OK);
+  CHECK(strstr(plan, "\"directory_checked\":false") != NULL);
+  CHECK(transfer_flow(backend, sim));
+  CHECK_STATUS(soa_backend_set_cloud_managed(backend, "alice", 1), SOA_STATUS_OK);
+  CHECK_STATUS(soa_transfer_rollback(blind, "alice", "{}", NULL, &outcome), SOA_STATUS_REFUSED);
+  CHECK(outcome == NULL);
+  CHECK(last_error_contains("No on-premises directory"));
 cleanup:
   soa_string_free(outcome);
+  soa_string_free(plan);
+  soa_session_free(blind);
   soa_backend_free(backend);
   soa_client_free(client);
   soa_emulator_free(emu);
@@ -1000,11 +1090,14 @@ static void test_new_functions_misuse(void) {
   int ok = 1;
   soa_sim *sim = NULL;
   soa_backend *backend = NULL, *none = (soa_backend *)0x1;
+  soa_session *session = NULL, *no_session = (soa_session *)0x1;
+  soa_directory *no_directory = (soa_directory *)0x1;
   soa_client *client = (soa_client *)0x1;
   soa_emulator *emu = (soa_emulator *)0x1;
   char *out = NULL;
   CHECK_STATUS(soa_sim_new("contoso.com", &sim), SOA_STATUS_OK);
   CHECK_STATUS(soa_backend_from_sim(sim, &backend), SOA_STATUS_OK);
+  CHECK_STATUS(soa_session_new(backend, NULL, NULL, NULL, &session), SOA_STATUS_OK);
   /* NULL handles, strings and out-pointers. */
   CHECK_STATUS(soa_client_connect(NULL, "commercial", "{}", NULL, &client), SOA_STATUS_NULL_ARGUMENT);
   CHECK(last_error_contains("tenant"));
@@ -1012,9 +1105,15 @@ static void test_new_functions_misuse(void) {
   CHECK_STATUS(soa_client_connect("contoso.com", "commercial", "{\"kind\":\"token\",\"token\":\"t\"}", NULL, NULL),
                SOA_STATUS_NULL_ARGUMENT);
   CHECK(client == (soa_client *)0x1);
-  CHECK_STATUS(soa_client_get_mailbox(NULL, "alice", &out), SOA_STATUS_NULL_ARGUMENT);
-  CHECK(last_error_contains("`client`"));
-  CHECK_STATUS(soa_client_list_mailboxes(NULL, "{}", NULL), SOA_STATUS_NULL_ARGUMENT);
+  CHECK_STATUS(soa_backend_get_mailbox(NULL, "alice", &out), SOA_STATUS_NULL_ARGUMENT);
+  CHECK(last_error_contains("`backend`"));
+  CHECK_STATUS(soa_backend_list_mailboxes(NULL, "{}", NULL), SOA_STATUS_NULL_ARGUMENT);
+  CHECK_STATUS(soa_backend_get_user(backend, NULL, &out), SOA_STATUS_NULL_ARGUMENT);
+  CHECK_STATUS(soa_backend_set_mailbox(backend, "alice", NULL), SOA_STATUS_NULL_ARGUMENT);
+  CHECK_STATUS(soa_backend_get_organization_config(backend, NULL), SOA_STATUS_NULL_ARGUMENT);
+  CHECK_STATUS(soa_backend_role_assignments(backend, "Set-Mailbox", NULL, &out), SOA_STATUS_NULL_ARGUMENT);
+  CHECK_STATUS(soa_backend_search_admin_audit_log(backend, "[]", &out), SOA_STATUS_INVALID_INPUT);
+  CHECK_STATUS(soa_backend_set_cloud_managed_by_default(backend, 2), SOA_STATUS_INVALID_INPUT);
   CHECK_STATUS(soa_emulator_start(NULL, NULL, &emu), SOA_STATUS_NULL_ARGUMENT);
   CHECK_STATUS(soa_emulator_start(sim, "{\"max_page_size\":0}", &emu), SOA_STATUS_INVALID_INPUT);
   CHECK_STATUS(soa_emulator_start(sim, "[1]", &emu), SOA_STATUS_INVALID_JSON);
@@ -1024,43 +1123,61 @@ static void test_new_functions_misuse(void) {
   CHECK_STATUS(soa_emulator_issue_token(NULL, "x", &out), SOA_STATUS_NULL_ARGUMENT);
   CHECK_STATUS(soa_backend_from_sim(NULL, &none), SOA_STATUS_NULL_ARGUMENT);
   CHECK_STATUS(soa_backend_from_client(NULL, &none), SOA_STATUS_NULL_ARGUMENT);
+  CHECK_STATUS(soa_session_backend(NULL, &none), SOA_STATUS_NULL_ARGUMENT);
   CHECK(none == (soa_backend *)0x1);
-  CHECK_STATUS(soa_transfer_plan(NULL, NULL, ALICE_ONLY, "{}", "{}", NULL, &out), SOA_STATUS_NULL_ARGUMENT);
-  CHECK_STATUS(soa_transfer_plan(backend, NULL, NULL, "{}", "{}", NULL, &out), SOA_STATUS_NULL_ARGUMENT);
+  CHECK_STATUS(soa_directory_from_sim(NULL, &no_directory), SOA_STATUS_NULL_ARGUMENT);
+  CHECK(no_directory == (soa_directory *)0x1);
+  CHECK_STATUS(soa_session_new(NULL, NULL, NULL, NULL, &no_session), SOA_STATUS_NULL_ARGUMENT);
+  CHECK(last_error_contains("`backend`"));
+  CHECK_STATUS(soa_session_new(backend, NULL, NULL, NULL, NULL), SOA_STATUS_NULL_ARGUMENT);
+  CHECK_STATUS(soa_session_new(backend, NULL, NULL, "ops\xff", &no_session), SOA_STATUS_INVALID_UTF8);
+  CHECK(no_session == (soa_session *)0x1);
+  CHECK_STATUS(soa_session_actor(NULL, &out), SOA_STATUS_NULL_ARGUMENT);
+  CHECK_STATUS(soa_session_now(session, NULL), SOA_STATUS_NULL_ARGUMENT);
+  CHECK_STATUS(soa_preflight_gather(NULL, NULL, &out), SOA_STATUS_NULL_ARGUMENT);
+  CHECK_STATUS(soa_preflight_gather(session, "{\"settle_hours\":\"soon\"}", &out), SOA_STATUS_INVALID_JSON);
+  CHECK_STATUS(soa_transfer_plan(NULL, ALICE_ONLY, "{}", "{}", &out), SOA_STATUS_NULL_ARGUMENT);
+  CHECK(last_error_contains("`session`"));
+  CHECK_STATUS(soa_transfer_plan(session, NULL, "{}", "{}", &out), SOA_STATUS_NULL_ARGUMENT);
   CHECK(last_error_contains("selection_json"));
-  CHECK_STATUS(soa_transfer_plan(backend, NULL, ALICE_ONLY, "{\"ticket\":\"C\"}", "{}", NULL, NULL),
-               SOA_STATUS_NULL_ARGUMENT);
-  CHECK_STATUS(soa_transfer_run(backend, NULL, NULL, "x", NULL, NULL, NULL, &out), SOA_STATUS_NULL_ARGUMENT);
-  CHECK_STATUS(soa_transfer_resume(backend, NULL, NULL, NULL, NULL, NULL, &out), SOA_STATUS_NULL_ARGUMENT);
-  CHECK_STATUS(soa_transfer_rollback(backend, NULL, NULL, "{}", NULL, &out), SOA_STATUS_NULL_ARGUMENT);
-  CHECK_STATUS(soa_transfer_restore_in_cloud(backend, NULL, 0, &out), SOA_STATUS_NULL_ARGUMENT);
-  CHECK_STATUS(soa_transfer_restore_script(NULL, NULL, &out), SOA_STATUS_NULL_ARGUMENT);
+  CHECK_STATUS(soa_transfer_plan(session, ALICE_ONLY, "{\"ticket\":\"C\"}", "{}", NULL), SOA_STATUS_NULL_ARGUMENT);
+  CHECK_STATUS(soa_transfer_run(session, NULL, "x", NULL, NULL, NULL, &out), SOA_STATUS_NULL_ARGUMENT);
+  CHECK_STATUS(soa_transfer_resume(session, NULL, NULL, NULL, NULL, &out), SOA_STATUS_NULL_ARGUMENT);
+  CHECK_STATUS(soa_transfer_rollback(session, NULL, "{}", NULL, &out), SOA_STATUS_NULL_ARGUMENT);
+  CHECK_STATUS(soa_transfer_restore_in_cloud(session, NULL, 0, &out), SOA_STATUS_NULL_ARGUMENT);
+  CHECK_STATUS(soa_transfer_restore_script(NULL, "b.json", &out), SOA_STATUS_NULL_ARGUMENT);
   CHECK_STATUS(soa_transfer_plan_summary(NULL, &out), SOA_STATUS_NULL_ARGUMENT);
-  CHECK_STATUS(soa_tenant_default_enable(backend, NULL, NULL), SOA_STATUS_NULL_ARGUMENT);
+  CHECK_STATUS(soa_transfer_plan_counts(NULL, &out), SOA_STATUS_NULL_ARGUMENT);
+  CHECK_STATUS(soa_transfer_plan_counts("{}", &out), SOA_STATUS_INVALID_JSON);
+  CHECK_STATUS(soa_run_folder_json(NULL, &out), SOA_STATUS_NULL_ARGUMENT);
+  CHECK_STATUS(soa_backup_path("runs", NULL, &out), SOA_STATUS_NULL_ARGUMENT);
+  CHECK_STATUS(soa_audit_log_normalized(NULL, &out), SOA_STATUS_NULL_ARGUMENT);
+  CHECK_STATUS(soa_audit_log_normalized("/nonexistent/audit.jsonl", &out), SOA_STATUS_IO);
+  CHECK_STATUS(soa_tenant_default_enable(session, NULL, NULL), SOA_STATUS_NULL_ARGUMENT);
   CHECK_STATUS(soa_tenant_default_disable(NULL), SOA_STATUS_NULL_ARGUMENT);
-  CHECK_STATUS(soa_rbac_review(backend, NULL, &out), SOA_STATUS_NULL_ARGUMENT);
+  CHECK_STATUS(soa_rbac_review(session, NULL, &out), SOA_STATUS_NULL_ARGUMENT);
   /* Invalid UTF-8. */
   CHECK_STATUS(soa_client_connect("contoso\xff", "commercial", "{}", NULL, &client), SOA_STATUS_INVALID_UTF8);
   CHECK(last_error_contains("offset 7"));
-  CHECK_STATUS(soa_transfer_plan(backend, NULL, "{\"identities\":[\"\xc3\"]}", "{}", "{}", NULL, &out),
-               SOA_STATUS_INVALID_UTF8);
-  CHECK_STATUS(soa_transfer_plan(backend, NULL, ALICE_ONLY, "{}", "{}", "2026\xfe", &out), SOA_STATUS_INVALID_UTF8);
-  CHECK(last_error_contains("`now`"));
-  CHECK_STATUS(soa_transfer_resume(backend, NULL, "runs/\xff", NULL, NULL, NULL, &out), SOA_STATUS_INVALID_UTF8);
+  CHECK_STATUS(soa_transfer_plan(session, "{\"identities\":[\"\xc3\"]}", "{}", "{}", &out), SOA_STATUS_INVALID_UTF8);
+  CHECK_STATUS(soa_transfer_resume(session, "runs/\xff", NULL, NULL, NULL, &out), SOA_STATUS_INVALID_UTF8);
   CHECK(last_error_contains("`run_dir`"));
-  CHECK_STATUS(soa_rbac_review(backend, "SOA \xe2\x82", &out), SOA_STATUS_INVALID_UTF8);
+  CHECK_STATUS(soa_rbac_review(session, "SOA \xe2\x82", &out), SOA_STATUS_INVALID_UTF8);
+  CHECK_STATUS(soa_backup_path("runs", "al\xffice", &out), SOA_STATUS_INVALID_UTF8);
   /* Bad values. */
-  CHECK_STATUS(soa_transfer_plan(backend, NULL, "{\"everyone\":true}", "{}", "{}", NULL, &out), SOA_STATUS_INVALID_JSON);
-  CHECK_STATUS(soa_transfer_plan(backend, NULL, ALICE_ONLY, "{}", "{}", "yesterday", &out), SOA_STATUS_INVALID_INPUT);
-  CHECK_STATUS(soa_transfer_restore_in_cloud(backend, "/nonexistent/backup.json", 0, &out), SOA_STATUS_IO);
-  CHECK_STATUS(soa_transfer_restore_in_cloud(backend, "/nonexistent/backup.json", 5, &out), SOA_STATUS_INVALID_INPUT);
-  CHECK_STATUS(soa_transfer_resume(backend, NULL, "/nonexistent/run", NULL, NULL, NULL, &out), SOA_STATUS_IO);
+  CHECK_STATUS(soa_transfer_plan(session, "{\"everyone\":true}", "{}", "{}", &out), SOA_STATUS_INVALID_JSON);
+  CHECK_STATUS(soa_transfer_restore_in_cloud(session, "/nonexistent/backup.json", 0, &out), SOA_STATUS_IO);
+  CHECK_STATUS(soa_transfer_restore_in_cloud(session, "/nonexistent/backup.json", 5, &out), SOA_STATUS_INVALID_INPUT);
+  CHECK_STATUS(soa_transfer_resume(session, "/nonexistent/run", NULL, NULL, NULL, &out), SOA_STATUS_IO);
   CHECK(out == NULL);
   /* The free functions ignore NULL. */
   soa_client_free(NULL);
   soa_emulator_free(NULL);
   soa_backend_free(NULL);
+  soa_directory_free(NULL);
+  soa_session_free(NULL);
 cleanup:
+  soa_session_free(session);
   soa_backend_free(backend);
   soa_sim_free(sim);
   report("new functions: NULL, invalid UTF-8 and bad values", ok);
@@ -1174,17 +1291,34 @@ cleanup:
   report("reconcile: CSV with cloud JSON, reports, comparison, writeback plan", ok);
 }
 
+typedef struct {
+  int events;
+  int cloud_done;
+  int directory_done;
+} reconcile_progress;
+
+static void count_reconcile(const char *event_json, void *user_data) {
+  reconcile_progress *p = (reconcile_progress *)user_data;
+  p->events++;
+  if (strstr(event_json, "\"phase\":\"cloud\"") != NULL) p->cloud_done = (int)json_number(event_json, "records");
+  if (strstr(event_json, "\"phase\":\"directory\"") != NULL) p->directory_done = (int)json_number(event_json, "records");
+}
+
 static void test_reconcile_live(void) {
   int ok = 1;
   soa_sim *sim = NULL;
   soa_backend *backend = NULL, *remote = NULL;
+  soa_session *session = NULL, *over_client = NULL;
   soa_emulator *emu = NULL;
   soa_client *client = NULL;
   soa_reconcile_report *rpt = NULL, *over_rest = NULL;
   char *json = NULL, *json_rest = NULL;
+  reconcile_progress progress = {0, -1, -1};
   CHECK_STATUS(alice_org(&sim), SOA_STATUS_OK);
   CHECK_STATUS(soa_backend_from_sim(sim, &backend), SOA_STATUS_OK);
-  CHECK_STATUS(soa_reconcile_live(NULL, FIXTURES "ad_users.csv", NULL, backend, RECONCILE_NOW, &rpt),
+  CHECK_STATUS(soa_session_new(backend, NULL, NULL, NULL, &session), SOA_STATUS_OK);
+  CHECK_STATUS(soa_reconcile_live(session, FIXTURES "ad_users.csv", NULL, RECONCILE_NOW, count_reconcile, &progress,
+                                  &rpt),
                SOA_STATUS_OK);
   CHECK_STATUS(soa_reconcile_report_json(rpt, &json), SOA_STATUS_OK);
   /* The simulated mailbox holds what its AD account synced (CC-100); the export says Sales. */
@@ -1192,13 +1326,21 @@ static void test_reconcile_live(void) {
   CHECK(strstr(json, "\"ldap_name\":\"extensionAttribute1\"") != NULL);
   CHECK(strstr(json, "\"matched\":1,") != NULL);
   CHECK(strstr(json, "\"ad_source\":\"" FIXTURES "ad_users.csv\"") != NULL);
-  CHECK_STATUS(soa_reconcile_live(NULL, FIXTURES "ad_users.csv", NULL, NULL, NULL, &rpt), SOA_STATUS_NULL_ARGUMENT);
-  CHECK(last_error_contains("`backend`"));
+  /* Progress: both sides, each ending with all its records, on this thread. */
+  CHECK(progress.events >= 2);
+  CHECK(progress.cloud_done == json_number(json, "cloud_records"));
+  CHECK(progress.directory_done == json_number(json, "ad_records"));
+  CHECK_STATUS(soa_reconcile_live(NULL, FIXTURES "ad_users.csv", NULL, NULL, NULL, NULL, &rpt),
+               SOA_STATUS_NULL_ARGUMENT);
+  CHECK(last_error_contains("`session`"));
+  CHECK_STATUS(soa_reconcile_live(session, FIXTURES "ad_users.csv", "xml", NULL, NULL, NULL, &rpt),
+               SOA_STATUS_INVALID_INPUT);
   /* The same organization through the REST client and the emulator: the same difference. */
   CHECK_STATUS(soa_emulator_start(sim, NULL, &emu), SOA_STATUS_OK);
   CHECK_STATUS(connect_as(emu, "admin@contoso.com", NULL, &client), SOA_STATUS_OK);
   CHECK_STATUS(soa_backend_from_client(client, &remote), SOA_STATUS_OK);
-  CHECK_STATUS(soa_reconcile_live(NULL, FIXTURES "ad_users.csv", "csv", remote, RECONCILE_NOW, &over_rest),
+  CHECK_STATUS(soa_session_new(remote, NULL, NULL, NULL, &over_client), SOA_STATUS_OK);
+  CHECK_STATUS(soa_reconcile_live(over_client, FIXTURES "ad_users.csv", "csv", RECONCILE_NOW, NULL, NULL, &over_rest),
                SOA_STATUS_OK);
   CHECK_STATUS(soa_reconcile_report_json(over_rest, &json_rest), SOA_STATUS_OK);
   CHECK(strstr(json_rest, "\"CC-100\"") != NULL);
@@ -1208,6 +1350,8 @@ cleanup:
   soa_string_free(json_rest);
   soa_reconcile_report_free(rpt);
   soa_reconcile_report_free(over_rest);
+  soa_session_free(over_client);
+  soa_session_free(session);
   soa_backend_free(remote);
   soa_client_free(client);
   soa_emulator_free(emu);
@@ -1362,6 +1506,308 @@ cleanup:
   report("audit scripts: JSON, SARIF, text, fixes to a copy and in place, misuse", ok);
 }
 
+/* ----- sessions ----- */
+
+static void test_session_defaults(void) {
+  int ok = 1;
+  soa_sim *sim = NULL, *ops = NULL;
+  soa_backend *backend = NULL, *as_ops = NULL, *again = NULL;
+  soa_directory *directory = NULL;
+  soa_catalog *catalog = NULL;
+  soa_session *session = NULL, *named = NULL, *with_ops = NULL, *none = (soa_session *)0x1;
+  char *actor = NULL, *named_actor = NULL, *ops_actor = NULL, *now = NULL, *sim_now = NULL, *mbx = NULL,
+       *folder = NULL, *backup = NULL, *backup_again = NULL, *default_dir = NULL, *loss_path = NULL;
+  CHECK_STATUS(alice_org(&sim), SOA_STATUS_OK);
+  CHECK_STATUS(soa_backend_from_sim(sim, &backend), SOA_STATUS_OK);
+  CHECK_STATUS(soa_directory_from_sim(sim, &directory), SOA_STATUS_OK);
+  CHECK_STATUS(soa_catalog_builtin(&catalog), SOA_STATUS_OK);
+  /* An explicit empty (or blank) actor is an error, never a silent blank. */
+  CHECK_STATUS(soa_session_new(backend, directory, NULL, "", &none), SOA_STATUS_INVALID_INPUT);
+  CHECK(last_error_contains("actor"));
+  CHECK_STATUS(soa_session_new(backend, directory, NULL, "  ", &none), SOA_STATUS_INVALID_INPUT);
+  CHECK(none == (soa_session *)0x1);
+  /* NULL: the backend's principal. */
+  CHECK_STATUS(soa_session_new(backend, directory, catalog, NULL, &session), SOA_STATUS_OK);
+  CHECK_STATUS(soa_session_actor(session, &actor), SOA_STATUS_OK);
+  CHECK(strcmp(actor, "admin@contoso.com") == 0);
+  CHECK_STATUS(soa_sim_add_principal(sim, "ops@contoso.com", "[\"Organization Management\"]"), SOA_STATUS_OK);
+  CHECK_STATUS(soa_sim_as_principal(sim, "ops@contoso.com", &ops), SOA_STATUS_OK);
+  CHECK_STATUS(soa_backend_from_sim(ops, &as_ops), SOA_STATUS_OK);
+  CHECK_STATUS(soa_session_new(as_ops, NULL, NULL, NULL, &with_ops), SOA_STATUS_OK);
+  CHECK_STATUS(soa_session_actor(with_ops, &ops_actor), SOA_STATUS_OK);
+  CHECK(strcmp(ops_actor, "ops@contoso.com") == 0);
+  CHECK_STATUS(soa_session_new(backend, NULL, NULL, "change-bot", &named), SOA_STATUS_OK);
+  CHECK_STATUS(soa_session_actor(named, &named_actor), SOA_STATUS_OK);
+  CHECK(strcmp(named_actor, "change-bot") == 0);
+  /* The session's clock is the organization's virtual one. */
+  CHECK_STATUS(soa_session_now(session, &now), SOA_STATUS_OK);
+  CHECK_STATUS(soa_sim_now(sim, &sim_now), SOA_STATUS_OK);
+  CHECK(strcmp(now, sim_now) == 0);
+  /* The session's Exchange Online, for the operations a cmdlet given only a session runs;
+   * the handles it was made from can go first. */
+  soa_backend_free(backend);
+  backend = NULL;
+  soa_directory_free(directory);
+  directory = NULL;
+  soa_catalog_free(catalog);
+  catalog = NULL;
+  CHECK_STATUS(soa_session_backend(session, &again), SOA_STATUS_OK);
+  CHECK_STATUS(soa_backend_get_mailbox(again, "alice", &mbx), SOA_STATUS_OK);
+  CHECK(strstr(mbx, "alice@contoso.com") != NULL);
+  /* The run folder's layout and the backup file of a mailbox come from the core. */
+  CHECK_STATUS(soa_run_folder_json("runs/r1", &folder), SOA_STATUS_OK);
+  CHECK(strcmp(folder, "{\"dir\":\"runs/r1\",\"plan\":\"runs/r1/plan.json\",\"journal\":\"runs/r1/journal.jsonl\","
+                       "\"audit\":\"runs/r1/audit.jsonl\",\"backups\":\"runs/r1/backups\",\"lock\":\"runs/r1/run.lock\"}") == 0);
+  /* The default folder of a run and the file a rollback exports its loss to. */
+  CHECK_STATUS(soa_run_folder_default("/srv/soa", "20261207T000000Z-1-1", &default_dir), SOA_STATUS_OK);
+  CHECK(strcmp(default_dir, "/srv/soa/soa-runs/20261207T000000Z-1-1") == 0);
+  CHECK_STATUS(soa_rollback_loss_path("exports", "Ann O'Neil@contoso.com", &loss_path), SOA_STATUS_OK);
+  {
+    const char *want = "exports/rollback-loss-ann_o_neil@contoso.com.";
+    CHECK(strncmp(loss_path, want, strlen(want)) == 0);
+    CHECK(strcmp(loss_path + strlen(loss_path) - 5, ".json") == 0);
+  }
+  CHECK_STATUS(soa_backup_path("target/c-tests/runs/layout", "Ann O'Neil@contoso.com", &backup), SOA_STATUS_OK);
+  {
+    const char *want = "target/c-tests/runs/layout/backups/ann_o_neil@contoso.com.";
+    CHECK(strncmp(backup, want, strlen(want)) == 0);
+  }
+  CHECK(strcmp(backup + strlen(backup) - 5, ".json") == 0);
+  CHECK_STATUS(soa_backup_path("target/c-tests/runs/layout", "ANN O'NEIL@contoso.com", &backup_again),
+               SOA_STATUS_OK);
+  CHECK(strcmp(backup, backup_again) == 0);
+cleanup:
+  soa_string_free(actor);
+  soa_string_free(named_actor);
+  soa_string_free(ops_actor);
+  soa_string_free(now);
+  soa_string_free(sim_now);
+  soa_string_free(mbx);
+  soa_string_free(folder);
+  soa_string_free(backup);
+  soa_string_free(backup_again);
+  soa_string_free(default_dir);
+  soa_string_free(loss_path);
+  soa_session_free(session);
+  soa_session_free(named);
+  soa_session_free(with_ops);
+  soa_backend_free(again);
+  soa_backend_free(as_ops);
+  soa_backend_free(backend);
+  soa_directory_free(directory);
+  soa_catalog_free(catalog);
+  soa_sim_free(ops);
+  soa_sim_free(sim);
+  report("session: empty actor refused, NULL actor is the principal, clock, backend, run-folder layout", ok);
+}
+
+/* ----- one pager read from two threads ----- */
+
+#define MAX_IDS 512
+
+typedef struct {
+  const soa_mailbox_pager *pager;
+  char *ids[MAX_IDS];
+  int count;
+  soa_status failure;
+} pager_reader;
+
+/* Reads pages of 3 until [] and keeps every ExternalDirectoryObjectId. */
+static void *read_pages(void *arg) {
+  pager_reader *r = (pager_reader *)arg;
+  static const char key[] = "\"ExternalDirectoryObjectId\":\"";
+  for (;;) {
+    char *page = NULL;
+    soa_status st = soa_mailbox_pager_next(r->pager, 3, &page);
+    if (st != SOA_STATUS_OK) {
+      r->failure = st;
+      return NULL;
+    }
+    int empty = strcmp(page, "[]") == 0;
+    for (const char *p = strstr(page, key); p != NULL; p = strstr(p + 1, key)) {
+      const char *start = p + strlen(key);
+      const char *end = strchr(start, '"');
+      if (end != NULL && r->count < MAX_IDS) {
+        size_t n = (size_t)(end - start);
+        char *id = malloc(n + 1);
+        memcpy(id, start, n);
+        id[n] = '\0';
+        r->ids[r->count++] = id;
+      }
+    }
+    soa_string_free(page);
+    if (empty) return NULL;
+  }
+}
+
+static int compare_ids(const void *a, const void *b) {
+  return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void test_pager_two_threads(void) {
+  int ok = 1;
+  soa_sim *sim = NULL;
+  soa_backend *backend = NULL;
+  soa_mailbox_pager *pager = NULL;
+  char *summary = NULL;
+  pager_reader a = {NULL, {NULL}, 0, SOA_STATUS_OK}, b = {NULL, {NULL}, 0, SOA_STATUS_OK};
+  char *all[2 * MAX_IDS];
+  int total = 0, started = 0;
+  pthread_t ta, tb;
+  CHECK_STATUS(soa_sim_generate(200, 5, &sim), SOA_STATUS_OK);
+  CHECK_STATUS(soa_sim_summary(sim, &summary), SOA_STATUS_OK);
+  CHECK_STATUS(soa_backend_from_sim(sim, &backend), SOA_STATUS_OK);
+  CHECK_STATUS(soa_backend_list_mailboxes(backend, "{}", &pager), SOA_STATUS_OK);
+  a.pager = pager;
+  b.pager = pager;
+  CHECK(pthread_create(&ta, NULL, read_pages, &a) == 0);
+  started = 1;
+  if (pthread_create(&tb, NULL, read_pages, &b) != 0) {
+    pthread_join(ta, NULL);
+    CHECK(0);
+  }
+  pthread_join(ta, NULL);
+  pthread_join(tb, NULL);
+  CHECK(a.failure == SOA_STATUS_OK && b.failure == SOA_STATUS_OK);
+  /* Every mailbox exactly once, across both threads. */
+  for (int i = 0; i < a.count; i++) all[total++] = a.ids[i];
+  for (int i = 0; i < b.count; i++) all[total++] = b.ids[i];
+  CHECK(total == json_number(summary, "mailboxes"));
+  CHECK(total > 100 && total < MAX_IDS);
+  qsort(all, (size_t)total, sizeof all[0], compare_ids);
+  for (int i = 1; i < total; i++) CHECK(strcmp(all[i - 1], all[i]) != 0);
+cleanup:
+  (void)started;
+  for (int i = 0; i < a.count; i++) free(a.ids[i]);
+  for (int i = 0; i < b.count; i++) free(b.ids[i]);
+  soa_string_free(summary);
+  soa_mailbox_pager_free(pager);
+  soa_backend_free(backend);
+  soa_sim_free(sim);
+  report("pager: two threads on one pager get every mailbox exactly once", ok);
+}
+
+/* ----- the cross-front-end scenario ----- */
+
+#define SCENARIO_DIR "target/test-artifacts/scenario/"
+
+/* Reads a whole file into a new buffer (NUL-terminated), or NULL. */
+static char *slurp(const char *path) {
+  FILE *f = fopen(path, "rb");
+  if (f == NULL) return NULL;
+  char *buf = NULL;
+  size_t len = 0, cap = 0;
+  for (;;) {
+    if (len + 4096 + 1 > cap) {
+      cap = cap * 2 + 4096 + 1;
+      char *grown = realloc(buf, cap);
+      if (grown == NULL) {
+        free(buf);
+        fclose(f);
+        return NULL;
+      }
+      buf = grown;
+    }
+    size_t n = fread(buf + len, 1, 4096, f);
+    len += n;
+    if (n < 4096) break;
+  }
+  fclose(f);
+  buf[len] = '\0';
+  return buf;
+}
+
+/* The value of the first `"key":"..."` in `json`, copied into `buf`. */
+static int json_string(const char *json, const char *key, char *buf, size_t len) {
+  char pattern[64];
+  snprintf(pattern, sizeof pattern, "\"%s\":\"", key);
+  const char *at = strstr(json, pattern);
+  if (at == NULL) return 0;
+  at += strlen(pattern);
+  const char *end = strchr(at, '"');
+  if (end == NULL || (size_t)(end - at) >= len) return 0;
+  memcpy(buf, at, (size_t)(end - at));
+  buf[end - at] = '\0';
+  return 1;
+}
+
+/* Generate(200, seed 11); a session on it with its AD; the first dir-synced, not cloud-managed
+ * mailbox of the backend's listing; preflight, plan (CHG-1, batch cap 1, no probe), run, and a
+ * rollback with the loss acknowledged into the run's audit log. The normalized audit records
+ * must be byte for byte those of the Rust reference run. */
+static void test_cross_front_end_scenario(void) {
+  int ok = 1;
+  soa_sim *sim = NULL;
+  soa_backend *backend = NULL;
+  soa_session *session = NULL;
+  soa_mailbox_pager *pager = NULL;
+  char *first = NULL, *preflight = NULL, *plan = NULL, *counts = NULL, *report_json = NULL, *outcome = NULL,
+       *audit = NULL, *reference = NULL, *actor = NULL;
+  char upn[256], run[64], selection[400], audit_path[128];
+  FILE *out = NULL;
+  CHECK_STATUS(soa_sim_generate(200, 11, &sim), SOA_STATUS_OK);
+  CHECK_STATUS(soa_backend_from_sim(sim, &backend), SOA_STATUS_OK);
+  CHECK_STATUS(session_on(backend, sim, NULL, &session), SOA_STATUS_OK);
+  CHECK_STATUS(soa_session_actor(session, &actor), SOA_STATUS_OK);
+  CHECK_STATUS(soa_backend_list_mailboxes(backend, "{\"dir_synced\":true,\"cloud_managed\":false}", &pager),
+               SOA_STATUS_OK);
+  CHECK_STATUS(soa_mailbox_pager_next(pager, 1, &first), SOA_STATUS_OK);
+  CHECK(json_string(first, "UserPrincipalName", upn, sizeof upn));
+  snprintf(selection, sizeof selection, "{\"identities\":[\"%s\"]}", upn);
+  CHECK_STATUS(soa_preflight_gather(session, NULL, &preflight), SOA_STATUS_OK);
+  CHECK_STATUS(soa_transfer_plan(session, selection, "{\"ticket\":\"CHG-1\",\"batch_cap\":1,\"probe_attribute\":null}",
+                                 preflight, &plan),
+               SOA_STATUS_OK);
+  CHECK_STATUS(soa_transfer_plan_counts(plan, &counts), SOA_STATUS_OK);
+  CHECK(json_number(counts, "go") == 1);
+  CHECK(new_run_dir(run, sizeof run));
+  CHECK_STATUS(soa_transfer_run(session, plan, run, NULL, NULL, NULL, &report_json), SOA_STATUS_OK);
+  CHECK(count_of(report_json, "\"step\":\"verified\"") == 1);
+  snprintf(audit_path, sizeof audit_path, "%s/audit.jsonl", run);
+  CHECK_STATUS(soa_transfer_rollback(session, upn, "{\"acknowledge_loss\":true,\"ticket\":\"CHG-1\"}", audit_path,
+                                     &outcome),
+               SOA_STATUS_OK);
+  CHECK(strstr(outcome, "\"rolled_back\":true") != NULL);
+  CHECK_STATUS(soa_audit_log_normalized(audit_path, &audit), SOA_STATUS_OK);
+  CHECK(count_of(audit, "\n") == 3);
+  CHECK(strstr(audit, "\"time\"") == NULL && strstr(audit, "\"run_id\"") == NULL);
+  {
+    char want_actor[320];
+    snprintf(want_actor, sizeof want_actor, "\"actor\":\"%s\"", actor);
+    CHECK(count_of(audit, want_actor) == 3);
+  }
+  out = fopen(SCENARIO_DIR "c.jsonl", "wb");
+  CHECK(out != NULL);
+  CHECK(fputs(audit, out) >= 0);
+  CHECK(fclose(out) == 0);
+  out = NULL;
+  reference = slurp(SCENARIO_DIR "rust.jsonl");
+  if (reference == NULL) {
+    fprintf(stderr, "  " SCENARIO_DIR "rust.jsonl is missing: the Rust suite writes it (run tests/run.sh rust first)\n");
+    CHECK(reference != NULL);
+  }
+  if (strcmp(reference, audit) != 0) {
+    fprintf(stderr, "  the C audit records differ from the Rust ones:\n--- rust\n%s--- c\n%s", reference, audit);
+    CHECK(0);
+  }
+cleanup:
+  if (out != NULL) fclose(out);
+  free(reference);
+  soa_string_free(first);
+  soa_string_free(preflight);
+  soa_string_free(plan);
+  soa_string_free(counts);
+  soa_string_free(report_json);
+  soa_string_free(outcome);
+  soa_string_free(audit);
+  soa_string_free(actor);
+  soa_mailbox_pager_free(pager);
+  soa_session_free(session);
+  soa_backend_free(backend);
+  soa_sim_free(sim);
+  report("cross-front-end scenario: the audit records are byte for byte the Rust run's", ok);
+}
+
 int main(void) {
   test_version();
   test_catalog_lookup();
@@ -1391,6 +1837,9 @@ int main(void) {
   test_reconcile_live();
   test_reconcile_misuse();
   test_audit_scripts();
+  test_session_defaults();
+  test_pager_two_threads();
+  test_cross_front_end_scenario();
   printf("c: %d passed, %d failed\n", passed, failed);
   return failed == 0 ? 0 : 1;
 }

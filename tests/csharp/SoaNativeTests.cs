@@ -117,37 +117,186 @@ namespace ExchangeSoa.Tests
         public static extern SoaStatus soa_sim_add_cloud_mailbox(IntPtr sim, byte[] userPrincipalName, byte[] recipientType, out IntPtr id);
 
         [DllImport(Native.LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
-        public static extern SoaStatus soa_sim_get_mailbox(IntPtr sim, byte[] identity, out IntPtr json);
+        public static extern SoaStatus soa_backend_get_mailbox(IntPtr backend, byte[] identity, out IntPtr json);
 
         [DllImport(Native.LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
-        public static extern SoaStatus soa_sim_get_user(IntPtr sim, byte[] identity, out IntPtr json);
+        public static extern SoaStatus soa_backend_get_user(IntPtr backend, byte[] identity, out IntPtr json);
 
         [DllImport(Native.LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
-        public static extern SoaStatus soa_sim_set_mailbox(IntPtr sim, byte[] identity, byte[] changesJson);
+        public static extern SoaStatus soa_backend_set_mailbox(IntPtr backend, byte[] identity, byte[] changesJson);
 
         [DllImport(Native.LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
-        public static extern SoaStatus soa_sim_set_cloud_managed(IntPtr sim, byte[] identity, int value);
+        public static extern SoaStatus soa_backend_set_cloud_managed(IntPtr backend, byte[] identity, int value);
 
         [DllImport(Native.LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
-        public static extern SoaStatus soa_sim_get_organization_config(IntPtr sim, out IntPtr json);
+        public static extern SoaStatus soa_backend_get_organization_config(IntPtr backend, out IntPtr json);
 
         [DllImport(Native.LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
-        public static extern SoaStatus soa_sim_set_cloud_managed_by_default(IntPtr sim, int enabled);
+        public static extern SoaStatus soa_backend_set_cloud_managed_by_default(IntPtr backend, int enabled);
 
         [DllImport(Native.LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
-        public static extern SoaStatus soa_sim_role_assignments(IntPtr sim, byte[] cmdlet, byte[] parameter, out IntPtr json);
+        public static extern SoaStatus soa_backend_role_assignments(IntPtr backend, byte[] cmdlet, byte[] parameter, out IntPtr json);
 
         [DllImport(Native.LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
-        public static extern SoaStatus soa_sim_search_admin_audit_log(IntPtr sim, byte[] queryJson, out IntPtr json);
+        public static extern SoaStatus soa_backend_search_admin_audit_log(IntPtr backend, byte[] queryJson, out IntPtr json);
 
         [DllImport(Native.LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
-        public static extern SoaStatus soa_sim_list_mailboxes(IntPtr sim, byte[] filterJson, out IntPtr pager);
+        public static extern SoaStatus soa_backend_list_mailboxes(IntPtr backend, byte[] filterJson, out IntPtr pager);
 
         [DllImport(Native.LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
         public static extern SoaStatus soa_mailbox_pager_next(IntPtr pager, uint pageSize, out IntPtr json);
 
         [DllImport(Native.LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
         public static extern SoaStatus soa_mailbox_pager_next(IntPtr pager, uint pageSize, IntPtr outJson);
+    }
+
+    // The Exchange Online operations on a simulated organization or a client, through a backend
+    // made for the one call: the facade takes backends only, and these tests drive organizations.
+    internal static class Via
+    {
+        public static string GetMailbox(SoaSimHandle of, string identity)
+        {
+            using (SoaBackendHandle backend = Api.BackendFromSim(of))
+            {
+                return Api.GetMailbox(backend, identity);
+            }
+        }
+
+        public static string GetUser(SoaSimHandle of, string identity)
+        {
+            using (SoaBackendHandle backend = Api.BackendFromSim(of))
+            {
+                return Api.GetUser(backend, identity);
+            }
+        }
+
+        public static void SetMailbox(SoaSimHandle of, string identity, string changesJson)
+        {
+            using (SoaBackendHandle backend = Api.BackendFromSim(of))
+            {
+                Api.SetMailbox(backend, identity, changesJson);
+            }
+        }
+
+        public static void SetCloudManaged(SoaSimHandle of, string identity, bool value)
+        {
+            using (SoaBackendHandle backend = Api.BackendFromSim(of))
+            {
+                Api.SetCloudManaged(backend, identity, value);
+            }
+        }
+
+        public static string GetOrganizationConfig(SoaSimHandle of)
+        {
+            using (SoaBackendHandle backend = Api.BackendFromSim(of))
+            {
+                return Api.GetOrganizationConfig(backend);
+            }
+        }
+
+        public static void SetCloudManagedByDefault(SoaSimHandle of, bool enabled)
+        {
+            using (SoaBackendHandle backend = Api.BackendFromSim(of))
+            {
+                Api.SetCloudManagedByDefault(backend, enabled);
+            }
+        }
+
+        public static string RoleAssignments(SoaSimHandle of, string cmdlet, string parameter)
+        {
+            using (SoaBackendHandle backend = Api.BackendFromSim(of))
+            {
+                return Api.RoleAssignments(backend, cmdlet, parameter);
+            }
+        }
+
+        public static string SearchAdminAuditLog(SoaSimHandle of, string queryJson)
+        {
+            using (SoaBackendHandle backend = Api.BackendFromSim(of))
+            {
+                return Api.SearchAdminAuditLog(backend, queryJson);
+            }
+        }
+
+        public static SoaMailboxPagerHandle ListMailboxes(SoaSimHandle of, string filterJson)
+        {
+            using (SoaBackendHandle backend = Api.BackendFromSim(of))
+            {
+                return Api.ListMailboxes(backend, filterJson);
+            }
+        }
+
+        public static string GetMailbox(SoaClientHandle of, string identity)
+        {
+            using (SoaBackendHandle backend = Api.BackendFromClient(of))
+            {
+                return Api.GetMailbox(backend, identity);
+            }
+        }
+
+        public static string GetUser(SoaClientHandle of, string identity)
+        {
+            using (SoaBackendHandle backend = Api.BackendFromClient(of))
+            {
+                return Api.GetUser(backend, identity);
+            }
+        }
+
+        public static void SetMailbox(SoaClientHandle of, string identity, string changesJson)
+        {
+            using (SoaBackendHandle backend = Api.BackendFromClient(of))
+            {
+                Api.SetMailbox(backend, identity, changesJson);
+            }
+        }
+
+        public static void SetCloudManaged(SoaClientHandle of, string identity, bool value)
+        {
+            using (SoaBackendHandle backend = Api.BackendFromClient(of))
+            {
+                Api.SetCloudManaged(backend, identity, value);
+            }
+        }
+
+        public static string GetOrganizationConfig(SoaClientHandle of)
+        {
+            using (SoaBackendHandle backend = Api.BackendFromClient(of))
+            {
+                return Api.GetOrganizationConfig(backend);
+            }
+        }
+
+        public static void SetCloudManagedByDefault(SoaClientHandle of, bool enabled)
+        {
+            using (SoaBackendHandle backend = Api.BackendFromClient(of))
+            {
+                Api.SetCloudManagedByDefault(backend, enabled);
+            }
+        }
+
+        public static string RoleAssignments(SoaClientHandle of, string cmdlet, string parameter)
+        {
+            using (SoaBackendHandle backend = Api.BackendFromClient(of))
+            {
+                return Api.RoleAssignments(backend, cmdlet, parameter);
+            }
+        }
+
+        public static string SearchAdminAuditLog(SoaClientHandle of, string queryJson)
+        {
+            using (SoaBackendHandle backend = Api.BackendFromClient(of))
+            {
+                return Api.SearchAdminAuditLog(backend, queryJson);
+            }
+        }
+
+        public static SoaMailboxPagerHandle ListMailboxes(SoaClientHandle of, string filterJson)
+        {
+            using (SoaBackendHandle backend = Api.BackendFromClient(of))
+            {
+                return Api.ListMailboxes(backend, filterJson);
+            }
+        }
     }
 
     internal sealed class TestFailure : Exception
@@ -240,7 +389,9 @@ namespace ExchangeSoa.Tests
             Run("transfer through the client and the emulator: the same flow", TestTransferClient);
             Run("transfer: an exception in the delegate is rethrown after the run", TestTransferProgressException);
             Run("transfer: tenant default gate and RBAC review", TestTenantDefaultAndRbac);
-            Run("misuse: invalid and disposed client, emulator and backend handles", TestNewHandlesMisuse);
+            Run("session: empty actor refused, null actor is the principal, clock, backend, run-folder layout", TestSessionDefaults);
+            Run("cross-front-end scenario: the audit records are byte for byte the Rust run's", TestCrossFrontEndScenario);
+            Run("misuse: invalid and disposed client, emulator, backend and session handles", TestNewHandlesMisuse);
             Run("reconcile: CSV with cloud JSON, reports, comparison, writeback plan", TestReconcileFiles);
             Run("reconcile: an AD export with the live simulated organization", TestReconcileLive);
             Run("reconcile: malformed CSV, missing files, NULL and disposed handles", TestReconcileMisuse);
@@ -957,8 +1108,22 @@ namespace ExchangeSoa.Tests
             {
             }
             bool hasNativeLibrary = typeof(Marshal).Assembly.GetType("System.Runtime.InteropServices.NativeLibrary", false) != null;
+            bool windows = Environment.OSVersion.Platform == PlatformID.Win32NT;
             string path = Path.Combine(Path.GetTempPath(), "no-such-dir", "libsoa_ffi.so");
-            Equal(hasNativeLibrary, NativeLoader.UseLibrary(path), "a resolver is set exactly where NativeLibrary exists");
+            if (windows && !hasNativeLibrary)
+            {
+                // .NET Framework on Windows loads the DLL at once: a missing one fails here.
+                try
+                {
+                    NativeLoader.UseLibrary(path);
+                    throw new TestFailure("UseLibrary of a missing DLL did not throw");
+                }
+                catch (DllNotFoundException)
+                {
+                }
+                return;
+            }
+            Equal(hasNativeLibrary, NativeLoader.UseLibrary(path), "bound by path where NativeLibrary exists; the usual search elsewhere off Windows");
             Equal(path, NativeLoader.LibraryPath, "the path is kept");
             // The library is already bound, so the path no longer matters.
             Equal("2.5.190.0", Api.ParseSyncVersion("2.5.190.0"), "a call after UseLibrary");
@@ -998,8 +1163,8 @@ namespace ExchangeSoa.Tests
         private static SoaSimHandle FlippedOrg()
         {
             SoaSimHandle sim = SyncedOrg();
-            Api.SetCloudManaged(sim, "alice@contoso.com", true);
-            Api.SetMailbox(sim, "alice@contoso.com", SetCloudValue);
+            Via.SetCloudManaged(sim, "alice@contoso.com", true);
+            Via.SetMailbox(sim, "alice@contoso.com", SetCloudValue);
             return sim;
         }
 
@@ -1009,7 +1174,7 @@ namespace ExchangeSoa.Tests
         {
             List<string> ids = new List<string>();
             uint effective = Math.Max(pageSize, 1u);
-            using (SoaMailboxPagerHandle pager = Api.ListMailboxes(sim, filterJson))
+            using (SoaMailboxPagerHandle pager = Via.ListMailboxes(sim, filterJson))
             {
                 for (int pages = 0; ; pages++)
                 {
@@ -1046,16 +1211,16 @@ namespace ExchangeSoa.Tests
                 Equal("2026-11-27T00:00:00+00:00", Api.SimNow(sim), "the clock starts at the epoch");
                 Use("soa_sim_now");
                 Equal("{\"Name\":\"contoso.com\",\"BlockExchangeProvisioningFromOnPremEnabled\":false}",
-                    Api.GetOrganizationConfig(sim), "Get-OrganizationConfig");
-                Use("soa_sim_get_organization_config");
+                    Via.GetOrganizationConfig(sim), "Get-OrganizationConfig");
+                Use("soa_backend_get_organization_config");
                 Equal("[]", Api.SyncErrors(sim), "no sync errors");
                 Use("soa_sim_sync_errors");
-                Equal("[]", Api.SearchAdminAuditLog(sim, "{}"), "an empty audit log");
-                Use("soa_sim_search_admin_audit_log");
+                Equal("[]", Via.SearchAdminAuditLog(sim, "{}"), "an empty audit log");
+                Use("soa_backend_search_admin_audit_log");
             }
             using (SoaSimHandle sim = Api.NewSim("jürgen-€.example"))
             {
-                Contains(Api.GetOrganizationConfig(sim), "\"Name\":\"jürgen-€.example\"", "a non-ASCII tenant round-trips");
+                Contains(Via.GetOrganizationConfig(sim), "\"Name\":\"jürgen-€.example\"", "a non-ASCII tenant round-trips");
             }
         }
 
@@ -1074,21 +1239,21 @@ namespace ExchangeSoa.Tests
                 Contains(ad, "\"proxyAddresses\":[\"SMTP:alice@contoso.com\"", "New-RemoteMailbox sets the primary address");
                 Contains(ad, "\"extensionAttribute1\":\"Sales\"", "AD attributes are keyed by LDAP name");
                 Equal(ad, Api.AdAttributes(sim, guid), "the account found by objectGUID");
-                Throws(SoaStatus.NotFound, () => Api.GetUser(sim, "alice@contoso.com"), "Get-User before the first sync");
-                Use("soa_sim_get_user");
+                Throws(SoaStatus.NotFound, () => Via.GetUser(sim, "alice@contoso.com"), "Get-User before the first sync");
+                Use("soa_backend_get_user");
 
                 // Sync: the user arrives as a mail user; a license makes it a mailbox.
                 string report = Api.SyncCycle(sim);
                 Use("soa_sim_sync_cycle");
                 Contains(report, "\"created\":[\"alice@contoso.com\"]", "the sync report lists the new user");
-                string user = Api.GetUser(sim, "alice@contoso.com");
+                string user = Via.GetUser(sim, "alice@contoso.com");
                 Contains(user, "\"IsDirSynced\":true", "Get-User");
                 Contains(user, "\"DisplayName\":\"Alice\"", "Get-User");
-                Throws(SoaStatus.NotFound, () => Api.GetMailbox(sim, "alice@contoso.com"), "Get-Mailbox of an unlicensed mail user");
+                Throws(SoaStatus.NotFound, () => Via.GetMailbox(sim, "alice@contoso.com"), "Get-Mailbox of an unlicensed mail user");
                 Api.AssignLicense(sim, "alice@contoso.com");
                 Use("soa_sim_assign_license");
-                string mailbox = Api.GetMailbox(sim, "alice@contoso.com");
-                Use("soa_sim_get_mailbox");
+                string mailbox = Via.GetMailbox(sim, "alice@contoso.com");
+                Use("soa_backend_get_mailbox");
                 Contains(mailbox, "\"RecipientTypeDetails\":\"UserMailbox\"", "licensed");
                 Contains(mailbox, "\"IsDirSynced\":true", "dir-synced");
                 Contains(mailbox, "\"IsExchangeCloudManaged\":false", "not yet cloud-managed");
@@ -1096,17 +1261,17 @@ namespace ExchangeSoa.Tests
 
                 // Before the flip Exchange Online refuses the edit: the write-scope error.
                 SoaException refused = Throws(SoaStatus.OutOfWriteScope,
-                    () => Api.SetMailbox(sim, "alice@contoso.com", SetCloudValue), "a cloud edit before the flip");
-                Use("soa_sim_set_mailbox");
+                    () => Via.SetMailbox(sim, "alice@contoso.com", SetCloudValue), "a cloud edit before the flip");
+                Use("soa_backend_set_mailbox");
                 Contains(refused.Message, "write scope", "the service's message");
-                Contains(Api.GetMailbox(sim, "alice@contoso.com"), "\"CustomAttribute1\":\"Sales\"", "a refused edit changes nothing");
+                Contains(Via.GetMailbox(sim, "alice@contoso.com"), "\"CustomAttribute1\":\"Sales\"", "a refused edit changes nothing");
 
                 // The flip, then the cloud edit.
-                Api.SetCloudManaged(sim, "alice@contoso.com", true);
-                Use("soa_sim_set_cloud_managed");
-                Contains(Api.GetMailbox(sim, "alice@contoso.com"), "\"IsExchangeCloudManaged\":true", "flipped");
-                Api.SetCloudManaged(sim, "alice@contoso.com", true);
-                Api.SetMailbox(sim, "alice@contoso.com",
+                Via.SetCloudManaged(sim, "alice@contoso.com", true);
+                Use("soa_backend_set_cloud_managed");
+                Contains(Via.GetMailbox(sim, "alice@contoso.com"), "\"IsExchangeCloudManaged\":true", "flipped");
+                Via.SetCloudManaged(sim, "alice@contoso.com", true);
+                Via.SetMailbox(sim, "alice@contoso.com",
                     "{\"set\":{\"CustomAttribute1\":\"Cloud\"},\"add\":{\"EmailAddresses\":[\"smtp:al@contoso.com\"]}}");
                 Equal(1L, JsonInt(Api.SimSummary(sim), "cloud_managed_mailboxes"), "cloud-managed mailboxes");
 
@@ -1117,16 +1282,16 @@ namespace ExchangeSoa.Tests
                 report = Api.SyncCycle(sim);
                 Contains(report, "\"blocked\":[\"alice@contoso.com\"]", "the on-premises Exchange change is not exported");
                 Contains(report, "\"overwritten\":[]", "nothing overwritten");
-                mailbox = Api.GetMailbox(sim, "alice@contoso.com");
+                mailbox = Via.GetMailbox(sim, "alice@contoso.com");
                 Contains(mailbox, "\"CustomAttribute1\":\"Cloud\"", "sync keeps the cloud value");
                 Contains(mailbox, "\"smtp:al@contoso.com\"", "sync keeps the added address");
-                Contains(Api.GetUser(sim, "alice@contoso.com"), "\"DisplayName\":\"Alice Smith\"", "identity attributes still sync");
+                Contains(Via.GetUser(sim, "alice@contoso.com"), "\"DisplayName\":\"Alice Smith\"", "identity attributes still sync");
 
                 // Rollback: the next sync overwrites the cloud edit with AD's value.
-                Api.SetCloudManaged(sim, "alice@contoso.com", false);
+                Via.SetCloudManaged(sim, "alice@contoso.com", false);
                 report = Api.SyncCycle(sim);
                 Contains(report, "[\"alice@contoso.com\",\"CustomAttribute1\"]", "the overwritten value is reported");
-                Contains(Api.GetMailbox(sim, "alice@contoso.com"), "\"CustomAttribute1\":\"AD edit\"", "AD wins after a rollback");
+                Contains(Via.GetMailbox(sim, "alice@contoso.com"), "\"CustomAttribute1\":\"AD edit\"", "AD wins after a rollback");
             }
         }
 
@@ -1160,24 +1325,24 @@ namespace ExchangeSoa.Tests
         {
             using (SoaSimHandle sim = FlippedOrg())
             {
-                string flips = Api.SearchAdminAuditLog(sim, "{\"parameter\":\"isexchangecloudmanaged\"}");
+                string flips = Via.SearchAdminAuditLog(sim, "{\"parameter\":\"isexchangecloudmanaged\"}");
                 Equal(1, Count(flips, "\"cmdlet\":"), "one record of the flip: " + flips);
                 Contains(flips, "\"object\":\"alice@contoso.com\"", "the flipped mailbox");
                 Contains(flips, "\"caller\":\"admin@contoso.com\"", "who flipped it");
                 Contains(flips, "\"old_values\":{\"IsExchangeCloudManaged\":false}", "the old value");
-                Equal(2, Count(Api.SearchAdminAuditLog(sim, "{}"), "\"cmdlet\":"), "the flip and the edit");
-                Equal("[]", Api.SearchAdminAuditLog(sim, "{\"caller\":\"nobody@contoso.com\"}"), "another caller");
-                Equal("[]", Api.SearchAdminAuditLog(sim, "{\"start\":\"2030-01-01T00:00:00Z\"}"), "a later start");
-                Throws(SoaStatus.InvalidJson, () => Api.SearchAdminAuditLog(sim, "{\"start\":\"yesterday\"}"), "a bad time");
+                Equal(2, Count(Via.SearchAdminAuditLog(sim, "{}"), "\"cmdlet\":"), "the flip and the edit");
+                Equal("[]", Via.SearchAdminAuditLog(sim, "{\"caller\":\"nobody@contoso.com\"}"), "another caller");
+                Equal("[]", Via.SearchAdminAuditLog(sim, "{\"start\":\"2030-01-01T00:00:00Z\"}"), "a later start");
+                Throws(SoaStatus.InvalidJson, () => Via.SearchAdminAuditLog(sim, "{\"start\":\"yesterday\"}"), "a bad time");
 
-                string grants = Api.RoleAssignments(sim, "Set-Mailbox", "IsExchangeCloudManaged");
-                Use("soa_sim_role_assignments");
+                string grants = Via.RoleAssignments(sim, "Set-Mailbox", "IsExchangeCloudManaged");
+                Use("soa_backend_role_assignments");
                 Contains(grants, "{\"role\":\"Exchange Administrator\",\"assignee\":\"admin@contoso.com\"}", "the default administrator");
                 Api.AddPrincipal(sim, "helpdesk@contoso.com", "[\"Recipient Management\"]");
                 Use("soa_sim_add_principal");
-                Contains(Api.RoleAssignments(sim, "Set-Mailbox", "CustomAttribute1"),
+                Contains(Via.RoleAssignments(sim, "Set-Mailbox", "CustomAttribute1"),
                     "{\"role\":\"Recipient Management\",\"assignee\":\"helpdesk@contoso.com\"}", "the added principal");
-                True(Api.RoleAssignments(sim, "Set-OrganizationConfig", "ExchangeAttributesCloudManagedByDefault")
+                True(Via.RoleAssignments(sim, "Set-OrganizationConfig", "ExchangeAttributesCloudManagedByDefault")
                     .IndexOf("helpdesk", StringComparison.Ordinal) < 0, "Recipient Management does not grant Set-OrganizationConfig");
                 Throws(SoaStatus.InvalidJson, () => Api.AddPrincipal(sim, "x@contoso.com", "\"Recipient Management\""), "roles not in an array");
             }
@@ -1189,20 +1354,26 @@ namespace ExchangeSoa.Tests
             using (SoaSimHandle nobody = Api.SimAsPrincipal(sim, "nobody@contoso.com"))
             {
                 Use("soa_sim_as_principal");
-                SoaException e = Throws(SoaStatus.AccessDenied, () => Api.GetMailbox(nobody, "alice@contoso.com"), "Get-Mailbox");
+                SoaException e = Throws(SoaStatus.AccessDenied, () => Via.GetMailbox(nobody, "alice@contoso.com"), "Get-Mailbox");
                 Contains(e.Message, "nobody@contoso.com", "the message names the principal");
-                Throws(SoaStatus.AccessDenied, () => Api.SetCloudManaged(nobody, "alice@contoso.com", false), "Set-Mailbox -IsExchangeCloudManaged");
-                Throws(SoaStatus.AccessDenied, () => Api.SetMailbox(nobody, "alice@contoso.com", SetCloudValue), "Set-Mailbox");
-                Throws(SoaStatus.AccessDenied, () => Api.GetUser(nobody, "alice@contoso.com"), "Get-User");
-                Throws(SoaStatus.AccessDenied, () => Api.ListMailboxes(nobody, "{}"), "listing mailboxes");
-                Throws(SoaStatus.AccessDenied, () => Api.GetOrganizationConfig(nobody), "Get-OrganizationConfig");
-                Throws(SoaStatus.AccessDenied, () => Api.SetCloudManagedByDefault(nobody, true), "Set-OrganizationConfig");
-                Throws(SoaStatus.AccessDenied, () => Api.SearchAdminAuditLog(nobody, "{}"), "Search-AdminAuditLog");
-                Throws(SoaStatus.AccessDenied, () => Api.RoleAssignments(nobody, "Set-Mailbox", "Identity"), "role assignments");
+                Throws(SoaStatus.AccessDenied, () => Via.SetCloudManaged(nobody, "alice@contoso.com", false), "Set-Mailbox -IsExchangeCloudManaged");
+                Throws(SoaStatus.AccessDenied, () => Via.SetMailbox(nobody, "alice@contoso.com", SetCloudValue), "Set-Mailbox");
+                Throws(SoaStatus.AccessDenied, () => Via.GetUser(nobody, "alice@contoso.com"), "Get-User");
+                Throws(SoaStatus.AccessDenied, () =>
+                {
+                    using (SoaMailboxPagerHandle pager = Via.ListMailboxes(nobody, "{}"))
+                    {
+                        Api.NextMailboxPage(pager, 1);
+                    }
+                }, "listing mailboxes: at the first page");
+                Throws(SoaStatus.AccessDenied, () => Via.GetOrganizationConfig(nobody), "Get-OrganizationConfig");
+                Throws(SoaStatus.AccessDenied, () => Via.SetCloudManagedByDefault(nobody, true), "Set-OrganizationConfig");
+                Throws(SoaStatus.AccessDenied, () => Via.SearchAdminAuditLog(nobody, "{}"), "Search-AdminAuditLog");
+                Throws(SoaStatus.AccessDenied, () => Via.RoleAssignments(nobody, "Set-Mailbox", "Identity"), "role assignments");
                 // One organization behind both handles; the denied calls changed nothing.
                 Equal(Api.SimSummary(sim), Api.SimSummary(nobody), "the handles share the organization");
-                Contains(Api.GetMailbox(sim, "alice@contoso.com"), "\"IsExchangeCloudManaged\":true", "still cloud-managed");
-                Equal(2, Count(Api.SearchAdminAuditLog(sim, "{}"), "\"cmdlet\":"), "denied calls are not audited as changes");
+                Contains(Via.GetMailbox(sim, "alice@contoso.com"), "\"IsExchangeCloudManaged\":true", "still cloud-managed");
+                Equal(2, Count(Via.SearchAdminAuditLog(sim, "{}"), "\"cmdlet\":"), "denied calls are not audited as changes");
             }
             // The organization lives while any handle does.
             SoaSimHandle survivor;
@@ -1212,7 +1383,7 @@ namespace ExchangeSoa.Tests
             }
             using (survivor)
             {
-                Contains(Api.GetMailbox(survivor, "alice@contoso.com"), "\"UserPrincipalName\":\"alice@contoso.com\"", "after the first handle is gone");
+                Contains(Via.GetMailbox(survivor, "alice@contoso.com"), "\"UserPrincipalName\":\"alice@contoso.com\"", "after the first handle is gone");
             }
         }
 
@@ -1223,12 +1394,12 @@ namespace ExchangeSoa.Tests
                 Api.AddPrincipal(sim, "auditor@contoso.com", "[\"View-Only Organization Management\"]");
                 using (SoaSimHandle auditor = Api.SimAsPrincipal(sim, "auditor@contoso.com"))
                 {
-                    Contains(Api.GetMailbox(auditor, "alice@contoso.com"), "\"Alias\":\"alice\"", "a read-only role reads");
-                    Equal("[]", Api.SearchAdminAuditLog(auditor, "{}"), "a read-only role searches the audit log");
-                    Throws(SoaStatus.AccessDenied, () => Api.SetCloudManaged(auditor, "alice@contoso.com", true), "a read-only role flips");
+                    Contains(Via.GetMailbox(auditor, "alice@contoso.com"), "\"Alias\":\"alice\"", "a read-only role reads");
+                    Equal("[]", Via.SearchAdminAuditLog(auditor, "{}"), "a read-only role searches the audit log");
+                    Throws(SoaStatus.AccessDenied, () => Via.SetCloudManaged(auditor, "alice@contoso.com", true), "a read-only role flips");
                     Api.AddPrincipal(sim, "auditor@contoso.com", "[\"Organization Management\"]");
-                    Api.SetCloudManaged(auditor, "alice@contoso.com", true);
-                    Contains(Api.SearchAdminAuditLog(sim, "{\"caller\":\"AUDITOR@contoso.com\"}"), "\"object\":\"alice@contoso.com\"",
+                    Via.SetCloudManaged(auditor, "alice@contoso.com", true);
+                    Contains(Via.SearchAdminAuditLog(sim, "{\"caller\":\"AUDITOR@contoso.com\"}"), "\"object\":\"alice@contoso.com\"",
                         "the replaced principal's roles apply at once, and the audit names the caller");
                 }
             }
@@ -1243,7 +1414,7 @@ namespace ExchangeSoa.Tests
                 long mailboxes = JsonInt(summary, "mailboxes");
                 True(mailboxes >= 100, "a generated organization of 300 has " + mailboxes + " mailboxes");
                 List<string> ids = ReadListing(sim, "{}", 7);
-                Use("soa_sim_list_mailboxes");
+                Use("soa_backend_list_mailboxes");
                 Use("soa_mailbox_pager_next");
                 Equal(mailboxes, (long)ids.Count, "mailboxes listed");
                 Equal(ids.Count, new HashSet<string>(ids).Count, "no mailbox is listed twice");
@@ -1267,7 +1438,7 @@ namespace ExchangeSoa.Tests
                 Equal(JsonInt(summary, "mailboxes") - JsonInt(summary, "dir_synced_mailboxes"),
                     (long)ReadListing(sim, "{\"dir_synced\":false}", 50).Count, "cloud-only");
                 int shared = 0;
-                using (SoaMailboxPagerHandle pager = Api.ListMailboxes(sim, "{}"))
+                using (SoaMailboxPagerHandle pager = Via.ListMailboxes(sim, "{}"))
                 {
                     string page;
                     while ((page = Api.NextMailboxPage(pager, 1000)) != "[]")
@@ -1277,8 +1448,8 @@ namespace ExchangeSoa.Tests
                 }
                 Equal(shared, ReadListing(sim, "{\"recipient_types\":[\"SharedMailbox\"]}", 3).Count, "shared mailboxes");
                 Equal(ReadListing(sim, "{}", 1).Count, ReadListing(sim, "{}", 0).Count, "a page size of 0 counts as 1");
-                Throws(SoaStatus.InvalidJson, () => Api.ListMailboxes(sim, "{\"dir_synced\":\"perhaps\"}"), "a bad filter");
-                Throws(SoaStatus.InvalidInput, () => Api.ListMailboxes(sim, "[]"), "a filter that is not one object");
+                Throws(SoaStatus.InvalidJson, () => Via.ListMailboxes(sim, "{\"dir_synced\":\"perhaps\"}"), "a bad filter");
+                Throws(SoaStatus.InvalidInput, () => Via.ListMailboxes(sim, "[]"), "a filter that is not one object");
             }
         }
 
@@ -1287,7 +1458,7 @@ namespace ExchangeSoa.Tests
             SoaMailboxPagerHandle pager;
             using (SoaSimHandle sim = SyncedOrg())
             {
-                pager = Api.ListMailboxes(sim, "{}");
+                pager = Via.ListMailboxes(sim, "{}");
             }
             Contains(Api.NextMailboxPage(pager, 10), "\"UserPrincipalName\":\"alice@contoso.com\"", "a page after the organization handle is gone");
             Equal("[]", Api.NextMailboxPage(pager, 10), "the end");
@@ -1307,7 +1478,7 @@ namespace ExchangeSoa.Tests
             {
                 for (int i = 0; i < 50; i++)
                 {
-                    Api.ListMailboxes(sim, "{}");
+                    Via.ListMailboxes(sim, "{}");
                     Api.SimAsPrincipal(sim, "x" + i + "@contoso.com");
                 }
             }
@@ -1335,13 +1506,13 @@ namespace ExchangeSoa.Tests
                         Use("soa_sim_load");
                         Equal(Api.SimSummary(sim), Api.SimSummary(loaded), "summary");
                         Equal(Api.SimNow(sim), Api.SimNow(loaded), "clock");
-                        Equal(Api.GetMailbox(sim, "alice@contoso.com"), Api.GetMailbox(loaded, "alice@contoso.com"), "mailbox");
+                        Equal(Via.GetMailbox(sim, "alice@contoso.com"), Via.GetMailbox(loaded, "alice@contoso.com"), "mailbox");
                         Equal(Api.AdAttributes(sim, "alice@contoso.com"), Api.AdAttributes(loaded, "alice@contoso.com"), "AD account");
-                        Equal(Api.SearchAdminAuditLog(sim, "{}"), Api.SearchAdminAuditLog(loaded, "{}"), "audit log");
+                        Equal(Via.SearchAdminAuditLog(sim, "{}"), Via.SearchAdminAuditLog(loaded, "{}"), "audit log");
                         Equal(Api.WritebackCycle(sim), Api.WritebackCycle(loaded), "the Cloud Sync agent came along");
                         // The loaded organization is a copy, not a view.
-                        Api.SetMailbox(loaded, "alice@contoso.com", "{\"set\":{\"CustomAttribute2\":\"only in the copy\"}}");
-                        True(Api.GetMailbox(sim, "alice@contoso.com").IndexOf("only in the copy", StringComparison.Ordinal) < 0,
+                        Via.SetMailbox(loaded, "alice@contoso.com", "{\"set\":{\"CustomAttribute2\":\"only in the copy\"}}");
+                        True(Via.GetMailbox(sim, "alice@contoso.com").IndexOf("only in the copy", StringComparison.Ordinal) < 0,
                             "an edit of the loaded copy reached the original");
                     }
                     // Saving again replaces the file.
@@ -1424,29 +1595,29 @@ namespace ExchangeSoa.Tests
             {
                 string id = Api.AddCloudMailbox(sim, "shared@contoso.com", "SharedMailbox");
                 Use("soa_sim_add_cloud_mailbox");
-                string shared = Api.GetMailbox(sim, id);
+                string shared = Via.GetMailbox(sim, id);
                 Contains(shared, "\"RecipientTypeDetails\":\"SharedMailbox\"", "found by ExternalDirectoryObjectId");
                 Contains(shared, "\"IsDirSynced\":false", "cloud-only");
-                Api.SetMailbox(sim, "shared@contoso.com", "{\"set\":{\"CustomAttribute2\":\"x\"}}");
-                Throws(SoaStatus.ExchangeRefused, () => Api.SetCloudManaged(sim, "shared@contoso.com", true), "flipping a cloud-only mailbox");
+                Via.SetMailbox(sim, "shared@contoso.com", "{\"set\":{\"CustomAttribute2\":\"x\"}}");
+                Throws(SoaStatus.ExchangeRefused, () => Via.SetCloudManaged(sim, "shared@contoso.com", true), "flipping a cloud-only mailbox");
                 Throws(SoaStatus.InvalidInput, () => Api.AddCloudMailbox(sim, "shared@contoso.com", "SharedMailbox"), "a UPN in use");
                 Throws(SoaStatus.InvalidRecipientType, () => Api.AddCloudMailbox(sim, "room@contoso.com", ""), "an empty recipient type");
 
                 // The tenant default: a user provisioned on-premises gets no Exchange Online recipient.
-                Api.SetCloudManagedByDefault(sim, true);
-                Use("soa_sim_set_cloud_managed_by_default");
-                Contains(Api.GetOrganizationConfig(sim), "\"BlockExchangeProvisioningFromOnPremEnabled\":true", "the default is on");
+                Via.SetCloudManagedByDefault(sim, true);
+                Use("soa_backend_set_cloud_managed_by_default");
+                Contains(Via.GetOrganizationConfig(sim), "\"BlockExchangeProvisioningFromOnPremEnabled\":true", "the default is on");
                 Api.AddAdUser(sim, AliceJson.Replace("alice", "bob"));
                 Contains(Api.SyncCycle(sim), "\"identity_only\":[\"bob@contoso.com\"]", "identity-only user");
                 Throws(SoaStatus.ExchangeRefused, () => Api.AssignLicense(sim, "bob@contoso.com"), "a license for an identity-only user");
-                Api.SetCloudManagedByDefault(sim, false);
-                Contains(Api.GetOrganizationConfig(sim), "\"BlockExchangeProvisioningFromOnPremEnabled\":false", "the default is off");
+                Via.SetCloudManagedByDefault(sim, false);
+                Contains(Via.GetOrganizationConfig(sim), "\"BlockExchangeProvisioningFromOnPremEnabled\":false", "the default is off");
 
                 // Removing the AD account deletes the cloud user, cloud-managed or not.
                 Api.RemoveAdUser(sim, "alice@contoso.com");
                 Use("soa_sim_remove_ad_user");
                 Contains(Api.SyncCycle(sim), "\"deleted\":[\"alice@contoso.com\"]", "the cloud user goes at the next sync");
-                Throws(SoaStatus.NotFound, () => Api.GetMailbox(sim, "alice@contoso.com"), "the mailbox is gone");
+                Throws(SoaStatus.NotFound, () => Via.GetMailbox(sim, "alice@contoso.com"), "the mailbox is gone");
                 Throws(SoaStatus.NotFound, () => Api.RemoveAdUser(sim, "alice@contoso.com"), "removing twice");
                 Throws(SoaStatus.NotFound, () => Api.AdAttributes(sim, "alice@contoso.com"), "the AD account is gone");
                 Throws(SoaStatus.NotFound, () => Api.AssignLicense(sim, "nobody@contoso.com"), "a license for nobody");
@@ -1467,13 +1638,16 @@ namespace ExchangeSoa.Tests
                 Contains(e.Message, "noSuchAttribute", "the message names the attribute");
                 Throws(SoaStatus.UnknownAttribute, () => Api.SetAdAttributes(sim, "alice@contoso.com", "{\"noSuchAttribute\":\"x\"}"), "an unknown attribute");
                 Throws(SoaStatus.NotFound, () => Api.SetAdAttributes(sim, "nobody@contoso.com", "{\"extensionAttribute1\":\"x\"}"), "an unknown account");
-                Throws(SoaStatus.InvalidJson, () => Api.SetMailbox(sim, "alice@contoso.com", "{\"set\":[]}"), "changes of the wrong shape");
-                Throws(SoaStatus.NotFound, () => Api.SetMailbox(sim, "nobody@contoso.com", "{\"set\":{\"CustomAttribute1\":\"x\"}}"), "an unknown mailbox");
-                Throws(SoaStatus.NotFound, () => Api.SetCloudManaged(sim, "nobody@contoso.com", true), "flipping an unknown mailbox");
-                Equal(SoaStatus.InvalidInput, Native.soa_sim_set_cloud_managed(sim, "alice@contoso.com", 2), "a flag of 2");
-                Contains(Api.LastError(), "2 is not 0 or 1", "the message names the value");
-                Equal(SoaStatus.InvalidInput, Native.soa_sim_set_cloud_managed_by_default(sim, -1), "a flag of -1");
-                Contains(Api.GetMailbox(sim, "alice@contoso.com"), "\"IsExchangeCloudManaged\":false", "refused calls changed nothing");
+                Throws(SoaStatus.InvalidJson, () => Via.SetMailbox(sim, "alice@contoso.com", "{\"set\":[]}"), "changes of the wrong shape");
+                Throws(SoaStatus.NotFound, () => Via.SetMailbox(sim, "nobody@contoso.com", "{\"set\":{\"CustomAttribute1\":\"x\"}}"), "an unknown mailbox");
+                Throws(SoaStatus.NotFound, () => Via.SetCloudManaged(sim, "nobody@contoso.com", true), "flipping an unknown mailbox");
+                using (SoaBackendHandle backend = Api.BackendFromSim(sim))
+                {
+                    Equal(SoaStatus.InvalidInput, Native.soa_backend_set_cloud_managed(backend, "alice@contoso.com", 2), "a flag of 2");
+                    Contains(Api.LastError(), "2 is not 0 or 1", "the message names the value");
+                    Equal(SoaStatus.InvalidInput, Native.soa_backend_set_cloud_managed_by_default(backend, -1), "a flag of -1");
+                }
+                Contains(Via.GetMailbox(sim, "alice@contoso.com"), "\"IsExchangeCloudManaged\":false", "refused calls changed nothing");
             }
         }
 
@@ -1496,15 +1670,15 @@ namespace ExchangeSoa.Tests
                                 for (int i = 0; i < 50; i++)
                                 {
                                     string value = "t" + index + "-" + i;
-                                    Api.SetMailbox(mine, "alice@contoso.com", "{\"set\":{\"CustomAttribute" + (index + 2) + "\":\"" + value + "\"}}");
-                                    if (Api.GetMailbox(mine, "alice@contoso.com").IndexOf(value, StringComparison.Ordinal) < 0)
+                                    Via.SetMailbox(mine, "alice@contoso.com", "{\"set\":{\"CustomAttribute" + (index + 2) + "\":\"" + value + "\"}}");
+                                    if (Via.GetMailbox(mine, "alice@contoso.com").IndexOf(value, StringComparison.Ordinal) < 0)
                                     {
                                         errors[index] = "a write was lost: " + value;
                                         return;
                                     }
                                     try
                                     {
-                                        Api.GetMailbox(mine, "missing" + index);
+                                        Via.GetMailbox(mine, "missing" + index);
                                         errors[index] = "an unknown mailbox was found";
                                         return;
                                     }
@@ -1534,7 +1708,7 @@ namespace ExchangeSoa.Tests
                 {
                     True(error == null, error);
                 }
-                Equal(2 + threads * 50, Count(Api.SearchAdminAuditLog(sim, "{}"), "\"cmdlet\":"), "every write was audited");
+                Equal(2 + threads * 50, Count(Via.SearchAdminAuditLog(sim, "{}"), "\"cmdlet\":"), "every write was audited");
             }
         }
 
@@ -1563,15 +1737,6 @@ namespace ExchangeSoa.Tests
             calls["soa_sim_remove_ad_user"] = () => Raw.soa_sim_remove_ad_user(IntPtr.Zero, id);
             calls["soa_sim_assign_license"] = () => Raw.soa_sim_assign_license(IntPtr.Zero, id);
             calls["soa_sim_add_cloud_mailbox"] = () => Raw.soa_sim_add_cloud_mailbox(IntPtr.Zero, id, Utf8z("UserMailbox"), out o);
-            calls["soa_sim_get_mailbox"] = () => Raw.soa_sim_get_mailbox(IntPtr.Zero, id, out o);
-            calls["soa_sim_get_user"] = () => Raw.soa_sim_get_user(IntPtr.Zero, id, out o);
-            calls["soa_sim_set_mailbox"] = () => Raw.soa_sim_set_mailbox(IntPtr.Zero, id, obj);
-            calls["soa_sim_set_cloud_managed"] = () => Raw.soa_sim_set_cloud_managed(IntPtr.Zero, id, 1);
-            calls["soa_sim_get_organization_config"] = () => Raw.soa_sim_get_organization_config(IntPtr.Zero, out o);
-            calls["soa_sim_set_cloud_managed_by_default"] = () => Raw.soa_sim_set_cloud_managed_by_default(IntPtr.Zero, 1);
-            calls["soa_sim_role_assignments"] = () => Raw.soa_sim_role_assignments(IntPtr.Zero, Utf8z("Set-Mailbox"), Utf8z("Identity"), out o);
-            calls["soa_sim_search_admin_audit_log"] = () => Raw.soa_sim_search_admin_audit_log(IntPtr.Zero, obj, out o);
-            calls["soa_sim_list_mailboxes"] = () => Raw.soa_sim_list_mailboxes(IntPtr.Zero, obj, out o);
             foreach (KeyValuePair<string, Func<SoaStatus>> call in calls)
             {
                 o = IntPtr.Zero;
@@ -1579,12 +1744,29 @@ namespace ExchangeSoa.Tests
                 Contains(Api.LastError(), "`sim`", call.Key + ": the message names the parameter");
                 Equal(IntPtr.Zero, o, call.Key + ": no output on failure");
             }
+            Dictionary<string, Func<SoaStatus>> exchange = new Dictionary<string, Func<SoaStatus>>();
+            exchange["soa_backend_get_mailbox"] = () => Raw.soa_backend_get_mailbox(IntPtr.Zero, id, out o);
+            exchange["soa_backend_get_user"] = () => Raw.soa_backend_get_user(IntPtr.Zero, id, out o);
+            exchange["soa_backend_set_mailbox"] = () => Raw.soa_backend_set_mailbox(IntPtr.Zero, id, obj);
+            exchange["soa_backend_set_cloud_managed"] = () => Raw.soa_backend_set_cloud_managed(IntPtr.Zero, id, 1);
+            exchange["soa_backend_get_organization_config"] = () => Raw.soa_backend_get_organization_config(IntPtr.Zero, out o);
+            exchange["soa_backend_set_cloud_managed_by_default"] = () => Raw.soa_backend_set_cloud_managed_by_default(IntPtr.Zero, 1);
+            exchange["soa_backend_role_assignments"] = () => Raw.soa_backend_role_assignments(IntPtr.Zero, Utf8z("Set-Mailbox"), Utf8z("Identity"), out o);
+            exchange["soa_backend_search_admin_audit_log"] = () => Raw.soa_backend_search_admin_audit_log(IntPtr.Zero, obj, out o);
+            exchange["soa_backend_list_mailboxes"] = () => Raw.soa_backend_list_mailboxes(IntPtr.Zero, obj, out o);
+            foreach (KeyValuePair<string, Func<SoaStatus>> call in exchange)
+            {
+                o = IntPtr.Zero;
+                Equal(SoaStatus.NullArgument, call.Value(), call.Key + "(NULL)");
+                Contains(Api.LastError(), "`backend`", call.Key + ": the message names the parameter");
+                Equal(IntPtr.Zero, o, call.Key + ": no output on failure");
+            }
             Equal(SoaStatus.NullArgument, Raw.soa_mailbox_pager_next(IntPtr.Zero, 10, out o), "soa_mailbox_pager_next(NULL)");
             Contains(Api.LastError(), "`pager`", "the message names the parameter");
             try
             {
-                Api.GetMailbox((SoaSimHandle)null, "alice@contoso.com");
-                throw new TestFailure("Api.GetMailbox(null) did not throw");
+                Api.GetMailbox((SoaBackendHandle)null, "alice@contoso.com");
+                throw new TestFailure("Via.GetMailbox(null) did not throw");
             }
             catch (ArgumentNullException)
             {
@@ -1608,6 +1790,7 @@ namespace ExchangeSoa.Tests
             Equal(SoaStatus.NullArgument, Native.soa_sim_load(null, out o), "soa_sim_load(path NULL)");
             Contains(Api.LastError(), "`path`", "the message names the parameter");
             using (SoaSimHandle sim = SyncedOrg())
+            using (SoaBackendHandle backend = Api.BackendFromSim(sim))
             {
                 Dictionary<string, Func<SoaStatus>> calls = new Dictionary<string, Func<SoaStatus>>();
                 string alice = "alice@contoso.com";
@@ -1620,10 +1803,10 @@ namespace ExchangeSoa.Tests
                 calls["changes_json"] = () => Native.soa_sim_set_ad_attributes(sim, alice, null);
                 calls["user_principal_name"] = () => Native.soa_sim_add_cloud_mailbox(sim, null, "UserMailbox", out o);
                 calls["recipient_type"] = () => Native.soa_sim_add_cloud_mailbox(sim, "new@contoso.com", null, out o);
-                calls["cmdlet"] = () => Native.soa_sim_role_assignments(sim, null, "Identity", out o);
-                calls["parameter"] = () => Native.soa_sim_role_assignments(sim, "Set-Mailbox", null, out o);
-                calls["query_json"] = () => Native.soa_sim_search_admin_audit_log(sim, null, out o);
-                calls["filter_json"] = () => Native.soa_sim_list_mailboxes(sim, null, out o);
+                calls["cmdlet"] = () => Native.soa_backend_role_assignments(backend, null, "Identity", out o);
+                calls["parameter"] = () => Native.soa_backend_role_assignments(backend, "Set-Mailbox", null, out o);
+                calls["query_json"] = () => Native.soa_backend_search_admin_audit_log(backend, null, out o);
+                calls["filter_json"] = () => Native.soa_backend_list_mailboxes(backend, null, out o);
                 foreach (KeyValuePair<string, Func<SoaStatus>> call in calls)
                 {
                     o = IntPtr.Zero;
@@ -1636,10 +1819,10 @@ namespace ExchangeSoa.Tests
                 {
                     () => Native.soa_sim_remove_ad_user(sim, null),
                     () => Native.soa_sim_assign_license(sim, null),
-                    () => Native.soa_sim_get_mailbox(sim, null, out o),
-                    () => Native.soa_sim_get_user(sim, null, out o),
-                    () => Native.soa_sim_set_mailbox(sim, null, "{}"),
-                    () => Native.soa_sim_set_cloud_managed(sim, null, 1),
+                    () => Native.soa_backend_get_mailbox(backend, null, out o),
+                    () => Native.soa_backend_get_user(backend, null, out o),
+                    () => Native.soa_backend_set_mailbox(backend, null, "{}"),
+                    () => Native.soa_backend_set_cloud_managed(backend, null, 1),
                     () => Native.soa_sim_set_ad_attributes(sim, null, "{}"),
                 };
                 foreach (Func<SoaStatus> call in identities)
@@ -1647,11 +1830,11 @@ namespace ExchangeSoa.Tests
                     Equal(SoaStatus.NullArgument, call(), "identity NULL");
                     Contains(Api.LastError(), "`identity`", "the message names the parameter");
                 }
-                Equal(SoaStatus.NullArgument, Native.soa_sim_set_mailbox(sim, alice, null), "set_mailbox(changes NULL)");
+                Equal(SoaStatus.NullArgument, Native.soa_backend_set_mailbox(backend, alice, null), "set_mailbox(changes NULL)");
                 // NULL agent_json is allowed: it removes the agent.
                 Equal(SoaStatus.Ok, Native.soa_sim_set_cloud_sync_agent(sim, null), "soa_sim_set_cloud_sync_agent(NULL)");
                 Equal(null, Api.LastError(), "no error after a success");
-                Throws(SoaStatus.NullArgument, () => Api.GetMailbox(sim, null), "Api.GetMailbox(identity null)");
+                Throws(SoaStatus.NullArgument, () => Via.GetMailbox(sim, null), "Via.GetMailbox(identity null)");
                 Throws(SoaStatus.NullArgument, () => Api.NewSim(null), "Api.NewSim(null)");
             }
         }
@@ -1668,9 +1851,11 @@ namespace ExchangeSoa.Tests
             Equal(IntPtr.Zero, o, "no handle on failure");
             Equal(SoaStatus.InvalidUtf8, Raw.soa_sim_load(lone, out o), "soa_sim_load(invalid UTF-8)");
             using (SoaSimHandle sim = SyncedOrg())
+            using (SoaBackendHandle backend = Api.BackendFromSim(sim))
             {
                 IntPtr h = sim.DangerousGetHandle();
-                Equal(SoaStatus.InvalidUtf8, Raw.soa_sim_get_mailbox(h, tail, out o), "soa_sim_get_mailbox(invalid UTF-8)");
+                IntPtr b = backend.DangerousGetHandle();
+                Equal(SoaStatus.InvalidUtf8, Raw.soa_backend_get_mailbox(b, tail, out o), "soa_backend_get_mailbox(invalid UTF-8)");
                 message = Api.LastError();
                 Contains(message, "`identity`", "the message names the parameter");
                 Contains(message, "offset 3", "the message gives the offset");
@@ -1685,9 +1870,9 @@ namespace ExchangeSoa.Tests
                 calls["identity"] = () => Raw.soa_sim_ad_attributes(h, tail, out o);
                 calls["changes_json"] = () => Raw.soa_sim_set_ad_attributes(h, alice, lone);
                 calls["recipient_type"] = () => Raw.soa_sim_add_cloud_mailbox(h, Utf8z("new@contoso.com"), lone, out o);
-                calls["cmdlet"] = () => Raw.soa_sim_role_assignments(h, lone, Utf8z("Identity"), out o);
-                calls["query_json"] = () => Raw.soa_sim_search_admin_audit_log(h, lone, out o);
-                calls["filter_json"] = () => Raw.soa_sim_list_mailboxes(h, lone, out o);
+                calls["cmdlet"] = () => Raw.soa_backend_role_assignments(b, lone, Utf8z("Identity"), out o);
+                calls["query_json"] = () => Raw.soa_backend_search_admin_audit_log(b, lone, out o);
+                calls["filter_json"] = () => Raw.soa_backend_list_mailboxes(b, lone, out o);
                 foreach (KeyValuePair<string, Func<SoaStatus>> call in calls)
                 {
                     o = IntPtr.Zero;
@@ -1699,17 +1884,17 @@ namespace ExchangeSoa.Tests
                 {
                     () => Raw.soa_sim_remove_ad_user(h, tail),
                     () => Raw.soa_sim_assign_license(h, tail),
-                    () => Raw.soa_sim_get_user(h, tail, out o),
-                    () => Raw.soa_sim_set_mailbox(h, tail, Utf8z("{}")),
-                    () => Raw.soa_sim_set_cloud_managed(h, tail, 1),
+                    () => Raw.soa_backend_get_user(b, tail, out o),
+                    () => Raw.soa_backend_set_mailbox(b, tail, Utf8z("{}")),
+                    () => Raw.soa_backend_set_cloud_managed(b, tail, 1),
                 };
                 foreach (Func<SoaStatus> call in identities)
                 {
                     Equal(SoaStatus.InvalidUtf8, call(), "identity invalid UTF-8");
                     Contains(Api.LastError(), "`identity`", "the message names the parameter");
                 }
-                Equal(SoaStatus.InvalidUtf8, Raw.soa_sim_set_mailbox(h, alice, lone), "set_mailbox(changes invalid UTF-8)");
-                Contains(Api.GetMailbox(sim, "alice@contoso.com"), "\"CustomAttribute1\":\"Sales\"", "nothing changed");
+                Equal(SoaStatus.InvalidUtf8, Raw.soa_backend_set_mailbox(b, alice, lone), "set_mailbox(changes invalid UTF-8)");
+                Contains(Via.GetMailbox(sim, "alice@contoso.com"), "\"CustomAttribute1\":\"Sales\"", "nothing changed");
             }
         }
 
@@ -1721,7 +1906,7 @@ namespace ExchangeSoa.Tests
             {
                 Equal(SoaStatus.NullArgument, Raw.soa_sim_summary(sim.DangerousGetHandle(), IntPtr.Zero), "soa_sim_summary(out NULL)");
                 Contains(Api.LastError(), "`out_json`", "the message names the parameter");
-                using (SoaMailboxPagerHandle pager = Api.ListMailboxes(sim, "{}"))
+                using (SoaMailboxPagerHandle pager = Via.ListMailboxes(sim, "{}"))
                 {
                     Equal(SoaStatus.NullArgument, Raw.soa_mailbox_pager_next(pager.DangerousGetHandle(), 10, IntPtr.Zero),
                         "soa_mailbox_pager_next(out NULL)");
@@ -1762,9 +1947,16 @@ namespace ExchangeSoa.Tests
             Equal(SoaStatus.Ok, Native.soa_sim_new("contoso.com", out raw), "soa_sim_new");
             True(raw != IntPtr.Zero, "a handle was returned");
             IntPtr rawPager = IntPtr.Zero;
-            using (SoaSimHandle owned = new SoaSimHandle(raw))
+            IntPtr rawBackend = IntPtr.Zero;
+            using (SoaSimHandle owned = new SoaSimHandle())
             {
-                Equal(SoaStatus.Ok, Native.soa_sim_list_mailboxes(owned, "{}", out rawPager), "soa_sim_list_mailboxes");
+                owned.Own(raw);
+                Equal(SoaStatus.Ok, Native.soa_backend_from_sim(owned, out rawBackend), "soa_backend_from_sim");
+            }
+            using (SoaBackendHandle owned = new SoaBackendHandle())
+            {
+                owned.Own(rawBackend);
+                Equal(SoaStatus.Ok, Native.soa_backend_list_mailboxes(owned, "{}", out rawPager), "soa_backend_list_mailboxes");
             }
             IntPtr page;
             Equal(SoaStatus.Ok, Raw.soa_mailbox_pager_next(rawPager, 5, out page), "soa_mailbox_pager_next");
@@ -1836,7 +2028,7 @@ namespace ExchangeSoa.Tests
                 using (SoaClientHandle client = Api.Connect(id, CloudOf(emulator),
                     "{\"kind\":\"secret\",\"client_id\":\"cs-app-2\",\"secret\":\"Second-Secret-2\"}", null))
                 {
-                    Contains(Api.GetMailbox(client, "alice"), "\"UserPrincipalName\":\"alice@contoso.com\"", "Get-Mailbox as the app");
+                    Contains(Via.GetMailbox(client, "alice"), "\"UserPrincipalName\":\"alice@contoso.com\"", "Get-Mailbox as the app");
                 }
                 // A certificate credential: the assertion is signed with the key (the emulator
                 // checks its claims, not its signature).
@@ -1847,7 +2039,7 @@ namespace ExchangeSoa.Tests
                     + ",\"cert_pem\":" + JsonString(File.ReadAllText(Path.Combine(fixtures, "rest-test-cert.pem"))) + "}";
                 using (SoaClientHandle client = Api.Connect("contoso.com", CloudOf(emulator), certificate, null))
                 {
-                    Contains(Api.GetOrganizationConfig(client), "\"Name\"", "Get-OrganizationConfig as the certificate app");
+                    Contains(Via.GetOrganizationConfig(client), "\"Name\"", "Get-OrganizationConfig as the certificate app");
                 }
                 Throws(SoaStatus.InvalidInput, () => Api.Connect("contoso.com", CloudOf(emulator),
                     "{\"kind\":\"certificate\",\"client_id\":\"cs-cert-app\",\"key_pem\":\"not a key\",\"cert_pem\":\"not a cert\"}", null),
@@ -1882,29 +2074,29 @@ namespace ExchangeSoa.Tests
             {
                 Contains(Api.ClientEndpoint(client), "/adminapi/beta/contoso.com/InvokeCommand", "endpoint");
                 Use("soa_client_endpoint");
-                Contains(Api.GetMailbox(client, "alice@contoso.com"), "\"IsExchangeCloudManaged\":false", "Get-Mailbox");
-                Use("soa_client_get_mailbox");
-                Contains(Api.GetUser(client, "alice"), "\"DisplayName\":\"Alice\"", "Get-User");
-                Use("soa_client_get_user");
-                Throws(SoaStatus.OutOfWriteScope, () => Api.SetMailbox(client, "alice", SetCloudValue), "edit before the flip");
-                Use("soa_client_set_mailbox");
-                Api.SetCloudManaged(client, "alice", true);
-                Use("soa_client_set_cloud_managed");
-                Api.SetMailbox(client, "alice", SetCloudValue);
-                Contains(Api.GetMailbox(sim, "alice"), "\"CustomAttribute1\":\"Cloud\"", "the emulator serves the same organization");
-                Contains(Api.GetOrganizationConfig(client), "\"BlockExchangeProvisioningFromOnPremEnabled\":false", "config");
-                Use("soa_client_get_organization_config");
-                Api.SetCloudManagedByDefault(client, true);
-                Use("soa_client_set_cloud_managed_by_default");
-                Contains(Api.GetOrganizationConfig(sim), "\"BlockExchangeProvisioningFromOnPremEnabled\":true", "default on");
-                Api.SetCloudManagedByDefault(client, false);
-                Contains(Api.RoleAssignments(client, "Set-Mailbox", "IsExchangeCloudManaged"), "admin@contoso.com", "roles");
-                Use("soa_client_role_assignments");
-                string audit = Api.SearchAdminAuditLog(client, "{\"parameter\":\"IsExchangeCloudManaged\"}");
-                Use("soa_client_search_admin_audit_log");
+                Contains(Via.GetMailbox(client, "alice@contoso.com"), "\"IsExchangeCloudManaged\":false", "Get-Mailbox");
+                Use("soa_backend_get_mailbox");
+                Contains(Via.GetUser(client, "alice"), "\"DisplayName\":\"Alice\"", "Get-User");
+                Use("soa_backend_get_user");
+                Throws(SoaStatus.OutOfWriteScope, () => Via.SetMailbox(client, "alice", SetCloudValue), "edit before the flip");
+                Use("soa_backend_set_mailbox");
+                Via.SetCloudManaged(client, "alice", true);
+                Use("soa_backend_set_cloud_managed");
+                Via.SetMailbox(client, "alice", SetCloudValue);
+                Contains(Via.GetMailbox(sim, "alice"), "\"CustomAttribute1\":\"Cloud\"", "the emulator serves the same organization");
+                Contains(Via.GetOrganizationConfig(client), "\"BlockExchangeProvisioningFromOnPremEnabled\":false", "config");
+                Use("soa_backend_get_organization_config");
+                Via.SetCloudManagedByDefault(client, true);
+                Use("soa_backend_set_cloud_managed_by_default");
+                Contains(Via.GetOrganizationConfig(sim), "\"BlockExchangeProvisioningFromOnPremEnabled\":true", "default on");
+                Via.SetCloudManagedByDefault(client, false);
+                Contains(Via.RoleAssignments(client, "Set-Mailbox", "IsExchangeCloudManaged"), "admin@contoso.com", "roles");
+                Use("soa_backend_role_assignments");
+                string audit = Via.SearchAdminAuditLog(client, "{\"parameter\":\"IsExchangeCloudManaged\"}");
+                Use("soa_backend_search_admin_audit_log");
                 Contains(audit, "alice@contoso.com", "audit");
-                Throws(SoaStatus.NotFound, () => Api.GetMailbox(client, "nobody@contoso.com"), "an unknown mailbox");
-                Throws(SoaStatus.InvalidInput, () => Api.SetMailbox(client, "alice", "[]"), "changes that are not an object");
+                Throws(SoaStatus.NotFound, () => Via.GetMailbox(client, "nobody@contoso.com"), "an unknown mailbox");
+                Throws(SoaStatus.InvalidInput, () => Via.SetMailbox(client, "alice", "[]"), "changes that are not an object");
             }
         }
 
@@ -1916,8 +2108,8 @@ namespace ExchangeSoa.Tests
                 long expected = JsonInt(Api.SimSummary(sim), "mailboxes");
                 using (SoaClientHandle client = ConnectAs(emulator, "admin@contoso.com", null))
                 {
-                    SoaMailboxPagerHandle pager = Api.ListMailboxes(client, "{}");
-                    Use("soa_client_list_mailboxes");
+                    SoaMailboxPagerHandle pager = Via.ListMailboxes(client, "{}");
+                    Use("soa_backend_list_mailboxes");
                     using (pager)
                     {
                         Equal(0L, JsonInt(Api.EmulatorStats(emulator), "invoke_requests"), "nothing sent before the first page");
@@ -1941,7 +2133,7 @@ namespace ExchangeSoa.Tests
                         True(JsonInt(Api.EmulatorStats(emulator), "Get-Mailbox") >= expected / 4, "gateway pages");
                     }
                     // A pager outlives its client handle.
-                    SoaMailboxPagerHandle later = Api.ListMailboxes(client, "{\"dir_synced\":true}");
+                    SoaMailboxPagerHandle later = Via.ListMailboxes(client, "{\"dir_synced\":true}");
                     client.Dispose();
                     using (later)
                     {
@@ -1958,9 +2150,9 @@ namespace ExchangeSoa.Tests
             {
                 using (SoaClientHandle stranger = ConnectAs(emulator, "stranger@fabrikam.com", null))
                 {
-                    SoaException e = Throws(SoaStatus.AccessDenied, () => Api.GetMailbox(stranger, "alice"), "an unknown principal");
+                    SoaException e = Throws(SoaStatus.AccessDenied, () => Via.GetMailbox(stranger, "alice"), "an unknown principal");
                     Contains(e.Message, "stranger@fabrikam.com", "the message names the caller");
-                    using (SoaMailboxPagerHandle pager = Api.ListMailboxes(stranger, "{}"))
+                    using (SoaMailboxPagerHandle pager = Via.ListMailboxes(stranger, "{}"))
                     {
                         Throws(SoaStatus.AccessDenied, () => Api.NextMailboxPage(pager, 10), "a denied listing fails at its first page");
                         Equal("[]", Api.NextMailboxPage(pager, 10), "and is over");
@@ -1991,7 +2183,7 @@ namespace ExchangeSoa.Tests
             {
                 for (int i = 0; i < 8; i++)
                 {
-                    Contains(Api.GetMailbox(client, "alice"), "alice@contoso.com", "call " + i);
+                    Contains(Via.GetMailbox(client, "alice"), "alice@contoso.com", "call " + i);
                 }
                 string stats = Api.EmulatorStats(emulator);
                 True(JsonInt(stats, "throttled") > 0, "the emulator throttled: " + stats);
@@ -2002,68 +2194,104 @@ namespace ExchangeSoa.Tests
 
         // Plan, run with a delegate, resume, restore, rollback over `backend` (whose organization,
         // or the one behind its emulator, is `sim`); `directory` is passed as given.
-        private static void TransferFlow(SoaBackendHandle backend, SoaSimHandle sim, SoaSimHandle directory)
+        // A session on `backend` with the AD of `sim` as its directory, acting as `actor` (null:
+        // the backend's principal).
+        private static SoaSessionHandle SessionOn(SoaBackendHandle backend, SoaSimHandle sim, string actor)
+        {
+            using (SoaDirectoryHandle directory = Api.DirectoryFromSim(sim))
+            {
+                Use("soa_directory_from_sim");
+                SoaSessionHandle session = Api.NewSession(backend, directory, null, actor);
+                Use("soa_session_new");
+                return session;
+            }
+        }
+
+        private static void TransferFlow(SoaBackendHandle backend, SoaSimHandle sim)
         {
             string run = NewRunDir();
             try
             {
-                SoaException refused = Throws(SoaStatus.Refused,
-                    () => Api.PlanTransfer(backend, directory, AliceSelection, "{}", "{}", null), "a plan without a ticket");
-                Use("soa_transfer_plan");
-                Contains(refused.Message, "ticket", "the refusal says why");
-                Contains(Api.PlanTransfer(backend, directory, AliceSelection, "{\"ticket\":\"CHG-CS\"}", "{}", null),
-                    "recent_on_premises_change", "the settle rule");
-                Api.Advance(sim, 25 * 60);
-                string plan = Api.PlanTransfer(backend, directory, AliceSelection, "{\"ticket\":\"CHG-CS\"}", "{}", null);
-                Contains(plan, "\"decision\":\"go\"", "alice goes");
-                Contains(Api.PlanSummary(plan), "1 mailbox(es) to transfer", "summary");
-                Use("soa_transfer_plan_summary");
-
-                List<string> events = new List<string>();
-                int thread = Thread.CurrentThread.ManagedThreadId;
-                bool otherThread = false;
-                string report = Api.RunTransfer(backend, directory, plan, run, "{\"actor\":\"csharp\"}", e =>
+                using (SoaSessionHandle session = SessionOn(backend, sim, "csharp"))
                 {
-                    events.Add(e);
-                    otherThread |= Thread.CurrentThread.ManagedThreadId != thread;
-                });
-                Use("soa_transfer_run");
-                Contains(report, "\"step\":\"verified\"", "the report");
-                True(events.Count >= 4, "progress events: " + events.Count);
-                True(!otherThread, "the delegate ran on another thread");
-                Contains(string.Join("\n", events.ToArray()), "\"step\":\"backed_up\"", "a backup event");
-                Contains(events[events.Count - 1], "\"done\":1,\"total\":1", "the last event counts the mailbox done");
-                Contains(File.ReadAllText(Path.Combine(run, "audit.jsonl")), "\"actor\":\"csharp\"", "the audit log names the actor");
+                    string preflight = Api.GatherPreflight(session, null);
+                    Use("soa_preflight_gather");
+                    Contains(preflight, "\"caller\":{\"name\":", "the preflight names the caller");
+                    SoaException refused = Throws(SoaStatus.Refused,
+                        () => Api.PlanTransfer(session, AliceSelection, "{}", preflight), "a plan without a ticket");
+                    Use("soa_transfer_plan");
+                    Contains(refused.Message, "ticket", "the refusal says why");
+                    string early = Api.PlanTransfer(session, AliceSelection, "{\"ticket\":\"CHG-CS\"}", preflight);
+                    Contains(early, "recent_on_premises_change", "the settle rule, checked against the directory");
+                    Contains(early, "\"directory_checked\":true", "the plan says AD was read");
+                    Api.Advance(sim, 25 * 60);
+                    string plan = Api.PlanTransfer(session, AliceSelection, "{\"ticket\":\"CHG-CS\"}", preflight);
+                    Contains(plan, "\"decision\":\"go\"", "alice goes");
+                    Contains(Api.PlanSummary(plan), "1 mailbox(es) to transfer", "summary");
+                    Use("soa_transfer_plan_summary");
+                    Equal("{\"go\":1,\"deferred\":0,\"skipped\":0,\"total\":1,\"blocked\":false}", Api.PlanCounts(plan), "the plan's counts");
+                    Use("soa_transfer_plan_counts");
 
-                events.Clear();
-                string resumed = Api.ResumeTransfer(backend, directory, run, null, e => events.Add(e));
-                Use("soa_transfer_resume");
-                Contains(resumed, "done in an earlier attempt", "nothing flipped twice");
-                Equal(0, events.Count, "on resume, a finished run reports no progress");
-                Contains(Api.ResumeTransfer(backend, directory, run, null, null), "done in an earlier attempt", "a null delegate");
+                    string dry = NewRunDir();
+                    try
+                    {
+                        Contains(Api.RunTransfer(session, plan, dry, true, null), "\"dry_run\":true", "a dry run");
+                    }
+                    finally
+                    {
+                        RemoveDir(dry);
+                    }
+                    List<string> events = new List<string>();
+                    int thread = Thread.CurrentThread.ManagedThreadId;
+                    bool otherThread = false;
+                    string report = Api.RunTransfer(session, plan, run, false, e =>
+                    {
+                        events.Add(e);
+                        otherThread |= Thread.CurrentThread.ManagedThreadId != thread;
+                    });
+                    Use("soa_transfer_run");
+                    Contains(report, "\"step\":\"verified\"", "the report");
+                    True(events.Count >= 4, "progress events: " + events.Count);
+                    True(!otherThread, "the delegate ran on another thread");
+                    Contains(string.Join("\n", events.ToArray()), "\"step\":\"backed_up\"", "a backup event");
+                    Contains(events[events.Count - 1], "\"done\":1,\"total\":1", "the last event counts the mailbox done");
+                    Contains(File.ReadAllText(Path.Combine(run, "audit.jsonl")), "\"actor\":\"csharp\"", "the audit log names the session's actor");
 
-                string[] backups = Directory.GetFiles(Path.Combine(run, "backups"), "*.json");
-                Equal(1, backups.Length, "one backup");
-                Contains(Api.RestoreInCloud(backend, backups[0], true), "\"dry_run\":true", "a dry restore");
-                Use("soa_transfer_restore_in_cloud");
-                using (SoaCatalogHandle catalog = Api.BuiltinCatalog())
-                {
-                    Contains(Api.RestoreScript(catalog, backups[0]), "Set-ADUser -Identity 'alice@contoso.com' -Replace", "the script");
+                    events.Clear();
+                    string resumed = Api.ResumeTransfer(session, run, e => events.Add(e));
+                    Use("soa_transfer_resume");
+                    Contains(resumed, "done in an earlier attempt", "nothing flipped twice");
+                    Equal(0, events.Count, "on resume, a finished run reports no progress");
+                    Contains(Api.ResumeTransfer(session, run, null), "done in an earlier attempt", "a null delegate");
+
+                    string[] backups = Directory.GetFiles(Path.Combine(run, "backups"), "*.json");
+                    Equal(1, backups.Length, "one backup");
+                    Equal(backups[0], Api.BackupPath(run, "alice@contoso.com"), "the backup is where the core says");
+                    Use("soa_backup_path");
+                    Contains(Api.RestoreInCloud(session, backups[0], true), "\"dry_run\":true", "a dry restore");
+                    Use("soa_transfer_restore_in_cloud");
+                    string script = Api.RestoreScript(session, backups[0]);
+                    Use("soa_transfer_restore_script");
+                    Contains(script, "Set-ADUser -Identity 'alice@contoso.com' -Replace", "the script");
+                    Contains(script, "'Sales'", "the script holds AD's value");
+
+                    Via.SetMailbox(sim, "alice", SetCloudValue);
+                    SoaException loss = Throws(SoaStatus.Refused,
+                        () => Api.RollbackTransfer(session, "alice@contoso.com", "{}", null), "a rollback that loses a value");
+                    Use("soa_transfer_rollback");
+                    Contains(loss.Message, "CustomAttribute1", "the loss is named");
+                    string export = Path.Combine(run, "loss.json");
+                    string outcome = Api.RollbackTransfer(session, "alice@contoso.com",
+                        "{\"export_to\":" + JsonString(export) + ",\"ticket\":\"CHG-CS\"}", Path.Combine(run, "audit.jsonl"));
+                    Contains(outcome, "\"rolled_back\":true", "rolled back after the export");
+                    Contains(outcome, "\"directory_checked\":true", "the loss was read from AD");
+                    True(File.Exists(export), "the loss was exported");
+                    Contains(Via.GetMailbox(sim, "alice"), "\"IsExchangeCloudManaged\":false", "the flag reads false");
+                    string audit = Api.AuditLogNormalized(Path.Combine(run, "audit.jsonl"));
+                    Use("soa_audit_log_normalized");
+                    Equal(3, Count(audit, "\n"), "backup, flip and rollback: " + audit);
+                    Equal(3, Count(audit, "\"actor\":\"csharp\""), "every record names the session's actor");
                 }
-                Contains(Api.RestoreScript(null, backups[0]), "'Sales'", "the script with the built-in catalog");
-                Use("soa_transfer_restore_script");
-
-                Api.SetMailbox(sim, "alice", SetCloudValue);
-                SoaException loss = Throws(SoaStatus.Refused,
-                    () => Api.RollbackTransfer(backend, directory, "alice@contoso.com", "{}", null), "a rollback that loses a value");
-                Use("soa_transfer_rollback");
-                Contains(loss.Message, "CustomAttribute1", "the loss is named");
-                string export = Path.Combine(run, "loss.json");
-                string outcome = Api.RollbackTransfer(backend, directory, "alice@contoso.com",
-                    "{\"export_to\":" + JsonString(export) + ",\"ticket\":\"CHG-CS\"}", Path.Combine(run, "audit.jsonl"));
-                Contains(outcome, "\"rolled_back\":true", "rolled back after the export");
-                True(File.Exists(export), "the loss was exported");
-                Contains(Api.GetMailbox(sim, "alice"), "\"IsExchangeCloudManaged\":false", "the flag reads false");
             }
             finally
             {
@@ -2082,7 +2310,7 @@ namespace ExchangeSoa.Tests
             using (SoaBackendHandle backend = Api.BackendFromSim(sim))
             {
                 Use("soa_backend_from_sim");
-                TransferFlow(backend, sim, null);
+                TransferFlow(backend, sim);
             }
         }
 
@@ -2092,17 +2320,26 @@ namespace ExchangeSoa.Tests
             using (SoaEmulatorHandle emulator = Api.StartEmulator(sim, null))
             {
                 SoaBackendHandle backend;
-                using (SoaClientHandle client = ConnectAs(emulator, "admin@contoso.com", null))
+                // A delegated token: the principal, whose roles the preflight reads, is the admin.
+                using (SoaClientHandle client = ConnectAs(emulator, "admin@contoso.com", "{\"delegated_upn\":\"admin@contoso.com\"}"))
                 {
                     backend = Api.BackendFromClient(client);
                     Use("soa_backend_from_client");
                 }
                 using (backend)
                 {
-                    Throws(SoaStatus.NullArgument,
-                        () => Api.RollbackTransfer(backend, null, "alice", "{\"acknowledge_loss\":true}", null),
-                        "a rollback through a client without a directory");
-                    TransferFlow(backend, sim, sim);
+                    TransferFlow(backend, sim);
+                    // Without a directory: the plan says AD was not read, and a rollback that
+                    // cannot compute the loss is refused unless acknowledged.
+                    Api.SetCloudManaged(backend, "alice", true);
+                    using (SoaSessionHandle blind = Api.NewSession(backend, null, null, null))
+                    {
+                        Contains(Api.PlanTransfer(blind, AliceSelection, "{\"ticket\":\"CHG-CS\"}", "{}"),
+                            "\"directory_checked\":false", "a plan without a directory says so");
+                        SoaException e = Throws(SoaStatus.Refused,
+                            () => Api.RollbackTransfer(blind, "alice", "{}", null), "a rollback without a directory");
+                        Contains(e.Message, "No on-premises directory", "the refusal says why");
+                    }
                 }
             }
         }
@@ -2114,12 +2351,14 @@ namespace ExchangeSoa.Tests
             {
                 using (SoaSimHandle sim = SyncedOrg())
                 using (SoaBackendHandle backend = Api.BackendFromSim(sim))
+                using (SoaSessionHandle session = SessionOn(backend, sim, null))
                 {
-                    string plan = Api.PlanTransfer(backend, sim, AliceSelection, "{\"ticket\":\"CHG-X\"}", "{}", "2030-01-01T00:00:00Z");
+                    Api.Advance(sim, 25 * 60);
+                    string plan = Api.PlanTransfer(session, AliceSelection, "{\"ticket\":\"CHG-X\"}", "{}");
                     int calls = 0;
                     try
                     {
-                        Api.RunTransfer(backend, sim, plan, run, null, e =>
+                        Api.RunTransfer(session, plan, run, false, e =>
                         {
                             calls++;
                             throw new InvalidOperationException("stop at " + e);
@@ -2132,7 +2371,7 @@ namespace ExchangeSoa.Tests
                     }
                     Equal(1, calls, "the delegate is not called again after it threw");
                     // The run itself went on: the mailbox is flipped and the journal complete.
-                    Contains(Api.GetMailbox(sim, "alice"), "\"IsExchangeCloudManaged\":true", "the run completed");
+                    Contains(Api.GetMailbox(backend, "alice"), "\"IsExchangeCloudManaged\":true", "the run completed");
                     Contains(File.ReadAllText(Path.Combine(run, "journal.jsonl")), "\"verified\"", "the journal");
                     // A delegate that calls back into the library is refused (Reentrant); the run goes on.
                     string second = NewRunDir();
@@ -2141,14 +2380,15 @@ namespace ExchangeSoa.Tests
                         Api.AddAdUser(sim, "{\"user_principal_name\":\"bob@contoso.com\",\"remote_mailbox\":\"RemoteUserMailbox\"}");
                         Api.SyncCycle(sim);
                         Api.AssignLicense(sim, "bob@contoso.com");
-                        string bobPlan = Api.PlanTransfer(backend, sim, "{\"identities\":[\"bob@contoso.com\"]}",
-                            "{\"ticket\":\"CHG-X\"}", "{}", "2030-01-01T00:00:00Z");
+                        Api.Advance(sim, 25 * 60);
+                        string bobPlan = Api.PlanTransfer(session, "{\"identities\":[\"bob@contoso.com\"]}",
+                            "{\"ticket\":\"CHG-X\"}", "{}");
                         List<SoaStatus> nested = new List<SoaStatus>();
-                        string report = Api.RunTransfer(backend, sim, bobPlan, second, null, e =>
+                        string report = Api.RunTransfer(session, bobPlan, second, false, e =>
                         {
                             try
                             {
-                                Api.GetMailbox(sim, "bob");
+                                Api.GetMailbox(backend, "bob");
                                 nested.Add(SoaStatus.Ok);
                             }
                             catch (SoaException inner)
@@ -2165,7 +2405,7 @@ namespace ExchangeSoa.Tests
                         RemoveDir(second);
                     }
                     // A failed call's error wins over nothing: the refusal comes through as usual.
-                    Throws(SoaStatus.Io, () => Api.ResumeTransfer(backend, sim, Path.Combine(run, "missing"), null, e => { }),
+                    Throws(SoaStatus.Io, () => Api.ResumeTransfer(session, Path.Combine(run, "missing"), e => { }),
                         "resume of a folder without a plan");
                 }
             }
@@ -2179,34 +2419,152 @@ namespace ExchangeSoa.Tests
         {
             using (SoaSimHandle sim = SyncedOrg())
             using (SoaBackendHandle backend = Api.BackendFromSim(sim))
+            using (SoaSessionHandle session = Api.NewSession(backend, null, null, null))
             {
                 SoaException e = Throws(SoaStatus.Refused,
-                    () => Api.EnableCloudManagedByDefault(backend, "{\"on_premises_provisioning_in_use\":true}", null),
+                    () => Api.EnableCloudManagedByDefault(session, "{\"on_premises_provisioning_in_use\":true}", null),
                     "the default while provisioning on-premises");
                 Use("soa_tenant_default_enable");
                 Contains(e.Message, "Fix:", "the refusal says how to fix it");
-                Api.EnableCloudManagedByDefault(backend, "{}", "{}");
-                Contains(Api.GetOrganizationConfig(sim), "\"BlockExchangeProvisioningFromOnPremEnabled\":true", "on");
-                Api.DisableCloudManagedByDefault(backend);
+                Api.EnableCloudManagedByDefault(session, "{}", "{}");
+                Contains(Api.GetOrganizationConfig(backend), "\"BlockExchangeProvisioningFromOnPremEnabled\":true", "on");
+                Api.DisableCloudManagedByDefault(session);
                 Use("soa_tenant_default_disable");
-                Contains(Api.GetOrganizationConfig(sim), "\"BlockExchangeProvisioningFromOnPremEnabled\":false", "off");
-                string rbac = Api.RbacReview(backend, "SOA Operators");
+                Contains(Api.GetOrganizationConfig(backend), "\"BlockExchangeProvisioningFromOnPremEnabled\":false", "off");
+                string rbac = Api.RbacReview(session, "SOA Operators");
                 Use("soa_rbac_review");
                 Contains(rbac, "admin@contoso.com", "who holds the right");
                 Contains(rbac, "New-RoleGroup -Name 'SOA Operators'", "the confining commands");
-                Contains(Api.RbacReview(backend, "O'Brien Team"), "'O''Brien Team'", "a quote in the group name is escaped");
+                Contains(Api.RbacReview(session, "O'Brien Team"), "'O''Brien Team'", "a quote in the group name is escaped");
             }
+        }
+
+        private static void TestSessionDefaults()
+        {
+            using (SoaSimHandle sim = SyncedOrg())
+            using (SoaBackendHandle backend = Api.BackendFromSim(sim))
+            {
+                // An explicit empty actor is an error, never a silent blank.
+                SoaException empty = Throws(SoaStatus.InvalidInput, () => Api.NewSession(backend, null, null, ""), "an empty actor");
+                Contains(empty.Message, "actor", "the message names the actor");
+                Throws(SoaStatus.InvalidInput, () => Api.NewSession(backend, null, null, " \t"), "a blank actor");
+                SoaSessionHandle session;
+                using (SoaDirectoryHandle directory = Api.DirectoryFromSim(sim))
+                using (SoaCatalogHandle catalog = Api.BuiltinCatalog())
+                {
+                    session = Api.NewSession(backend, directory, catalog, null);
+                }
+                using (session)
+                {
+                    // null: the backend's principal; the handles it was made from may go first.
+                    Equal("admin@contoso.com", Api.SessionActor(session), "the default actor is the principal");
+                    Use("soa_session_actor");
+                    Equal(Api.SimNow(sim), Api.SessionNow(session), "the session reads the organization's clock");
+                    Use("soa_session_now");
+                    using (SoaBackendHandle again = Api.SessionBackend(session))
+                    {
+                        Use("soa_session_backend");
+                        Contains(Api.GetMailbox(again, "alice"), "\"UserPrincipalName\":\"alice@contoso.com\"", "the session's backend");
+                    }
+                }
+                Api.AddPrincipal(sim, "ops@contoso.com", "[\"Organization Management\"]");
+                using (SoaSimHandle ops = Api.SimAsPrincipal(sim, "ops@contoso.com"))
+                using (SoaBackendHandle asOps = Api.BackendFromSim(ops))
+                using (SoaSessionHandle opsSession = Api.NewSession(asOps, null, null, null))
+                using (SoaSessionHandle named = Api.NewSession(backend, null, null, "change-bot"))
+                {
+                    Equal("ops@contoso.com", Api.SessionActor(opsSession), "another principal");
+                    Equal("change-bot", Api.SessionActor(named), "an explicit actor");
+                }
+                // The run folder's files and a mailbox's backup file come from the core.
+                string folder = Api.RunFolder("runs/r1");
+                Use("soa_run_folder_json");
+                Equal("{\"dir\":\"runs/r1\",\"plan\":\"runs/r1/plan.json\",\"journal\":\"runs/r1/journal.jsonl\","
+                    + "\"audit\":\"runs/r1/audit.jsonl\",\"backups\":\"runs/r1/backups\",\"lock\":\"runs/r1/run.lock\"}", folder, "the run folder");
+                Use("soa_run_folder_default");
+                Equal(Path.Combine("base", "soa-runs", "RUN-1"), Api.DefaultRunFolder("base", "RUN-1"), "the default run folder");
+                Use("soa_rollback_loss_path");
+                string loss = Api.RollbackLossPath("exports", "Ann O'Neil@contoso.com");
+                True(loss.StartsWith(Path.Combine("exports", "rollback-loss-ann_o_neil@contoso.com."), StringComparison.Ordinal)
+                    && loss.EndsWith(".json", StringComparison.Ordinal), "the loss export file: " + loss);
+                string run = NewRunDir();
+                try
+                {
+                    string backup = Api.BackupPath(run, "Ann O'Neil@contoso.com");
+                    True(backup.StartsWith(Path.Combine(run, "backups", "ann_o_neil@contoso.com."), StringComparison.Ordinal)
+                        && backup.EndsWith(".json", StringComparison.Ordinal), "a safe file name: " + backup);
+                    Equal(backup, Api.BackupPath(run, "ANN O'NEIL@contoso.com"), "one file whatever the case");
+                }
+                finally
+                {
+                    RemoveDir(run);
+                }
+                Throws(SoaStatus.InvalidJson, () => Api.PlanCounts("{}"), "counts of a plan without its fields");
+            }
+        }
+
+        // The cross-front-end scenario: generate(200, seed 11), a session with the organization as
+        // its directory, the first dir-synced, not cloud-managed mailbox of the backend's listing,
+        // a plan (CHG-1, batch cap 1, no probe), a run, and a rollback with the loss acknowledged.
+        // The audit records, normalized, must be byte for byte those of the Rust reference run.
+        private static void TestCrossFrontEndScenario()
+        {
+            string scenario = Path.Combine(Path.Combine(Path.Combine(RootDir(), "target"), "test-artifacts"), "scenario");
+            string run = NewRunDir();
+            try
+            {
+                using (SoaSimHandle sim = Api.GenerateSim(200, 11))
+                using (SoaBackendHandle backend = Api.BackendFromSim(sim))
+                using (SoaSessionHandle session = SessionOn(backend, sim, null))
+                {
+                    string first;
+                    using (SoaMailboxPagerHandle pager = Api.ListMailboxes(backend, "{\"dir_synced\":true,\"cloud_managed\":false}"))
+                    {
+                        first = Api.NextMailboxPage(pager, 1);
+                    }
+                    Match upn = Regex.Match(first, "\"UserPrincipalName\":\"([^\"]+)\"");
+                    True(upn.Success, "the first mailbox has a UPN: " + first);
+                    string identity = upn.Groups[1].Value;
+                    string preflight = Api.GatherPreflight(session, null);
+                    string plan = Api.PlanTransfer(session, "{\"identities\":[" + JsonString(identity) + "]}",
+                        "{\"ticket\":\"CHG-1\",\"batch_cap\":1,\"probe_attribute\":null}", preflight);
+                    Equal(1L, JsonInt(Api.PlanCounts(plan), "go"), "one mailbox goes");
+                    Equal(1, Count(Api.RunTransfer(session, plan, run, false, null), "\"step\":\"verified\""), "verified");
+                    string audit = Path.Combine(run, "audit.jsonl");
+                    Contains(Api.RollbackTransfer(session, identity, "{\"acknowledge_loss\":true,\"ticket\":\"CHG-1\"}", audit),
+                        "\"rolled_back\":true", "rolled back");
+                    string records = Api.AuditLogNormalized(audit);
+                    Equal(3, Count(records, "\n"), "backup, flip, rollback: " + records);
+                    Equal(3, Count(records, "\"actor\":\"" + Api.SessionActor(session) + "\""), "the session's actor");
+                    True(records.IndexOf("\"time\"", StringComparison.Ordinal) < 0
+                        && records.IndexOf("\"run_id\"", StringComparison.Ordinal) < 0, "no times or run ids: " + records);
+                    Directory.CreateDirectory(scenario);
+                    File.WriteAllBytes(Path.Combine(scenario, "csharp.jsonl"), new UTF8Encoding(false).GetBytes(records));
+                    string reference = Path.Combine(scenario, "rust.jsonl");
+                    True(File.Exists(reference), reference + " is missing: the Rust suite writes it (run tests/run.sh rust first)");
+                    string expected = new UTF8Encoding(false).GetString(File.ReadAllBytes(reference));
+                    Equal(expected, records, "the C# audit records against the Rust ones");
+                }
+            }
+            finally
+            {
+                RemoveDir(run);
+            }
+        }
+
+        // The workspace: SOA_ROOT when the test script runs, else the current folder.
+        private static string RootDir()
+        {
+            string root = Environment.GetEnvironmentVariable("SOA_ROOT");
+            return string.IsNullOrEmpty(root) ? Directory.GetCurrentDirectory() : root;
         }
 
         private static void TestNewHandlesMisuse()
         {
             using (SoaClientHandle client = new SoaClientHandle())
             {
-                IntPtr json;
-                Equal(SoaStatus.NullArgument, Native.soa_client_get_mailbox(client, "alice", out json), "NULL client");
-                Contains(Api.LastError(), "`client`", "the message names the parameter");
-                Throws(SoaStatus.NullArgument, () => Api.ListMailboxes(client, "{}"), "listing on a NULL client");
                 Throws(SoaStatus.NullArgument, () => Api.BackendFromClient(client), "backend of a NULL client");
+                Throws(SoaStatus.NullArgument, () => Api.ClientEndpoint(client), "endpoint of a NULL client");
             }
             using (SoaEmulatorHandle emulator = new SoaEmulatorHandle())
             {
@@ -2215,29 +2573,46 @@ namespace ExchangeSoa.Tests
             }
             using (SoaBackendHandle backend = new SoaBackendHandle())
             {
-                Throws(SoaStatus.NullArgument, () => Api.RbacReview(backend, "g"), "a NULL backend");
-                Throws(SoaStatus.NullArgument, () => Api.PlanTransfer(backend, null, AliceSelection, "{}", "{}", null), "plan on a NULL backend");
+                IntPtr json;
+                Equal(SoaStatus.NullArgument, Native.soa_backend_get_mailbox(backend, "alice", out json), "NULL backend");
+                Contains(Api.LastError(), "`backend`", "the message names the parameter");
+                Throws(SoaStatus.NullArgument, () => Api.ListMailboxes(backend, "{}"), "listing on a NULL backend");
+                Throws(SoaStatus.NullArgument, () => Api.NewSession(backend, null, null, null), "a session on a NULL backend");
+            }
+            using (SoaSessionHandle session = new SoaSessionHandle())
+            {
+                Throws(SoaStatus.NullArgument, () => Api.RbacReview(session, "g"), "a NULL session");
+                Throws(SoaStatus.NullArgument, () => Api.PlanTransfer(session, AliceSelection, "{}", "{}"), "plan on a NULL session");
+                Throws(SoaStatus.NullArgument, () => Api.SessionActor(session), "the actor of a NULL session");
+                Throws(SoaStatus.NullArgument, () => Api.SessionBackend(session), "the backend of a NULL session");
+            }
+            using (SoaSimHandle invalid = new SoaSimHandle())
+            {
+                Throws(SoaStatus.NullArgument, () => Api.DirectoryFromSim(invalid), "a directory of a NULL organization");
             }
             using (SoaSimHandle sim = Api.NewSim("contoso.com"))
             using (SoaBackendHandle backend = Api.BackendFromSim(sim))
+            using (SoaSessionHandle session = Api.NewSession(backend, null, null, null))
             {
                 SoaException missing = Throws(SoaStatus.NullArgument,
-                    () => Api.PlanTransfer(backend, null, null, "{}", "{}", null), "a NULL selection");
+                    () => Api.PlanTransfer(session, null, "{}", "{}"), "a NULL selection");
                 Contains(missing.Message, "`selection_json`", "the message names the parameter");
-                Throws(SoaStatus.InvalidJson, () => Api.PlanTransfer(backend, null, "{\"all\":true}", "{}", "{}", null), "an unknown selection");
-                Throws(SoaStatus.InvalidInput, () => Api.PlanTransfer(backend, null, AliceSelection, "{}", "{}", "soon"), "a bad time");
+                Throws(SoaStatus.InvalidJson, () => Api.PlanTransfer(session, "{\"all\":true}", "{}", "{}"), "an unknown selection");
+                Throws(SoaStatus.InvalidJson, () => Api.GatherPreflight(session, "{\"settle_hours\":\"soon\"}"), "bad requirements");
                 Throws(SoaStatus.InvalidJson, () => Api.PlanSummary("{}"), "a plan without its fields");
-                Throws(SoaStatus.Io, () => Api.RestoreInCloud(backend, "/nonexistent/backup.json", false), "a missing backup");
-                Throws(SoaStatus.Io, () => Api.RestoreScript(null, "/nonexistent/backup.json"), "a missing backup (script)");
-                Throws(SoaStatus.InvalidInput, () => Api.RunTransfer(backend, null, "[]", Path.GetTempPath(), null, null), "a plan that is not an object");
-                Throws(SoaStatus.InvalidInput, () => Api.EnableCloudManagedByDefault(backend, "{}", "[]"), "requirements that are not an object");
-                SoaBackendHandle disposed = Api.BackendFromSim(sim);
+                Throws(SoaStatus.Io, () => Api.RestoreInCloud(session, "/nonexistent/backup.json", false), "a missing backup");
+                Throws(SoaStatus.Io, () => Api.RestoreScript(session, "/nonexistent/backup.json"), "a missing backup (script)");
+                Throws(SoaStatus.InvalidInput, () => Api.RunTransfer(session, "[]", Path.GetTempPath(), false, null), "a plan that is not an object");
+                Throws(SoaStatus.InvalidInput, () => Api.EnableCloudManagedByDefault(session, "{}", "[]"), "requirements that are not an object");
+                Throws(SoaStatus.Io, () => Api.AuditLogNormalized("/nonexistent/audit.jsonl"), "a missing audit log");
+                Throws(SoaStatus.NullArgument, () => Api.BackupPath(null, "alice"), "a NULL run folder");
+                SoaSessionHandle disposed = Api.NewSession(backend, null, null, null);
                 disposed.Dispose();
                 disposed.Dispose();
                 try
                 {
                     Api.RbacReview(disposed, "g");
-                    throw new TestFailure("a disposed backend was used");
+                    throw new TestFailure("a disposed session was used");
                 }
                 catch (ObjectDisposedException)
                 {
@@ -2249,6 +2624,10 @@ namespace ExchangeSoa.Tests
             Use("soa_emulator_free");
             Native.soa_backend_free(IntPtr.Zero);
             Use("soa_backend_free");
+            Native.soa_directory_free(IntPtr.Zero);
+            Use("soa_directory_free");
+            Native.soa_session_free(IntPtr.Zero);
+            Use("soa_session_free");
         }
 
         // --- reconciliation and the script auditor ---------------------------------------------
@@ -2341,15 +2720,29 @@ namespace ExchangeSoa.Tests
             {
                 string ad = Path.Combine(dir, "ad.csv");
                 File.WriteAllText(ad, AdCsv);
+                List<string> events = new List<string>();
                 using (SoaSimHandle sim = FlippedOrg())
                 using (SoaBackendHandle backend = Api.BackendFromSim(sim))
-                using (SoaReconcileReportHandle report = Api.ReconcileLive(null, ad, null, backend, ReconcileNow))
+                using (SoaSessionHandle session = Api.NewSession(backend, null, null, null))
+                using (SoaReconcileReportHandle report = Api.ReconcileLive(session, ad, null, ReconcileNow, e => events.Add(e)))
                 {
                     Use("soa_reconcile_live");
                     string json = Api.ReconcileReportJson(report);
                     Contains(json, "\"cloud_value\":\"Cloud\"", "the cloud edit");
                     Contains(json, "\"class\":\"cloud_master_ad_stale\"", "alice is cloud-managed");
                     Contains(json, "\"ad_only\":[{", "bob has no mailbox in the organization");
+                    True(events.Count >= 2, "progress events: " + events.Count);
+                    Contains(string.Join("\n", events.ToArray()), "\"phase\":\"cloud\"", "the cloud side's progress");
+                    Contains(events[events.Count - 1], "\"phase\":\"directory\"", "the directory side is read last");
+                    Throws(SoaStatus.InvalidInput, () => Api.ReconcileLive(session, ad, "xml", null, null), "an unknown format");
+                    try
+                    {
+                        Api.ReconcileLive(session, ad, null, ReconcileNow, e => { throw new InvalidOperationException("stop"); });
+                        throw new TestFailure("the delegate's exception was swallowed");
+                    }
+                    catch (InvalidOperationException)
+                    {
+                    }
                 }
             }
             finally
@@ -2381,9 +2774,9 @@ namespace ExchangeSoa.Tests
                     Throws(SoaStatus.NullArgument, () => Api.ReconcileReportJson(none), "a NULL report");
                     Throws(SoaStatus.NullArgument, () => Api.SaveWritebackPlan(none, null, null, null), "a plan of a NULL report");
                 }
-                using (SoaBackendHandle none = new SoaBackendHandle())
+                using (SoaSessionHandle none = new SoaSessionHandle())
                 {
-                    Throws(SoaStatus.NullArgument, () => Api.ReconcileLive(null, bad, null, none, null), "a NULL backend");
+                    Throws(SoaStatus.NullArgument, () => Api.ReconcileLive(none, bad, null, null, null), "a NULL session");
                 }
                 string good = Path.Combine(dir, "ok.csv");
                 File.WriteAllText(good, AdCsv);

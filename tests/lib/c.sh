@@ -30,11 +30,12 @@ fi
 
 LIBDIR=$(build_ffi) || exit 1
 OUT="$ROOT/target/c-tests"
-# The transfer tests make their run folders under runs/: start from an empty one.
+# The transfer tests make their run folders under runs/: start from an empty one. The
+# cross-front-end scenario writes its audit records beside the Rust suite's reference run.
 rm -rf "$OUT/runs"
-mkdir -p "$OUT/runs"
+mkdir -p "$OUT/runs" "$ROOT/target/test-artifacts/scenario"
 VERSION=$(sed -n 's/^version = "\(.*\)"/\1/p' "$ROOT/Cargo.toml" | head -1)
-CFLAGS=(-std=c11 -Wall -Wextra -Werror -g -I "$ROOT/soa-ffi/include" "-DSOA_EXPECTED_VERSION=\"$VERSION\"")
+CFLAGS=(-std=c11 -pthread -Wall -Wextra -Werror -g -I "$ROOT/soa-ffi/include" "-DSOA_EXPECTED_VERSION=\"$VERSION\"")
 
 gcc "${CFLAGS[@]}" "$ROOT/tests/c/test_soa.c" -L "$LIBDIR" -lsoa_ffi -Wl,-rpath,"$LIBDIR" \
   -o "$OUT/test_soa_dynamic" || die "compiling the C tests (dynamic) failed"

@@ -15,11 +15,17 @@ OUT="$ROOT/target/csharp"
 mkdir -p "$OUT"
 EXE="$OUT/SoaNativeTests.exe"
 
-# Warnings are errors: PowerShell's Add-Type treats compiler warnings as errors too.
-mcs -nologo -codepage:utf8 -warnaserror+ -warn:4 -target:exe -out:"$EXE" \
+# Warnings are errors: PowerShell's Add-Type treats compiler warnings as errors too. C# 5 against
+# Mono's .NET Framework 4.x profile: what Add-Type compiles in Windows PowerShell 5.1, so a
+# construct of a later C# (string interpolation, `?.`, `nameof`, expression bodies, `out var`,
+# tuples) or an API missing from .NET Framework fails here.
+mcs -nologo -codepage:utf8 -warnaserror+ -warn:4 -langversion:5 -sdk:4.x -target:exe -out:"$EXE" \
   "$ROOT/soa-ffi/powershell/ExchangeSoa/SoaNative.cs" \
   "$ROOT/tests/csharp/SoaNativeTests.cs" \
   || die "mcs could not compile SoaNative.cs with tests/csharp/SoaNativeTests.cs"
+
+# The cross-front-end scenario writes its audit records beside the Rust suite's reference run.
+mkdir -p "$ROOT/target/test-artifacts/scenario"
 
 log="$SOA_LOG_DIR/csharp.log"
 # DllImport("soa_ffi") resolves to libsoa_ffi.so through LD_LIBRARY_PATH under Mono. The panic

@@ -26,6 +26,14 @@ wheels=("$ROOT"/target/wheels/exchange_soa-*.whl)
 "$PY" -m pip install -q --disable-pip-version-check --force-reinstall --no-deps "${wheels[0]}" \
   || die "pip could not install ${wheels[0]}"
 
+# The cross-front-end scenario (tests/python/test_scenario.py) compares Python's audit records
+# with those the Rust core writes in the Rust suite; when that suite has not run here, the one
+# Rust test that writes them runs first.
+if [ ! -f "$ROOT/target/test-artifacts/scenario/rust.jsonl" ]; then
+  cargo test -q -p soa-core --test session cross_front_end_scenario >&2 \
+    || die "the Rust scenario test (cargo test -p soa-core --test session) failed"
+fi
+
 # Run from tests/python so that `import exchange_soa` finds the installed wheel and not
 # soa-py/python (rootdir and the ini options still come from pyproject.toml).
 log="$SOA_LOG_DIR/python-test.log"

@@ -240,6 +240,28 @@ def test_paging_across_many_pages_is_lazy(emu: soa.Emulator, org: soa.SimulatedO
         assert capped.stats().cmdlet("Get-Mailbox") == math.ceil(len(expected) / 10)
 
 
+def test_a_listing_shared_by_threads_yields_each_mailbox_once(emu: soa.Emulator, org: soa.SimulatedOrg) -> None:
+    expected = sorted(str(m.exchange_guid) for m in org.list_mailboxes())
+    client = soa.ExoClient.for_emulator(emu, ADMIN, page_size=9, timeout=10.0)
+    listing = client.list_mailboxes()
+    seen: list[str] = []
+    lock = threading.Lock()
+
+    def drain() -> None:
+        for mailbox in listing:
+            with lock:
+                seen.append(str(mailbox.exchange_guid))
+
+    threads = [threading.Thread(target=drain) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    # The calls took turns on the one pager: every mailbox once, none lost, none twice.
+    assert sorted(seen) == expected
+    assert next(listing, None) is None
+
+
 def test_listings_from_several_threads(client: soa.ExoClient) -> None:
     expected = [m.exchange_guid for m in client.list_mailboxes()]
     results: list[list[str | None]] = []

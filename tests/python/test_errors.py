@@ -61,7 +61,7 @@ def test_refusals_and_transport_errors() -> None:
 def test_refused_error_carries_operation_and_reason() -> None:
     org = soa.SimulatedOrg()
     with pytest.raises(soa.RefusedError) as info:
-        soa.plan(org, ["alice@contoso.com"], soa.TransferPolicy())
+        soa.plan(soa.Session(org), ["alice@contoso.com"], soa.TransferPolicy())
     assert info.value.operation == "plan a transfer"
     assert info.value.reason is not None and "ticket" in info.value.reason
     assert str(info.value) == f"refused to {info.value.operation}: {info.value.reason}"

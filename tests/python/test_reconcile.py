@@ -1,10 +1,11 @@
 """Reconciliation through Python: the three AD export formats against a Get-Mailbox export,
-malformed inputs, a live reconciliation against a simulated organization (directly and through
-the REST client and the HTTP emulator), the reports and their comparison, and writeback plans
-that keep hostile values literal."""
+malformed inputs, a live reconciliation through a Session on a simulated organization (directly
+and through the REST client and the HTTP emulator), progress callbacks and the asyncio forms,
+the reports and their comparison, and writeback plans that keep hostile values literal."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import csv
 import datetime
@@ -17,6 +18,7 @@ from collections.abc import Iterator
 import pytest
 
 import exchange_soa as soa
+from pwsh_eval import ps_literal, ps_string
 
 FIXTURES = pathlib.Path(__file__).resolve().parent / "fixtures" / "reconcile"
 CLOUD = FIXTURES / "mailboxes.json"
@@ -221,8 +223,11 @@ def test_malformed_cloud_export_and_missing_files(tmp_path: pathlib.Path) -> Non
     assert info.value.filename == str(tmp_path / "missing.csv")
     with pytest.raises(soa.SoaFileNotFoundError):
         soa.reconcile(FIXTURES / "ad_users.csv", tmp_path / "missing.json", now=NOW)
-    with pytest.raises(TypeError, match="ExchangeOnline"):
+    with pytest.raises(TypeError, match="path of a Get-Mailbox JSON export"):
         soa.reconcile(FIXTURES / "ad_users.csv", 42, now=NOW)  # type: ignore[arg-type]
+    # A live backend is reconciled through a session, with reconcile_live.
+    with pytest.raises(TypeError, match="reconcile_live"):
+        soa.reconcile(FIXTURES / "ad_users.csv", soa.SimulatedOrg(), now=NOW)  # type: ignore[arg-type]
 
 
 # ---------------------------------------------------------------- live, against a simulated organization
@@ -271,9 +276,11 @@ def test_live_cloud_edit_is_cloud_master_ad_stale(
     ad = tmp_path / "ad.json"
     count = export_simulated_ad(org, ad)
 
-    # The simulated organization's clock is the default `now`; a real tenant's is the system's.
-    now = None if exchange is org else org.now
-    report = soa.reconcile(ad, exchange, now=now)
+    # With the simulated AD as the directory, the session keeps the organization's virtual
+    # time, whichever backend reads Exchange Online (see also the test of the default `now`).
+    session = soa.Session(exchange, org.directory)
+    assert session.now == org.now
+    report = soa.reconcile_live(session, ad, now=session.now)
     assert report.totals["matched"] == count, report.ambiguous
     assert report.generated == org.now
     assert report.ad_source == str(ad)
@@ -287,15 +294,15 @@ def test_live_cloud_edit_is_cloud_master_ad_stale(
     assert d.ldap_name == "extensionAttribute12"
 
     # With writeback configured, the same difference is one the next writeback cycle closes.
-    pending = soa.reconcile(ad, exchange, now=org.now, writeback_enabled=True)
+    pending = soa.reconcile_live(session, ad, now=org.now, writeback_enabled=True)
     changes = pending.changes_since(report)
     assert [(b.reason, a.reason) for b, a in changes.changed if a.key == d.key] == [
         ("writeback_off", "writeback_pending")
     ]
 
     if exchange is not org:
-        # Without `now`, a real tenant's reconciliation is dated by the system clock.
-        system = soa.reconcile(ad, exchange, attributes="CustomAttribute12")
+        # A tenant's session without a directory keeps the system's time.
+        system = soa.reconcile_live(soa.Session(exchange), ad, attributes="CustomAttribute12")
         age = datetime.datetime.now(datetime.timezone.utc) - system.generated
         assert datetime.timedelta(0) <= age < datetime.timedelta(minutes=5)
         assert [x.key for x in system] == [d.key]
@@ -304,6 +311,143 @@ def test_live_cloud_edit_is_cloud_master_ad_stale(
     assert plan.change_count == 1 == len(plan)
     assert "-Replace @{extensionAttribute12='edited in the cloud'}" in plan.to_powershell()
     assert plan.accounts[0]["object_guid"] == org.ad_user(target)["object_guid"]
+
+
+# ---------------------------------------------------------------- progress and asyncio
+
+
+def write_large_exports(folder: pathlib.Path, n: int) -> tuple[pathlib.Path, pathlib.Path]:
+    """An AD CSV export and a Get-Mailbox JSON export of `n` matching accounts, large enough
+    (several times the 64 KiB between progress events, and the mailboxes several times the
+    1 MiB the cloud file is read by) for a reconciliation to report progress more than once per
+    side. Every tenth account differs in CustomAttribute1."""
+    ad = folder / "ad.csv"
+    cloud = folder / "mailboxes.json"
+    rows = ['"ObjectGUID","UserPrincipalName","DisplayName","extensionAttribute1","whenChanged"']
+    mailboxes = []
+    for i in range(n):
+        guid = f"c{i:07d}-0000-4000-8000-000000000000"
+        upn = f"user{i:05d}@fabrikam.com"
+        rows.append(f'"{guid}","{upn}","User {i:05d} of the finance department","Dept-{i % 7}","2026-11-01T00:00:00Z"')
+        mailboxes.append(
+            {
+                "UserPrincipalName": upn,
+                "PrimarySmtpAddress": upn,
+                "DisplayName": f"User {i:05d} of the finance department",
+                "RecipientTypeDetails": "UserMailbox",
+                "IsDirSynced": True,
+                "IsExchangeCloudManaged": True,
+                "CustomAttribute1": f"Dept-{i % 7}" if i % 10 else "Cloud",
+                "Notes": f"Mailbox {i:05d}: " + "kept for the size of a real export. " * 30,
+            }
+        )
+    ad.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    cloud.write_text(json.dumps(mailboxes, indent=2), encoding="utf-8")
+    return ad, cloud
+
+
+def check_phase(events: list[soa.ReconcileProgress], phase: str, records: int, total: int | None) -> None:
+    """The events of one phase: counts that never decrease, ending with every record and (for a
+    file) every byte of it."""
+    mine = [e for e in events if e.phase == phase]
+    assert mine, f"no {phase} event"
+    assert [e.records for e in mine] == sorted(e.records for e in mine)
+    assert [e.bytes for e in mine] == sorted(e.bytes for e in mine)
+    assert all(e.total_bytes == total for e in mine)
+    assert mine[-1].records == records
+    if total is not None:
+        # More than one event, the bytes growing to the file's size.
+        assert len(mine) >= 2, f"{phase}: {mine}"
+        assert 0 < mine[0].bytes < mine[-1].bytes == total
+    else:
+        assert {e.bytes for e in mine} == {0}
+
+
+def test_progress_reports_records_and_bytes_of_each_file(tmp_path: pathlib.Path) -> None:
+    n = 3000
+    ad, cloud = write_large_exports(tmp_path, n)
+    events: list[soa.ReconcileProgress] = []
+    report = soa.reconcile(ad, cloud, now=NOW, progress=events.append)
+    assert report.totals["matched"] == n
+    assert len(report) == n // 10
+    # The cloud file is read first, then the AD export.
+    phases = [e.phase for e in events]
+    assert phases == sorted(phases, key=["cloud", "directory"].index)
+    check_phase(events, "cloud", n, cloud.stat().st_size)
+    check_phase(events, "directory", n, ad.stat().st_size)
+    assert "directory" in repr(events[-1]) and events[-1].to_dict()["records"] == n
+    # The same report without a callback.
+    assert soa.reconcile(ad, cloud, now=NOW).to_dict() == report.to_dict()
+
+
+def test_an_exception_in_progress_stops_the_reconciliation(tmp_path: pathlib.Path) -> None:
+    ad, cloud = write_large_exports(tmp_path, 3000)
+    seen: list[soa.ReconcileProgress] = []
+
+    class Stop(Exception):
+        pass
+
+    def progress(e: soa.ReconcileProgress) -> None:
+        seen.append(e)
+        raise Stop(e.phase)
+
+    with pytest.raises(Stop, match="cloud"):
+        soa.reconcile(ad, cloud, now=NOW, progress=progress)
+    assert len(seen) == 1  # stopped at the first event
+    with pytest.raises(TypeError, match="progress must be callable"):
+        soa.reconcile(ad, cloud, progress="bar")  # type: ignore[arg-type]
+
+
+def test_areconcile_is_awaitable(tmp_path: pathlib.Path) -> None:
+    ad, cloud = write_large_exports(tmp_path, 1500)
+    events: list[soa.ReconcileProgress] = []
+
+    async def main() -> tuple[soa.ReconcileReport, soa.ReconcileReport]:
+        # Two reconciliations at once, on the event loop's terms.
+        return await asyncio.gather(
+            soa.areconcile(ad, cloud, now=NOW, progress=events.append),
+            soa.areconcile(FIXTURES / "ad_users.csv", CLOUD, now=NOW),
+        )
+
+    large, small = asyncio.run(main())
+    assert large.totals["matched"] == 1500
+    assert rows(small) == EXPECTED_CSV_JSON
+    assert events[-1].phase == "directory" and events[-1].bytes == ad.stat().st_size
+
+    async def failing() -> soa.ReconcileReport:
+        return await soa.areconcile(tmp_path / "missing.csv", cloud)
+
+    with pytest.raises(soa.SoaFileNotFoundError):
+        asyncio.run(failing())
+
+
+def test_live_progress_and_asyncio(
+    tmp_path: pathlib.Path, backend: tuple[soa.SimulatedOrg, soa.ExchangeOnline]
+) -> None:
+    org, exchange = backend
+    ad = tmp_path / "ad.json"
+    count = export_simulated_ad(org, ad)
+    session = soa.Session(exchange, org.directory)
+    events: list[soa.ReconcileProgress] = []
+    report = soa.reconcile_live(session, ad, now=org.now, progress=events.append)
+    assert report.totals["matched"] == count
+    # Mailboxes listed live have no bytes; the AD export has.
+    check_phase(events, "cloud", report.totals["cloud_records"], None)
+    mine = [e for e in events if e.phase == "directory"]
+    assert mine[-1].records == count and mine[-1].bytes == mine[-1].total_bytes == ad.stat().st_size
+
+    async def main() -> soa.ReconcileReport:
+        return await soa.areconcile_live(session, ad, now=org.now)
+
+    assert asyncio.run(main()).to_dict() == report.to_dict()
+
+
+def test_a_live_reconciliation_is_dated_by_the_session_clock(tmp_path: pathlib.Path) -> None:
+    org = soa.SimulatedOrg.generate(30, 3)
+    ad = tmp_path / "ad.json"
+    export_simulated_ad(org, ad)
+    report = soa.reconcile_live(soa.Session(org, org.directory), ad)
+    assert report.generated == org.now
 
 
 # ---------------------------------------------------------------- reports
@@ -394,25 +538,6 @@ def test_changes_since_lists_new_resolved_and_changed() -> None:
 HOSTILE = "it's $(Remove-Item -Recurse C:\\) `whoami` ; \u2019 \"q\"\nline two"
 
 
-def ps_literal(text: str) -> tuple[str, str]:
-    """Reads a PowerShell single-quoted literal at the start of `text` (any of PowerShell's
-    five single-quote characters opens, closes and doubles); returns its value and the rest."""
-    quotes = "'\u2018\u2019\u201a\u201b"
-    assert text[0] in quotes, text
-    value, i = [], 1
-    while i < len(text):
-        c = text[i]
-        if c in quotes:
-            if i + 1 < len(text) and text[i + 1] in quotes:
-                value.append(c)
-                i += 2
-                continue
-            return "".join(value), text[i + 1 :]
-        value.append(c)
-        i += 1
-    raise AssertionError(f"unterminated literal: {text}")
-
-
 def unfold_ldif(text: str) -> list[tuple[str, bytes]]:
     lines: list[str] = []
     for raw in text.splitlines():
@@ -463,12 +588,14 @@ def test_powershell_plan_keeps_a_hostile_value_one_literal(
     assert (plan.change_count, len(plan.accounts), plan.skipped) == (2, 1, [])
     script = plan.to_powershell()
     assert "param([switch]$Apply)" in script
+    # Pure ASCII: Windows PowerShell 5.1 reads it the same under any code page.
+    assert script.isascii()
     line = script[script.index("\nSet-ADUser ") + 1 :]
     rest = line.removeprefix("Set-ADUser -Identity ")
-    identity, rest = ps_literal(rest)
+    identity, rest = ps_string(rest)
     assert identity == "c9000000-0000-4000-8000-00000000000a"
     rest = rest.removeprefix(" -Replace @{extensionAttribute1=")
-    value, rest = ps_literal(rest)
+    value, rest = ps_string(rest)
     assert value == HOSTILE
     # The empty cloud value clears the attribute; nothing follows but the dry-run switch.
     cleared, rest = ps_literal(rest.removeprefix("} -Clear @("))

@@ -1,7 +1,8 @@
 """The transfer through Python, on a SimulatedOrg and on an ExoClient talking to the HTTP
-emulator (every test runs on both backends): plan refusals, dry run, runs with a progress
-callback, cancel and resume, backups, rollback with its loss report, restore, the tenant-wide
-default and the RBAC review."""
+emulator (every test runs on both backends, each in a Session with the organization's AD as
+the directory): plan refusals, dry run, runs with a progress callback, cancel and resume,
+backups, rollback with its loss report, restore, the tenant-wide default and the RBAC
+review."""
 
 from __future__ import annotations
 
@@ -27,10 +28,14 @@ class Setup:
     backend: soa.ExchangeOnline
     emulator: soa.Emulator | None
 
+    def session(self, actor: str | None = None) -> soa.Session:
+        """The backend, with the organization's AD as the on-premises directory."""
+        return soa.Session(self.backend, self.org.directory, actor=actor)
+
     def candidates(self, n: int) -> list[str]:
         """`n` dir-synced user mailboxes that are not cloud-managed and have settled."""
         eligible = soa.plan(
-            self.org,
+            soa.Session(self.org, self.org.directory),
             {"dir_synced": True, "cloud_managed": False, "recipient_types": ["UserMailbox"]},
             soa.TransferPolicy(TICKET, batch_cap=1000),
         )
@@ -57,13 +62,7 @@ def setup(request: pytest.FixtureRequest) -> Iterator[Setup]:
 
 
 def plan_for(s: Setup, identities: list[str], **policy: object) -> soa.Plan:
-    return soa.plan(
-        s.backend,
-        identities,
-        soa.TransferPolicy(TICKET, **policy),  # type: ignore[arg-type]
-        directory=s.org,
-        now=s.org.now,
-    )
+    return soa.plan(s.session(), identities, soa.TransferPolicy(TICKET, **policy))  # type: ignore[arg-type]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -110,23 +109,20 @@ def test_policy_defaults_are_the_safe_ones() -> None:
 def test_plan_refusals(setup: Setup) -> None:
     ids = setup.candidates(4)
     with pytest.raises(soa.RefusedError) as no_ticket:
-        soa.plan(setup.backend, ids, soa.TransferPolicy())
+        soa.plan(setup.session(), ids, soa.TransferPolicy())
     assert no_ticket.value.operation == "plan a transfer"
     assert no_ticket.value.reason is not None and "ticket" in no_ticket.value.reason
     with pytest.raises(soa.RefusedError):
-        soa.plan(setup.backend, ids, soa.TransferPolicy("   "))
+        soa.plan(setup.session(), ids, soa.TransferPolicy("   "))
     # Relaxed by policy.
-    relaxed = soa.plan(setup.backend, ids, soa.TransferPolicy(require_ticket=False), now=setup.org.now)
+    relaxed = soa.plan(setup.session(), ids, soa.TransferPolicy(require_ticket=False))
     assert len(relaxed.go()) == 4
     # An explicit list over the cap is refused; a filter over the cap is deferred.
     with pytest.raises(soa.RefusedError) as over:
         plan_for(setup, ids, batch_cap=3)
     assert over.value.reason is not None and "batch cap of 3" in over.value.reason
     deferred = soa.plan(
-        setup.backend,
-        {"dir_synced": True, "cloud_managed": False},
-        soa.TransferPolicy(TICKET, batch_cap=3),
-        now=setup.org.now,
+        setup.session(), {"dir_synced": True, "cloud_managed": False}, soa.TransferPolicy(TICKET, batch_cap=3)
     )
     assert len(deferred.go()) == 3
     assert any((e.reason or "").startswith("beyond the batch cap") for e in deferred.entries)
@@ -156,6 +152,7 @@ def test_plan_decides_and_explains(setup: Setup, tmp_path: pathlib.Path) -> None
     assert by_id["ghost@contoso.com"].reason == "no mailbox with this identity"
     assert plan.policy.ticket == TICKET
     assert plan.is_blocked is False
+    assert plan.directory_checked is True
     # The default preflight knows nothing of the sync engines: a warning, not a block.
     assert [(f.code, f.severity) for f in plan.organization] == [
         ("connect_sync_version_unknown", "warn")
@@ -180,27 +177,26 @@ def test_plan_selections(setup: Setup, tmp_path: pathlib.Path) -> None:
     a, b = setup.candidates(2)
     csv = tmp_path / "wave.csv"
     csv.write_text(f'#TYPE Selected.Mailbox\n"UserPrincipalName","Alias"\n"{a}","x"\n"{b}","y"\n"{a}","x"\n')
-    from_file = soa.plan(setup.backend, csv, soa.TransferPolicy(TICKET), now=setup.org.now)
+    session = setup.session()
+    from_file = soa.plan(session, csv, soa.TransferPolicy(TICKET))
     assert [e.identity for e in from_file.entries] == [a, b]
-    assert [e.identity for e in soa.plan(setup.backend, str(csv), soa.TransferPolicy(TICKET)).entries] == [a, b]
-    from_tuple = soa.plan(setup.backend, (a, b), soa.TransferPolicy(TICKET), now=setup.org.now)
+    assert [e.identity for e in soa.plan(session, str(csv), soa.TransferPolicy(TICKET)).entries] == [a, b]
+    from_tuple = soa.plan(session, (a, b), soa.TransferPolicy(TICKET))
     assert [e.identity for e in from_tuple.go()] == [a, b]
-    shared = soa.plan(
-        setup.backend, {"recipient_types": ["SharedMailbox"]}, soa.TransferPolicy(TICKET)
-    )
+    shared = soa.plan(session, {"recipient_types": ["SharedMailbox"]}, soa.TransferPolicy(TICKET))
     assert shared.entries
     with pytest.raises(soa.InvalidInputError):
-        soa.plan(setup.backend, {"dir_sync": True}, soa.TransferPolicy(TICKET))
+        soa.plan(session, {"dir_sync": True}, soa.TransferPolicy(TICKET))
     with pytest.raises(TypeError):
-        soa.plan(setup.backend, 42, soa.TransferPolicy(TICKET))  # type: ignore[arg-type]
+        soa.plan(session, 42, soa.TransferPolicy(TICKET))  # type: ignore[arg-type]
     with pytest.raises(TypeError):
-        soa.plan(setup.backend, [a, 42], soa.TransferPolicy(TICKET))  # type: ignore[list-item]
+        soa.plan(session, [a, 42], soa.TransferPolicy(TICKET))  # type: ignore[list-item]
     with pytest.raises(soa.SoaFileNotFoundError):
-        soa.plan(setup.backend, tmp_path / "missing.csv", soa.TransferPolicy(TICKET))
+        soa.plan(session, tmp_path / "missing.csv", soa.TransferPolicy(TICKET))
     bad = tmp_path / "bad.csv"
     bad.write_text("Name\nx\n")
     with pytest.raises(soa.InvalidInputError):
-        soa.plan(setup.backend, bad, soa.TransferPolicy(TICKET))
+        soa.plan(session, bad, soa.TransferPolicy(TICKET))
 
 
 def test_plan_with_preflight_findings(setup: Setup, tmp_path: pathlib.Path) -> None:
@@ -209,18 +205,18 @@ def test_plan_with_preflight_findings(setup: Setup, tmp_path: pathlib.Path) -> N
         "sync": {"connect_sync_version": "2.4.0.0"},
         "caller": {"name": ADMIN, "roles": ["Exchange Administrator"]},
     }
-    plan = soa.plan(setup.backend, ids, soa.TransferPolicy(TICKET), preflight=preflight, now=setup.org.now)
+    plan = soa.plan(setup.session(), ids, soa.TransferPolicy(TICKET), preflight=preflight)
     assert plan.is_blocked
     assert "connect_sync_too_old" in {f.code for f in plan.organization}
     with pytest.raises(soa.RefusedError) as refused:
-        soa.run(setup.backend, plan, tmp_path / "blocked", actor="ops")
+        soa.run(setup.session(actor="ops"), plan, tmp_path / "blocked")
     assert refused.value.reason is not None and "connect_sync_too_old" in refused.value.reason
     # The refusal is audited, and nothing was flipped.
     [event] = soa.read_audit_log(tmp_path / "blocked" / "audit.jsonl")
     assert event["action"] == "refusal" and event["ticket"] == TICKET and event["actor"] == "ops"
     assert not setup.org.get_mailbox(ids[0]).is_exchange_cloud_managed
     with pytest.raises(soa.InvalidJsonError):
-        soa.plan(setup.backend, ids, soa.TransferPolicy(TICKET), preflight="{not json")
+        soa.plan(setup.session(), ids, soa.TransferPolicy(TICKET), preflight="{not json")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -231,7 +227,7 @@ def test_plan_with_preflight_findings(setup: Setup, tmp_path: pathlib.Path) -> N
 def test_dry_run_changes_nothing(setup: Setup, tmp_path: pathlib.Path) -> None:
     ids = setup.candidates(3)
     plan = plan_for(setup, ids)
-    report = soa.run(setup.backend, plan, tmp_path / "dry", dry_run=True)
+    report = soa.run(setup.session(), plan, tmp_path / "dry", dry_run=True)
     assert report.dry_run and not report.cancelled
     assert [r.step for r in report.results] == ["planned"] * 3
     assert all(r.reason == "dry run: nothing changed" for r in report.results)
@@ -245,9 +241,7 @@ def test_run_with_progress_backs_up_flips_and_verifies(setup: Setup, tmp_path: p
     plan = plan_for(setup, ids, probe_attribute="CustomAttribute15", max_concurrency=2)
     events: list[soa.ProgressEvent] = []
     run_dir = tmp_path / "wave1"
-    report = soa.run(
-        setup.backend, plan, run_dir, progress=events.append, directory=setup.org, actor="ops@contoso.com"
-    )
+    report = soa.run(setup.session(actor="ops@contoso.com"), plan, run_dir, progress=events.append)
     assert report.run_id == plan.run_id
     assert report.verified == 5 and report.failed == 0 and not report.cancelled
     assert [r.identity for r in report.results] == ids
@@ -291,7 +285,7 @@ def test_run_with_progress_backs_up_flips_and_verifies(setup: Setup, tmp_path: p
     assert {e["action"] for e in events_logged} >= {"backup", "flip", "probe"}
 
     # A second run of the same folder finds everything done and flips nothing.
-    again = soa.run(setup.backend, plan, run_dir)
+    again = soa.run(setup.session(), plan, run_dir)
     assert again.verified == 5
     assert all(r.reason == "done in an earlier attempt" for r in again.results)
     assert all(setup.flips_of(upn) == 1 for upn in ids)
@@ -308,13 +302,13 @@ def test_cancel_then_resume_flips_each_mailbox_once(setup: Setup, tmp_path: path
             cancel.cancel()
 
     run_dir = tmp_path / "wave"
-    first = soa.run(setup.backend, plan, run_dir, progress=progress, cancel=cancel, directory=setup.org)
+    first = soa.run(setup.session(), plan, run_dir, progress=progress, cancel=cancel)
     assert first.cancelled and cancel.cancelled
     assert 2 <= first.verified < 6
     assert "cancelled=True" in repr(cancel)
 
     events: list[soa.ProgressEvent] = []
-    resumed = soa.resume(setup.backend, run_dir, progress=events.append, directory=setup.org)
+    resumed = soa.resume(setup.session(), run_dir, progress=events.append)
     assert not resumed.cancelled
     assert resumed.verified == 6 and resumed.failed == 0
     assert {e.identity for e in events if e.step == "verified"} == set(ids[first.verified :])
@@ -335,29 +329,29 @@ def test_an_exception_in_progress_stops_the_run(setup: Setup, tmp_path: pathlib.
             raise Stop(e.identity)
 
     with pytest.raises(Stop) as stopped:
-        soa.run(setup.backend, plan, tmp_path / "w", progress=progress)
+        soa.run(setup.session(), plan, tmp_path / "w", progress=progress)
     assert str(stopped.value) == ids[0]
     flipped = [i for i in ids if setup.org.get_mailbox(i).is_exchange_cloud_managed]
     assert flipped == ids[:1]
-    resumed = soa.resume(setup.backend, tmp_path / "w")
+    resumed = soa.resume(setup.session(), tmp_path / "w")
     assert resumed.verified == 4
     assert all(setup.flips_of(upn) == 1 for upn in ids)
     with pytest.raises(TypeError):
-        soa.run(setup.backend, plan, tmp_path / "x", progress="not callable")  # type: ignore[arg-type]
+        soa.run(setup.session(), plan, tmp_path / "x", progress="not callable")  # type: ignore[arg-type]
     # A blocking call from inside the run is refused with a clear error.
 
     def reentrant(e: soa.ProgressEvent) -> None:
         setup.backend.get_mailbox(e.identity)
 
     with pytest.raises(RuntimeError, match="inside a running operation"):
-        soa.run(setup.backend, plan_for(setup, setup.candidates(1)), tmp_path / "y", progress=reentrant)
+        soa.run(setup.session(), plan_for(setup, setup.candidates(1)), tmp_path / "y", progress=reentrant)
 
 
 def test_a_run_already_cloud_managed_is_not_touched(setup: Setup, tmp_path: pathlib.Path) -> None:
     upn = setup.candidates(1)[0]
     plan = plan_for(setup, [upn])
     setup.org.set_cloud_managed(upn, True)  # flipped behind the plan's back
-    report = soa.run(setup.backend, plan, tmp_path / "w")
+    report = soa.run(setup.session(), plan, tmp_path / "w")
     assert report.failed == 1
     assert report.results[0].step == "failed"
     assert "already cloud-managed" in (report.results[0].reason or "")
@@ -372,23 +366,22 @@ def test_a_run_already_cloud_managed_is_not_touched(setup: Setup, tmp_path: path
 def test_rollback_reports_the_loss_first(setup: Setup, tmp_path: pathlib.Path) -> None:
     first, second = setup.candidates(2)
     run_dir = tmp_path / "wave"
-    soa.run(setup.backend, plan_for(setup, [first, second]), run_dir, directory=setup.org)
+    soa.run(setup.session(), plan_for(setup, [first, second]), run_dir)
     audit = run_dir / "audit.jsonl"
     # Cloud edits that the next sync would overwrite after a rollback.
     setup.backend.set_mailbox(first, {"CustomAttribute1": "CLOUD-EDIT"})
     setup.backend.set_mailbox(second, {"CustomAttribute2": "CLOUD-EDIT-2"})
 
     with pytest.raises(soa.RefusedError) as refused:
-        soa.rollback(setup.backend, setup.org, first, ticket=TICKET, audit_log=audit)
+        soa.rollback(setup.session(), first, ticket=TICKET, audit_log=audit)
     assert refused.value.operation == f"roll back {first}"
     assert "CustomAttribute1" in str(refused.value)
     assert setup.org.get_mailbox(first).is_exchange_cloud_managed  # nothing changed
 
     export = tmp_path / "loss.json"
-    outcome = soa.rollback(
-        setup.backend, setup.org, first, export_to=export, ticket=TICKET, actor="ops", audit_log=audit
-    )
+    outcome = soa.rollback(setup.session(actor="ops"), first, export_to=export, ticket=TICKET, audit_log=audit)
     assert outcome.rolled_back and outcome.identity == first
+    assert outcome.directory_checked is True
     assert outcome.exported == export
     assert [e.attribute for e in outcome.loss.entries] == ["CustomAttribute1"]
     assert outcome.loss.entries[0].cloud_value == "CLOUD-EDIT"
@@ -400,16 +393,19 @@ def test_rollback_reports_the_loss_first(setup: Setup, tmp_path: pathlib.Path) -
     sync = setup.org.sync_cycle()
     assert [a for (u, a) in sync.overwritten if u == first] == ["CustomAttribute1"]
 
-    acknowledged = soa.rollback(setup.backend, setup.org, second, acknowledge_loss=True)
+    acknowledged = soa.rollback(setup.session(), second, acknowledge_loss=True)
     assert acknowledged.rolled_back and acknowledged.exported is None
     assert "rolled_back=True" in repr(acknowledged)
     assert acknowledged.to_dict()["loss"]["applies"] is True
 
     # Nothing left to roll back.
     with pytest.raises(soa.RefusedError):
-        soa.rollback(setup.backend, setup.org, second, acknowledge_loss=True)
-    actions = [e["action"] for e in soa.read_audit_log(audit) if e["run_id"] == "rollback"]
-    assert actions == ["refusal", "rollback"]
+        soa.rollback(setup.session(), second, acknowledge_loss=True)
+    logged = [e for e in soa.read_audit_log(audit) if e["run_id"] == "rollback"]
+    assert [e["action"] for e in logged] == ["refusal", "rollback"]
+    # The refusal names the backend's principal (the session's default actor), the rollback the
+    # actor given.
+    assert [e["actor"] for e in logged] == [setup.session().actor, "ops"]
 
 
 def test_restore_in_cloud_and_on_premises(setup: Setup, tmp_path: pathlib.Path) -> None:
@@ -418,20 +414,20 @@ def test_restore_in_cloud_and_on_premises(setup: Setup, tmp_path: pathlib.Path) 
     # A hostile value on-premises, to show the script quotes it.
     setup.org.set_ad_attributes(upn, {"extensionAttribute3": "O'Brien'; Remove-Item C:\\ -Recurse #"})
     setup.org.advance(60 * 25)
-    soa.run(setup.backend, plan_for(setup, [upn]), run_dir, directory=setup.org)
+    soa.run(setup.session(), plan_for(setup, [upn]), run_dir)
     backup = soa.BackupStore(run_dir / "backups").read(upn)
     original = backup.mailbox.custom_attribute(3)
     assert original == "O'Brien'; Remove-Item C:\\ -Recurse #"
 
     setup.backend.set_mailbox(upn, {"CustomAttribute3": "DAMAGED"})
-    dry = soa.restore_in_cloud(setup.backend, backup, dry_run=True)
+    dry = soa.restore_in_cloud(setup.session(), backup, dry_run=True)
     assert dry.dry_run and dry.identity == upn
     assert dry.changes["set"] == {"CustomAttribute3": original}
     assert setup.org.get_mailbox(upn).custom_attribute(3) == "DAMAGED"
-    done = soa.restore_in_cloud(setup.backend, backup)
+    done = soa.restore_in_cloud(setup.session(), backup)
     assert done.verified and not done.dry_run
     assert setup.org.get_mailbox(upn).custom_attribute(3) == original
-    assert soa.restore_in_cloud(setup.backend, backup).changes["set"] == {}
+    assert soa.restore_in_cloud(setup.session(), backup).changes["set"] == {}
     assert "verified=True" in repr(done)
 
     script = soa.restore_script(backup)
@@ -440,9 +436,9 @@ def test_restore_in_cloud_and_on_premises(setup: Setup, tmp_path: pathlib.Path) 
     assert soa.restore_script(backup, catalog=soa.Catalog.builtin()) == script
 
     # Mastered on-premises again: the cloud restore is refused; the script is the way.
-    soa.rollback(setup.backend, setup.org, upn, acknowledge_loss=True)
+    soa.rollback(setup.session(), upn, acknowledge_loss=True)
     with pytest.raises(soa.RefusedError):
-        soa.restore_in_cloud(setup.backend, backup)
+        soa.restore_in_cloud(setup.session(), backup)
     soa.check_offboarding(setup.backend.get_mailbox(upn))
     flipped = setup.candidates(1)[0]
     setup.backend.set_cloud_managed(flipped, True)
@@ -463,18 +459,18 @@ def test_restore_in_cloud_and_on_premises(setup: Setup, tmp_path: pathlib.Path) 
 
 def test_tenant_default_gate(setup: Setup) -> None:
     with pytest.raises(soa.RefusedError) as refused:
-        soa.enable_cloud_managed_by_default(setup.backend, on_premises_provisioning_in_use=True)
+        soa.enable_cloud_managed_by_default(setup.session(), on_premises_provisioning_in_use=True)
     assert refused.value.reason is not None and "Fix:" in refused.value.reason
     assert setup.org.cloud_managed_by_default is False
-    soa.enable_cloud_managed_by_default(setup.backend, on_premises_provisioning_in_use=False)
+    soa.enable_cloud_managed_by_default(setup.session(), on_premises_provisioning_in_use=False)
     assert setup.org.cloud_managed_by_default is True
     assert setup.backend.get_organization_config().block_exchange_provisioning_from_on_prem_enabled
-    soa.disable_cloud_managed_by_default(setup.backend)
+    soa.disable_cloud_managed_by_default(setup.session())
     assert setup.org.cloud_managed_by_default is False
     # Writeback capacity is part of the gate.
     with pytest.raises(soa.RefusedError):
         soa.enable_cloud_managed_by_default(
-            setup.backend,
+            setup.session(),
             on_premises_provisioning_in_use=False,
             writeback_enabled=True,
             cloud_managed_mailboxes=10,
@@ -484,16 +480,16 @@ def test_tenant_default_gate(setup: Setup) -> None:
     if setup.emulator is not None:
         reader = soa.ExoClient.for_emulator(setup.emulator, "nobody@contoso.com", max_retries=0)
         with pytest.raises(soa.AccessDeniedError):
-            soa.enable_cloud_managed_by_default(reader, on_premises_provisioning_in_use=False)
+            soa.enable_cloud_managed_by_default(soa.Session(reader), on_premises_provisioning_in_use=False)
 
 
 def test_rbac_review(setup: Setup) -> None:
-    report = soa.rbac_review(setup.backend, "SOA Transfer Operators")
+    report = soa.rbac_review(setup.session(), "SOA Transfer Operators")
     assert ADMIN in {a.assignee for a in report.assignments}
     assert all(isinstance(a, soa.RoleAssignment) for a in report.assignments)
     assert any("New-RoleGroup -Name 'SOA Transfer Operators'" in c for c in report.commands)
     assert len(report.caveats) >= 1
     assert report.to_dict()["commands"] == report.commands
-    hostile = soa.rbac_review(setup.backend, "Ops'; Remove-RoleGroup x")
+    hostile = soa.rbac_review(setup.session(), "Ops'; Remove-RoleGroup x")
     assert any("'Ops''; Remove-RoleGroup x'" in c for c in hostile.commands)
     assert "assignments" in repr(report)

@@ -69,7 +69,7 @@ mod table;
 
 use std::collections::HashMap;
 use std::path::Path;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 pub use attribute::{Attribute, AttributeClass, AttributeView, ValueKind, WritebackPhase};
 
@@ -125,6 +125,12 @@ impl Catalog {
             Catalog::from_json(BUILTIN_JSON, BUILTIN_ORIGIN)
                 .expect("the built-in attribute table is valid (tested)")
         })
+    }
+
+    /// The built-in table as a shared handle (one allocation for the whole process).
+    pub fn builtin_shared() -> Arc<Catalog> {
+        static SHARED: OnceLock<Arc<Catalog>> = OnceLock::new();
+        Arc::clone(SHARED.get_or_init(|| Arc::new(Catalog::builtin().clone())))
     }
 
     /// Reads a whole table: an object with `version`, `description`, `source_keys` (optional)

@@ -512,6 +512,34 @@ fn validate(rows: &[Attribute], labels: &[String], origin: &str) -> Result<HashM
         .collect())
 }
 
+/// Checks a name against the grammar of its field, because names reach generated commands
+/// (`-{parameter}`), LDIF (`{ldap_name}:`) and Graph requests as they are: returns the grammar it
+/// breaks, or `None` when it is well formed.
+///
+/// - `ldap_name`: an LDAP attribute description (RFC 4512 `descr`): a letter, then letters,
+///   digits and hyphens.
+/// - `exo_property` and `parameter`: a PowerShell parameter or .NET property name: a letter,
+///   then letters, digits and underscores.
+/// - `graph_name`: Graph property names of that same form, joined with dots
+///   (`onPremisesExtensionAttributes.extensionAttribute1`).
+pub(crate) fn name_grammar(field: &str, name: &str) -> Option<&'static str> {
+    fn word(s: &str, extra: char) -> bool {
+        let mut chars = s.chars();
+        chars.next().is_some_and(|c| c.is_ascii_alphabetic())
+            && chars.all(|c| c.is_ascii_alphanumeric() || c == extra)
+    }
+    match field {
+        "ldap_name" => (!word(name, '-'))
+            .then_some("an LDAP attribute name (a letter, then letters, digits and hyphens)"),
+        "graph_name" => (!name.split('.').all(|part| word(part, '_'))).then_some(
+            "a Graph property path (names of letters, digits and underscores, joined with dots)",
+        ),
+        _ => (!word(name, '_')).then_some(
+            "a PowerShell parameter or property name (a letter, then letters, digits and underscores)",
+        ),
+    }
+}
+
 /// The checks that concern one row alone.
 fn check_row(row: &Attribute, label: &str) -> std::result::Result<(), String> {
     if row.names().next().is_none() {
@@ -527,6 +555,9 @@ fn check_row(row: &Attribute, label: &str) -> std::result::Result<(), String> {
             return Err(format!(
                 "{label}: {field} {name:?} has spaces around the name"
             ));
+        }
+        if let Some(grammar) = name_grammar(field, name) {
+            return Err(format!("{label}: {field} {name:?} is not {grammar}"));
         }
     }
     match (row.writeback, row.writeback_since, row.class) {

@@ -455,3 +455,52 @@ fn attribute_helpers() {
     assert_eq!(nameless.name(), "");
     assert_eq!(nameless.writeback_date(), None);
 }
+
+#[test]
+fn names_that_would_reach_generated_commands_unquoted_are_rejected() {
+    let hostile = [
+        (
+            "parameter",
+            "CustomAttribute1 'x'; Remove-Item C:\\\\ -Recurse; #",
+        ),
+        ("parameter", "Custom-Attribute"),
+        ("exo_property", "Prop$(calc)"),
+        ("ldap_name", "mail\\ndn: cn=admin"),
+        ("ldap_name", "mail:"),
+        ("ldap_name", "1mail"),
+        ("graph_name", "a..b"),
+        ("graph_name", "a.b c"),
+    ];
+    for (field, name) in hostile {
+        let text = format!(
+            r#"[{{"ldap_name": "ok", "{field}": "{name}", "value_kind": "string", "class": "identity"}}]"#
+        );
+        let text = if field == "ldap_name" {
+            text.replacen(r#""ldap_name": "ok", "#, "", 1)
+        } else {
+            text
+        };
+        let err = Catalog::from_json(&text, "hostile.json").unwrap_err();
+        assert!(
+            matches!(err, Error::InvalidCatalog { .. }) && err.to_string().contains(field),
+            "{field} {name:?}: {err}"
+        );
+    }
+    // Overrides go through the same checks.
+    let err = Catalog::builtin()
+        .with_override_json(
+            r#"{"attributes": [{"ldap_name": "msDS-cloudExtensionAttribute1", "parameter": "X;calc", "value_kind": "string", "class": "exchange"}]}"#,
+            "override.json",
+        )
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("is not a PowerShell parameter"),
+        "{err}"
+    );
+    // Well-formed names of every field pass.
+    Catalog::from_json(
+        r#"[{"ldap_name": "msDS-x1", "exo_property": "Prop_1", "parameter": "Prop_1", "graph_name": "a.b_c", "value_kind": "string", "class": "identity"}]"#,
+        "ok.json",
+    )
+    .unwrap();
+}

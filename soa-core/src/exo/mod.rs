@@ -1,6 +1,6 @@
 //! The seam between the workflow and Exchange Online: the [`ExchangeOnline`] trait.
 //!
-//! Two implementations exist: the simulated organization ([`crate::sim::SimulatedOrg`], the
+//! Two implementations exist: the simulated organization (`sim::SimulatedOrg`, feature `sim`, the
 //! embedded default, no credentials and no network) and the REST client of the Exchange Online
 //! `InvokeCommand` gateway. Everything the transfer workflow does to a tenant goes through this
 //! trait, so the same code runs against both.
@@ -11,6 +11,7 @@
 
 use std::collections::BTreeMap;
 use std::pin::Pin;
+use std::sync::Arc;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -18,6 +19,7 @@ use futures_core::Stream;
 use serde::{Deserialize, Serialize};
 
 use crate::catalog::{Attribute, Catalog};
+use crate::clock::{Clock, SystemClock};
 use crate::{Error, Result};
 
 #[cfg(feature = "rest")]
@@ -78,12 +80,32 @@ impl MailboxFilter {
             let any: Vec<String> = self
                 .recipient_types
                 .iter()
-                .map(|t| format!("RecipientTypeDetails -eq '{t}'"))
+                .map(|t| format!("RecipientTypeDetails -eq {}", opath_string(t.as_str())))
                 .collect();
             terms.push(format!("({})", any.join(" -or ")));
         }
         (!terms.is_empty()).then(|| terms.join(" -and "))
     }
+}
+
+/// A string value for an OPATH filter: single-quoted, with every character PowerShell takes as
+/// a single quote (`'` and U+2018 to U+201B) doubled, so that no value can end the string and
+/// add terms of its own (`x' -or Name -like '*`).
+///
+/// ```
+/// assert_eq!(soa_core::exo::opath_string("O'Neil"), "'O''Neil'");
+/// ```
+pub fn opath_string(value: &str) -> String {
+    let mut out = String::with_capacity(value.len() + 2);
+    out.push('\'');
+    for c in value.chars() {
+        if matches!(c, '\'' | '\u{2018}' | '\u{2019}' | '\u{201A}' | '\u{201B}') {
+            out.push(c);
+        }
+        out.push(c);
+    }
+    out.push('\'');
+    out
 }
 
 /// Changes to a mailbox's attributes, as one `Set-Mailbox` call.
@@ -308,8 +330,9 @@ pub trait ExchangeOnline: Send + Sync {
     async fn get_mailbox(&self, identity: &str) -> Result<Mailbox>;
 
     /// `Get-Mailbox -ResultSize Unlimited [-Filter ...] [-RecipientTypeDetails ...]`, as a lazy
-    /// stream of mailboxes.
-    fn list_mailboxes(&self, filter: MailboxFilter) -> MailboxPager<'_>;
+    /// stream of mailboxes. The stream owns what it needs (it does not borrow the backend), so
+    /// it can be handed to another task, a Python iterator or a C handle as it is.
+    fn list_mailboxes(&self, filter: MailboxFilter) -> MailboxPager<'static>;
 
     /// `Get-User -Identity <identity>`.
     async fn get_user(&self, identity: &str) -> Result<User>;
@@ -335,4 +358,18 @@ pub trait ExchangeOnline: Send + Sync {
 
     /// `Search-AdminAuditLog` with the query's criteria.
     async fn search_admin_audit_log(&self, query: &AuditQuery) -> Result<Vec<AuditRecord>>;
+
+    /// Who the calls act as: the name audit records give when no other actor is named (a
+    /// [`Session`](crate::session::Session)'s default actor).
+    fn principal(&self) -> String;
+
+    /// The backend's clock: the system clock for a tenant, virtual time for a simulation.
+    fn clock(&self) -> Arc<dyn Clock> {
+        Arc::new(SystemClock)
+    }
+
+    /// The catalog the backend translates attribute names with.
+    fn catalog(&self) -> Arc<Catalog> {
+        Catalog::builtin_shared()
+    }
 }

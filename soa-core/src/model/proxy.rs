@@ -370,16 +370,22 @@ impl ProxyAddresses {
     /// Validates a list of already parsed proxy addresses as a set (see [`parse`](Self::parse)).
     pub fn from_vec(items: Vec<ProxyAddress>) -> Result<Self> {
         let mut primary: Option<usize> = None;
+        // Targets seen so far (the prefix and the address lower-cased, as `same_target`
+        // compares them): one lookup per entry, so a list of thousands stays linear.
+        let mut seen: std::collections::HashMap<(&ProxyPrefix, String), usize> =
+            std::collections::HashMap::with_capacity(items.len());
         for (i, item) in items.iter().enumerate() {
-            if let Some(earlier) = items[..i].iter().find(|e| e.same_target(item)) {
+            let key = (&item.prefix, item.address().to_ascii_lowercase());
+            if let Some(&earlier) = seen.get(&key) {
                 return Err(Error::InvalidProxyAddress {
                     input: item.text.clone(),
                     reason: format!(
                         "duplicate of {:?} (proxy addresses are compared ignoring case)",
-                        earlier.text
+                        items[earlier].text
                     ),
                 });
             }
+            seen.insert(key, i);
             if item.is_primary_smtp() {
                 if let Some(first) = primary {
                     return Err(Error::InvalidProxyAddress {

@@ -44,11 +44,17 @@ impl JoinKey {
 pub enum JoinOutcome {
     /// Exactly one mailbox, found by `key`; its position in the index.
     Matched(usize, JoinKey),
-    /// Several mailboxes carry the first key that matched anything.
-    Ambiguous(JoinKey, Vec<usize>),
+    /// Several mailboxes carry the first key that matched anything: the key, the positions
+    /// of the last [`MAX_CANDIDATES`] of them (in the index's order), and how many there are.
+    Ambiguous(JoinKey, Vec<usize>, usize),
     /// No mailbox.
     Unmatched,
 }
+
+/// The most candidates an ambiguous match lists: a key that thousands of mailboxes share
+/// (a placeholder address, say) would otherwise list them all for every account that has it,
+/// a report quadratic in size.
+pub const MAX_CANDIDATES: usize = 20;
 
 /// The cloud side, indexed by the three keys. The AD side is streamed past it.
 #[derive(Debug, Default)]
@@ -245,13 +251,15 @@ impl CloudIndex {
             match (found.next(), found.next()) {
                 (Some(one), None) => return JoinOutcome::Matched(one as usize, key),
                 (Some(a), Some(b)) => {
-                    let mut all: Vec<usize> = [a, b]
+                    // The most recent first: the last ones, each found at once.
+                    let mut listed: Vec<usize> = [a, b]
                         .into_iter()
                         .chain(found)
+                        .take(MAX_CANDIDATES)
                         .map(|i| i as usize)
                         .collect();
-                    all.reverse();
-                    return JoinOutcome::Ambiguous(key, all);
+                    listed.reverse();
+                    return JoinOutcome::Ambiguous(key, listed, table.count(&value));
                 }
                 _ => {}
             }

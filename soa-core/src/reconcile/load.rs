@@ -18,9 +18,10 @@ use std::io::BufRead;
 use std::sync::mpsc::TrySendError;
 
 use chrono::{DateTime, Utc};
-use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 
 use super::join::{CloudIndex, mailbox_heads};
+use super::progress::Meter;
 use super::source::Elements;
 use super::source::malformed;
 use super::store::{
@@ -483,12 +484,76 @@ impl<'de> Visitor<'de> for RecordSeed<'_> {
             position += 1;
             match role {
                 Some(role) => fields.push((role, map.next_value_seed(ValueSeed)?)),
-                None => {
-                    map.next_value::<IgnoredAny>()?;
-                }
+                None => map.next_value_seed(SkipChecked)?,
             }
         }
         Ok(ParsedRecord { fields })
+    }
+}
+
+/// Skips a value the reconciliation does not compare, still checking it as the reader does:
+/// `IgnoredAny` would let serde_json pass over strings without checking that they are UTF-8,
+/// so a file [`CloudJsonReader`](super::source::CloudJsonReader) refuses would load. Strings
+/// are borrowed, not copied.
+struct SkipChecked;
+
+impl<'de> DeserializeSeed<'de> for SkipChecked {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> std::result::Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for SkipChecked {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_bool<E: de::Error>(self, _: bool) -> std::result::Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_i64<E: de::Error>(self, _: i64) -> std::result::Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_u64<E: de::Error>(self, _: u64) -> std::result::Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_f64<E: de::Error>(self, _: f64) -> std::result::Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_str<E: de::Error>(self, _: &str) -> std::result::Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_unit<E: de::Error>(self) -> std::result::Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_none<E: de::Error>(self) -> std::result::Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> std::result::Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<(), A::Error> {
+        while seq.next_element_seed(SkipChecked)?.is_some() {}
+        Ok(())
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> std::result::Result<(), A::Error> {
+        while map.next_key_seed(SkipChecked)?.is_some() {
+            map.next_value_seed(SkipChecked)?;
+        }
+        Ok(())
     }
 }
 
@@ -728,12 +793,14 @@ fn next_in_order(
 /// Reads a cloud JSON file into `index`. The file is read in batches of records; the
 /// batches are parsed on two threads (this one and one more) and added to the index in the
 /// file's order, so the index, the errors and their order are those of a sequential read.
-/// The batches' buffers go round rather than being allocated anew.
+/// The batches' buffers go round rather than being allocated anew. `meter` is told of the
+/// records as they are added (its last event is left to the caller).
 pub(crate) fn load_cloud_json<R: BufRead>(
     catalog: &Catalog,
     reader: R,
     origin: &str,
     index: &mut CloudIndex,
+    meter: &mut Meter,
 ) -> Result<()> {
     let keys = Keys::new(catalog, index);
     origin.clone_into(&mut index.file);
@@ -764,13 +831,15 @@ pub(crate) fn load_cloud_json<R: BufRead>(
         let add = |(batch, result): Encoded,
                    index: &mut CloudIndex,
                    spare_batches: &mut Vec<RawBatch>,
-                   spare_stores: &mut Vec<Store>|
+                   spare_stores: &mut Vec<Store>,
+                   meter: &mut Meter|
          -> Result<()> {
             let mut store = result?;
             spare_batches.push(batch);
+            let before = index.len();
             index.append_from(&mut store);
             spare_stores.push(store);
-            Ok(())
+            meter.add(index.len() - before)
         };
         loop {
             let mut batch = spare_batches.pop().unwrap_or_default();
@@ -792,7 +861,7 @@ pub(crate) fn load_cloud_json<R: BufRead>(
                 let Some(next) = next_in_order(&mut local, &mut own, &from_worker, false) else {
                     break;
                 };
-                add(next, index, &mut spare_batches, &mut spare_stores)?;
+                add(next, index, &mut spare_batches, &mut spare_stores, meter)?;
                 merged += 1;
             }
             if error.is_some() {
@@ -808,7 +877,7 @@ pub(crate) fn load_cloud_json<R: BufRead>(
             let Some(next) = next_in_order(&mut local, &mut own, &from_worker, true) else {
                 break;
             };
-            add(next, index, &mut spare_batches, &mut spare_stores)?;
+            add(next, index, &mut spare_batches, &mut spare_stores, meter)?;
             merged += 1;
         }
         if merged < sent {

@@ -55,6 +55,40 @@
 //! too. Its report is the one [`reconcile`] gives over [`source::open_ad`] and
 //! [`source::open_cloud`].
 //!
+//! # Hostile inputs
+//!
+//! Exports, reports and plans are files anyone can edit, and some are opened in spreadsheets:
+//!
+//! - **Reports read back** ([`Report::from_json`]) are checked before a plan can use them:
+//!   every difference's LDAP name is one, its DN parses (RFC 4514, no control characters) and
+//!   its object GUID is a GUID; [`Report::from_json_checked`], [`Report::check`] and
+//!   [`writeback::WritebackPlan::checked`] also check each attribute against the catalog (its
+//!   LDAP name, class, value kind and writeback flag), and
+//!   [`writeback::WritebackPlan::check`] does the same for a plan. What does not validate is an
+//!   error naming the difference (or account) and the field. Whatever a plan holds, its LDIF
+//!   writes DNs and values that are not RFC 2849 safe strings in base64.
+//! - **The CSV report** puts a `'` before a cell that a spreadsheet would run as a formula (one
+//!   starting with `=`, `+`, `-`, `@`, a tab or a carriage return; a phone number `+49 ...` too),
+//!   as OWASP advises; [`report::csv_cell_value`] takes it off again.
+//! - **LDIF exports** keep attributes outside the catalog unread (`jpegPhoto`, security
+//!   descriptors: binary, not text), while a catalog attribute whose value is not valid for it
+//!   is an error naming the line.
+//! - **Sizes**: one JSON record may take [`source::MAX_JSON_RECORD`] bytes, one CSV line
+//!   [`source::MAX_CSV_LINE`]; beyond, the file is not an export and the error names the
+//!   record or line. A JSON file may start with a UTF-8 byte-order mark and nothing else like it.
+//! - **Shared keys**: a key that thousands of mailboxes share costs each account that has it the
+//!   same as any key: an ambiguous match lists the last [`join::MAX_CANDIDATES`] candidates and
+//!   counts them all, and a reference to a shared name is found unresolved at once.
+//!
+//! # Progress
+//!
+//! [`reconcile_files_with_progress`] and [`reconcile_live_with_progress`] tell a callback how
+//! far they have read ([`ReconcileProgress`]): the cloud side first, then the AD side, records
+//! and bytes of each file's size. The bytes are counted under each file's buffered reader, one
+//! addition per buffer filled, and looked at once per batch of records, so progress costs
+//! nothing measurable; events come every [`BYTES_STEP`] bytes or [`RECORDS_STEP`] records, and
+//! each phase ends with one that has all its records and bytes.
+//!
 //! ```
 //! use soa_core::catalog::Catalog;
 //! use soa_core::reconcile::{ReconcileOptions, reconcile};
@@ -83,11 +117,13 @@ pub mod diff;
 pub mod join;
 mod load;
 mod pipeline;
+mod progress;
 mod refs;
 pub mod report;
 mod run;
 pub mod source;
 mod store;
+mod validate;
 pub mod writeback;
 
 use std::fs::File;
@@ -99,6 +135,9 @@ use futures_util::StreamExt as _;
 use serde::{Deserialize, Serialize};
 
 pub use diff::{DiffClass, Difference, Reason};
+pub use progress::{
+    BYTES_STEP, RECORDS_STEP, ReconcilePhase, ReconcileProgress, ReconcileProgressFn,
+};
 pub use report::{Report, ReportChanges};
 
 use crate::Result;
@@ -106,8 +145,9 @@ use crate::catalog::Catalog;
 use crate::exo::{ExchangeOnline, MailboxFilter};
 use account::{Origin, RowLayout};
 use join::CloudIndex;
+use progress::{Meter, ReadCount};
 use run::{Examiner, Reconciler};
-use source::{AdEntry, AdExport, AdFormat, CloudEntry};
+use source::{AdEntries, AdEntry, AdExport, AdFormat, CloudEntry};
 
 /// How to reconcile.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -173,7 +213,7 @@ pub fn reconcile(
     for entry in cloud {
         index.push(entry?);
     }
-    reconcile_indexed(catalog, ad, &index, options)
+    reconcile_indexed(catalog, ad, &index, options, &mut Meter::off())
 }
 
 /// Reconciles two exports on disk: an AD export (CSV, LDIF or JSON, in `ad_format` or the format
@@ -186,6 +226,22 @@ pub fn reconcile_files(
     ad_format: Option<AdFormat>,
     cloud: &Path,
     options: &ReconcileOptions,
+) -> Result<Report> {
+    reconcile_files_with_progress(catalog, ad, ad_format, cloud, options, None)
+}
+
+/// [`reconcile_files`], telling `progress` how far it has read: the cloud file first
+/// ([`ReconcilePhase::Cloud`]), then the AD export ([`ReconcilePhase::Directory`]), records and
+/// bytes of each file's size, at a bounded rate, each phase ending with an event that has all
+/// its records and bytes (see [`ReconcileProgress`]). A callback that panics stops the
+/// reconciliation with an error.
+pub fn reconcile_files_with_progress(
+    catalog: &Catalog,
+    ad: &Path,
+    ad_format: Option<AdFormat>,
+    cloud: &Path,
+    options: &ReconcileOptions,
+    progress: Option<ReconcileProgressFn>,
 ) -> Result<Report> {
     options.validate()?;
     let defaults = ReconcileOptions::default();
@@ -202,17 +258,22 @@ pub fn reconcile_files(
         path: cloud.to_path_buf(),
         source,
     })?;
+    let read = ReadCount::of(&file);
+    let mut meter = Meter::new(progress.clone(), ReconcilePhase::Cloud, Some(read.clone()));
     let mut index = CloudIndex::default();
     load::load_cloud_json(
         catalog,
-        BufReader::with_capacity(1 << 20, file),
+        BufReader::with_capacity(1 << 20, read.reader(file)),
         &cloud.display().to_string(),
         &mut index,
+        &mut meter,
     )?;
+    meter.finish()?;
+    let mut meter = Meter::new(progress, ReconcilePhase::Directory, ad_export.read_count());
     let examiner = Examiner::new(catalog, &index, &options);
     let mut run = Reconciler::new(&examiner, &options);
     match ad_export {
-        AdExport::Csv(mut rows) => {
+        AdExport::Csv(mut rows, _) => {
             rows.read_header()?;
             let layout = RowLayout::new(rows.fields(), &examiner.slots);
             let file = rows.origin().to_owned();
@@ -222,6 +283,7 @@ pub fn reconcile_files(
                 |(line, record), examined| {
                     run.add_row(Origin::Line(&file, *line), record, &layout, examined);
                 },
+                |n| meter.add(n),
             )?;
         }
         AdExport::Entries(entries) => {
@@ -229,9 +291,11 @@ pub fn reconcile_files(
                 |out| pipeline::read_entries(entries, out),
                 &|batch| examiner.examine_entries(batch),
                 |entry, examined| run.add_entry(entry, Some(examined)),
+                |n| meter.add(n),
             )?;
         }
     }
+    meter.finish()?;
     Ok(run.finish())
 }
 
@@ -243,7 +307,37 @@ pub async fn reconcile_live(
     exchange: &dyn ExchangeOnline,
     options: &ReconcileOptions,
 ) -> Result<Report> {
+    live(catalog, ad, None, exchange, options, None).await
+}
+
+/// [`reconcile_live`], telling `progress` how far it has read: the mailboxes listed
+/// ([`ReconcilePhase::Cloud`]: records only, `bytes` 0 and `total_bytes` `None`), then the AD
+/// accounts ([`ReconcilePhase::Directory`]: with the bytes of the file when `ad` comes from
+/// [`source::open_ad`], `None` as the total otherwise), at a bounded rate, each phase ending
+/// with an event that has all its records (see [`ReconcileProgress`]). A callback that panics
+/// stops the reconciliation with an error.
+pub async fn reconcile_live_with_progress(
+    catalog: &Catalog,
+    ad: AdEntries,
+    exchange: &dyn ExchangeOnline,
+    options: &ReconcileOptions,
+    progress: Option<ReconcileProgressFn>,
+) -> Result<Report> {
+    let read = ad.read_count();
+    live(catalog, ad, read, exchange, options, progress).await
+}
+
+/// A live reconciliation; `read` counts the bytes of the AD file, when it is one.
+async fn live(
+    catalog: &Catalog,
+    ad: impl IntoIterator<Item = Result<AdEntry>>,
+    read: Option<ReadCount>,
+    exchange: &dyn ExchangeOnline,
+    options: &ReconcileOptions,
+    progress: Option<ReconcileProgressFn>,
+) -> Result<Report> {
     options.validate()?;
+    let mut meter = Meter::new(progress.clone(), ReconcilePhase::Cloud, None);
     let mut index = CloudIndex::default();
     let filter = MailboxFilter {
         dir_synced: Some(true),
@@ -256,9 +350,14 @@ pub async fn reconcile_live(
             mailbox?,
             options.cloud_source.clone(),
         ));
+        meter.add(1)?;
     }
     drop(stream);
-    reconcile_indexed(catalog, ad, &index, options)
+    meter.finish()?;
+    let mut meter = Meter::new(progress, ReconcilePhase::Directory, read);
+    let report = reconcile_indexed(catalog, ad, &index, options, &mut meter)?;
+    meter.finish()?;
+    Ok(report)
 }
 
 fn reconcile_indexed(
@@ -266,11 +365,13 @@ fn reconcile_indexed(
     ad: impl IntoIterator<Item = Result<AdEntry>>,
     index: &CloudIndex,
     options: &ReconcileOptions,
+    meter: &mut Meter,
 ) -> Result<Report> {
     let examiner = Examiner::new(catalog, index, options);
     let mut run = Reconciler::new(&examiner, options);
     for entry in ad {
         run.add_entry(&entry?, None);
+        meter.add(1)?;
     }
     Ok(run.finish())
 }

@@ -28,12 +28,15 @@ struct Batch<T, E> {
 }
 
 /// Reads records on a second thread with `read`; `examine` examines a batch (on either
-/// thread); `add` commits each record, in order, on this thread, with what was found for it.
-/// The first malformed record is the error; nothing after it is read.
+/// thread); `add` commits each record, in order, on this thread, with what was found for it;
+/// `committed` is told, on this thread, how many records each batch committed (for progress).
+/// The first malformed record, or the first error of `committed`, is the error; nothing after
+/// it is read.
 pub(crate) fn in_batches<T: Send, E: Send>(
     read: impl FnOnce(&mut Batches<'_, T, E>) + Send,
     examine: &(dyn Fn(&[T]) -> Vec<E> + Sync),
     mut add: impl FnMut(&T, E),
+    mut committed: impl FnMut(usize) -> Result<()>,
 ) -> Result<()> {
     let waiting = AtomicUsize::new(0);
     std::thread::scope(|scope| {
@@ -58,6 +61,7 @@ pub(crate) fn in_batches<T: Send, E: Send>(
             for (record, found) in records.iter().zip(examined) {
                 add(record, found);
             }
+            committed(records.len())?;
             let _ = to_reader.send(records);
         }
         Ok(())
@@ -186,6 +190,7 @@ mod tests {
     fn a_slow_committer_gets_batches_examined_by_the_reader_in_order() {
         let n = 20 * batch() + 7;
         let mut seen = Vec::new();
+        let mut batches = Vec::new();
         let committer = std::thread::current().id();
         let examined_by_reader = AtomicUsize::new(0);
         in_batches(
@@ -208,10 +213,16 @@ mod tests {
                 );
                 seen.push(i);
             },
+            |n| {
+                batches.push(n);
+                Ok(())
+            },
         )
         .unwrap();
         let examined_by_reader = examined_by_reader.into_inner();
         assert_eq!(seen, (0..n).collect::<Vec<_>>(), "every record, in order");
+        assert_eq!(batches.len(), 21, "told once per batch");
+        assert_eq!(batches.iter().sum::<usize>(), n as usize);
         assert!(examined_by_reader > 0, "the reader shared the work");
         assert!(
             examined_by_reader < n as usize,
@@ -226,9 +237,37 @@ mod tests {
             numbers(10 * batch(), Some(3 * batch() + 5)),
             &|batch: &[u32]| batch.iter().map(|&i| u64::from(i)).collect(),
             |&i, _| last = Some(i),
+            |_| Ok(()),
         );
         let error = result.map_or_else(|e| e.to_string(), |()| "no error".to_owned());
         assert!(error.contains("bad 773"), "{error}");
         assert!(last.is_some_and(|i| i < 3 * batch()), "{last:?}");
+    }
+
+    #[test]
+    fn an_error_of_the_committed_hook_stops_the_reading() {
+        let mut last = None;
+        let mut calls = 0;
+        let result = in_batches(
+            numbers(50 * batch(), None),
+            &|batch: &[u32]| batch.iter().map(|&i| u64::from(i)).collect(),
+            |&i, _| last = Some(i),
+            |_| {
+                calls += 1;
+                if calls == 2 {
+                    Err(crate::Error::invalid_input("progress", "stop"))
+                } else {
+                    Ok(())
+                }
+            },
+        );
+        let error = result.map_or_else(|e| e.to_string(), |()| "no error".to_owned());
+        assert!(error.contains("stop"), "{error}");
+        assert_eq!(calls, 2);
+        assert_eq!(
+            last,
+            Some(2 * batch() - 1),
+            "nothing committed after the error"
+        );
     }
 }

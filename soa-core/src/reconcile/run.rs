@@ -342,6 +342,7 @@ impl<'e, 'a> Reconciler<'e, 'a> {
                         record: entry.origin.to_string(),
                         key,
                         candidates: vec![first, entry.origin.to_string()],
+                        candidate_count: 2,
                     });
                     return;
                 }
@@ -355,12 +356,15 @@ impl<'e, 'a> Reconciler<'e, 'a> {
                 report.totals.in_sync += compared - differences.len();
                 report.differences.append(&mut differences);
             }
-            JoinOutcome::Ambiguous(key, candidates) => report.ambiguous.push(report::Ambiguity {
-                side: report::Side::Ad,
-                record: entry.origin.to_string(),
-                key,
-                candidates: candidates.into_iter().map(|i| index.origin(i)).collect(),
-            }),
+            JoinOutcome::Ambiguous(key, candidates, count) => {
+                report.ambiguous.push(report::Ambiguity {
+                    side: report::Side::Ad,
+                    record: entry.origin.to_string(),
+                    key,
+                    candidates: candidates.into_iter().map(|i| index.origin(i)).collect(),
+                    candidate_count: count,
+                });
+            }
             JoinOutcome::Unmatched if entry.is_mail_enabled(slots) => {
                 report.ad_only.push(report::Unmatched {
                     record: entry.origin.to_string(),

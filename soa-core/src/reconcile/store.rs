@@ -53,8 +53,10 @@ pub(crate) fn recycle<T, U>(mut items: Vec<T>) -> Vec<U> {
 #[derive(Debug, Default)]
 pub(crate) struct KeyTable {
     text: Vec<u8>,
-    /// Per entry: key start, key length, value, next entry of the same hash (or `NONE`).
-    entries: Vec<(u64, u32, u32, u32)>,
+    /// Per entry: key start, key length, value, next entry of the same hash (or `NONE`), and
+    /// the number of entries of the same key up to this one (so a key's count is known
+    /// without walking its values: a key a million mailboxes share is counted at once).
+    entries: Vec<(u64, u32, u32, u32, u32)>,
     heads: PassMap<u32>,
 }
 
@@ -66,25 +68,60 @@ impl KeyTable {
         self.text.extend_from_slice(key.as_bytes());
         let index = u32::try_from(self.entries.len()).unwrap_or(NONE);
         let next = self.heads.insert(h, index).unwrap_or(NONE);
-        self.entries
-            .push((start, u32::try_from(key.len()).unwrap_or(0), value, next));
+        // The key's count so far is at its most recent entry: the chain's old head, unless
+        // another key has the same hash (then further down). A new key costs no comparison.
+        let count = if next == NONE {
+            1
+        } else {
+            self.chain_from(next, key)
+                .next()
+                .map_or(1, |(_, count)| count.saturating_add(1))
+        };
+        self.entries.push((
+            start,
+            u32::try_from(key.len()).unwrap_or(0),
+            value,
+            next,
+            count,
+        ));
     }
 
-    /// The values of `key`, most recent first.
-    pub(crate) fn get<'t>(&'t self, key: &'t str) -> impl Iterator<Item = u32> + 't {
+    /// The number of values of `key`: found at its most recent entry, which is the first of
+    /// its hash's chain unless another key has the same hash.
+    pub(crate) fn count(&self, key: &str) -> usize {
+        self.entries_of(key)
+            .next()
+            .map_or(0, |(_, count)| count as usize)
+    }
+
+    /// The entries of `key`, most recent first: each one's value and count.
+    fn entries_of<'t>(&'t self, key: &'t str) -> impl Iterator<Item = (u32, u32)> + 't {
         let h = hash_bytes(key.as_bytes());
-        let mut at = self.heads.get(&h).copied().unwrap_or(NONE);
+        self.chain_from(self.heads.get(&h).copied().unwrap_or(NONE), key)
+    }
+
+    /// The entries of `key` in the chain that starts at entry `at`.
+    fn chain_from<'t>(
+        &'t self,
+        mut at: u32,
+        key: &'t str,
+    ) -> impl Iterator<Item = (u32, u32)> + 't {
         std::iter::from_fn(move || {
             while at != NONE {
-                let (start, len, value, next) = *self.entries.get(at as usize)?;
+                let (start, len, value, next, count) = *self.entries.get(at as usize)?;
                 at = next;
                 let start = usize::try_from(start).ok()?;
                 if self.text.get(start..start + len as usize) == Some(key.as_bytes()) {
-                    return Some(value);
+                    return Some((value, count));
                 }
             }
             None
         })
+    }
+
+    /// The values of `key`, most recent first.
+    pub(crate) fn get<'t>(&'t self, key: &'t str) -> impl Iterator<Item = u32> + 't {
+        self.entries_of(key).map(|(value, _)| value)
     }
 }
 
@@ -572,5 +609,24 @@ impl Record {
             cloud_managed,
             changed,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_key_table_counts_each_key_at_once() {
+        let mut table = KeyTable::default();
+        for (i, key) in ["a", "b", "a", "c", "a", "b"].into_iter().enumerate() {
+            table.insert(key, u32::try_from(i).unwrap_or(NONE));
+        }
+        assert_eq!(table.count("a"), 3);
+        assert_eq!(table.count("b"), 2);
+        assert_eq!(table.count("c"), 1);
+        assert_eq!(table.count("zz"), 0);
+        assert_eq!(table.get("a").collect::<Vec<_>>(), [4, 2, 0]);
+        assert_eq!(table.get("b").collect::<Vec<_>>(), [5, 1]);
     }
 }

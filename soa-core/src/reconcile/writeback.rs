@@ -15,7 +15,8 @@ use serde::{Deserialize, Serialize};
 use super::base64;
 use super::diff::{DiffClass, Difference};
 use super::report::Report;
-use crate::catalog::ValueKind;
+use super::validate;
+use crate::catalog::{Catalog, ValueKind};
 use crate::model::AttributeValue;
 use crate::pwsh;
 
@@ -110,13 +111,32 @@ impl WritebackPlan {
         WritebackPlan::new(report, report.generated, |d| selection.accepts(d))
     }
 
+    /// [`WritebackPlan::for_selection`] after checking every difference of `report` against
+    /// `catalog` ([`Report::check`]): a difference whose attribute, LDAP name, class, value
+    /// kind, DN or object GUID does not validate is an error naming it and the field, and no
+    /// plan is made. The constructor to use for a report read from a file.
+    pub fn checked(
+        report: &Report,
+        catalog: &Catalog,
+        selection: &WritebackSelection,
+    ) -> crate::Result<Self> {
+        report.check(catalog)?;
+        Ok(WritebackPlan::for_selection(report, selection))
+    }
+
     /// A plan for the differences of `report` that `choose` accepts. Only differences that
-    /// name an AD account are planned; the others are listed in `skipped`.
+    /// name an AD account are planned; the others are listed in `skipped`, as are those whose
+    /// LDAP name, DN or object GUID does not validate (see [`Report::from_json`]; with a
+    /// catalog, [`WritebackPlan::checked`] refuses the whole report instead).
     pub fn new(report: &Report, now: DateTime<Utc>, choose: impl Fn(&Difference) -> bool) -> Self {
         let mut order: Vec<String> = Vec::new();
         let mut accounts: BTreeMap<String, PlannedAccount> = BTreeMap::new();
         let mut skipped = Vec::new();
         for d in report.differences.iter().filter(|d| choose(d)) {
+            if let Err((field, reason)) = validate::check_syntax(d) {
+                skipped.push(format!("{} {}: {field}: {reason}", d.mailbox, d.attribute));
+                continue;
+            }
             let Some(key) = d
                 .ad_object_guid
                 .clone()
@@ -168,6 +188,66 @@ impl WritebackPlan {
         }
     }
 
+    /// Checks a plan (one read back from JSON, say) against `catalog`: every change's LDAP
+    /// name is the one of a catalog attribute of that value kind, every DN parses (RFC 4514)
+    /// and every object GUID is a GUID. The first that does not is an error naming the
+    /// account and the field.
+    pub fn check(&self, catalog: &Catalog) -> crate::Result<()> {
+        for (i, account) in self.accounts.iter().enumerate() {
+            let fail = |field: &str, reason: String| {
+                crate::Error::invalid_input(
+                    format!(
+                        "writeback plan account {} ({:?}) field {field}",
+                        i + 1,
+                        account.mailbox
+                    ),
+                    reason,
+                )
+            };
+            if let Some(dn) = &account.distinguished_name {
+                validate::check_dn(dn).map_err(|e| {
+                    fail(
+                        "distinguished_name",
+                        format!("{dn:?} is not a distinguished name: {e}"),
+                    )
+                })?;
+            }
+            if let Some(guid) = &account.object_guid
+                && base64::guid_to_bytes(guid).is_none()
+            {
+                return Err(fail("object_guid", format!("{guid:?} is not a GUID")));
+            }
+            for change in &account.changes {
+                let Some(a) = catalog.by_ldap_name(&change.ldap_name) else {
+                    return Err(fail(
+                        "ldap_name",
+                        format!("{:?} is not an attribute of the catalog", change.ldap_name),
+                    ));
+                };
+                if a.ldap_name.as_deref() != Some(change.ldap_name.as_str()) {
+                    return Err(fail(
+                        "ldap_name",
+                        format!(
+                            "{:?} is spelled {:?} in the catalog",
+                            change.ldap_name,
+                            a.ldap_name.as_deref().unwrap_or_default()
+                        ),
+                    ));
+                }
+                if a.value_kind != change.value_kind {
+                    return Err(fail(
+                        "value_kind",
+                        format!(
+                            "{} is {:?} in the catalog, not {:?}",
+                            change.ldap_name, a.value_kind, change.value_kind
+                        ),
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// The number of attribute changes.
     pub fn change_count(&self) -> usize {
         self.accounts.iter().map(|a| a.changes.len()).sum()
@@ -200,18 +280,30 @@ impl WritebackPlan {
 
     /// The plan as LDIF for `ldifde -i -f`: one `changetype: modify` entry per account with a
     /// DN, one `replace:` per attribute (a `replace:` without values clears it). Accounts
-    /// without a DN are left out (they are in the script).
+    /// without a DN are left out (they are in the script). Whatever a plan holds, no value
+    /// becomes LDIF syntax: DNs and values that are not RFC 2849 safe strings are written in
+    /// base64 (`::`), and a change whose name is not an LDAP attribute name, or an account
+    /// whose DN does not parse, is left out (a plan made from a report never has them; see
+    /// [`WritebackPlan::check`]).
     pub fn to_ldif(&self) -> String {
         let mut out = self.header("#");
         out.push_str("version: 1\n");
         for account in &self.accounts {
-            let Some(dn) = &account.distinguished_name else {
+            let Some(dn) = account
+                .distinguished_name
+                .as_ref()
+                .filter(|dn| validate::check_dn(dn).is_ok())
+            else {
                 continue;
             };
             out.push('\n');
             ldif_line(&mut out, "dn", dn.as_bytes());
             out.push_str("changetype: modify\n");
-            for change in &account.changes {
+            for change in account
+                .changes
+                .iter()
+                .filter(|c| validate::is_ldap_name(&c.ldap_name))
+            {
                 ldif_line(&mut out, "replace", change.ldap_name.as_bytes());
                 for value in ldif_values(change) {
                     ldif_line(&mut out, &change.ldap_name, &value);
@@ -224,20 +316,32 @@ impl WritebackPlan {
 
     /// The plan as a PowerShell script: `Set-ADUser -Identity <guid> -Replace @{...}` (or
     /// `-Clear`) per account, every value a single-quoted literal, dry (`-WhatIf`) unless run
-    /// with `-Apply`.
+    /// with `-Apply`. An account without a valid GUID or DN, and a change whose name is not
+    /// an LDAP attribute name, are left out (a plan made from a report never has them).
     pub fn to_powershell(&self) -> String {
         let mut out = self.header("#");
         out.push_str("#Requires -Modules ActiveDirectory\n[CmdletBinding()]\nparam([switch]$Apply)\n$ErrorActionPreference = 'Stop'\n");
         for account in &self.accounts {
-            let identity = account
+            // A plan made from a report always has one of the two, valid (see `check`).
+            let Some(identity) = account
                 .object_guid
                 .as_deref()
-                .or(account.distinguished_name.as_deref())
-                .unwrap_or_default();
+                .filter(|g| base64::guid_to_bytes(g).is_some())
+                .or(account
+                    .distinguished_name
+                    .as_deref()
+                    .filter(|dn| validate::check_dn(dn).is_ok()))
+            else {
+                continue;
+            };
             let _ = writeln!(out, "\n# {}", one_line(&account.mailbox));
             let mut replace = Vec::new();
             let mut clear = Vec::new();
-            for change in &account.changes {
+            for change in account
+                .changes
+                .iter()
+                .filter(|c| validate::is_ldap_name(&c.ldap_name))
+            {
                 if change.value.is_empty() && change.value_kind != ValueKind::Boolean {
                     clear.push(change.ldap_name.clone());
                 } else {
@@ -270,17 +374,14 @@ impl WritebackPlan {
     /// Writes [`WritebackPlan::to_powershell`] to `path` atomically, with a UTF-8 byte-order
     /// mark so that Windows PowerShell 5.1 reads non-ASCII values correctly.
     pub fn save_powershell(&self, path: &std::path::Path) -> crate::Result<()> {
-        let mut bytes = b"\xEF\xBB\xBF".to_vec();
-        bytes.extend_from_slice(self.to_powershell().as_bytes());
-        crate::fsutil::write_atomic(path, &bytes)
+        crate::fsutil::write_atomic(path, &crate::pwsh::script_bytes(&self.to_powershell()))
     }
 }
 
-/// Replaces control characters, so that a source name cannot end a comment line.
+/// A comment's text on one ASCII line, so that a source name cannot end a comment line (see
+/// [`crate::pwsh::comment`]).
 fn one_line(text: &str) -> String {
-    text.chars()
-        .map(|c| if c.is_control() { '?' } else { c })
-        .collect()
+    crate::pwsh::comment(text)
 }
 
 /// The values of a change as AD stores them (bytes).

@@ -55,22 +55,64 @@ pub(crate) fn script_files(root: &Path) -> Result<Vec<PathBuf>> {
     Ok(out)
 }
 
+/// How a script file was encoded, so that a rewrite is written back the same way: Windows
+/// PowerShell 5.1 reads a file without a byte-order mark in the ANSI code page, so dropping a
+/// BOM (or turning UTF-16 into UTF-8) would change what the rewritten script means there.
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum SourceEncoding {
+    /// UTF-8 without a byte-order mark.
+    #[default]
+    Utf8,
+    /// UTF-8 with a byte-order mark.
+    Utf8Bom,
+    /// UTF-16 little-endian with a byte-order mark (PowerShell's "Unicode").
+    Utf16Le,
+    /// UTF-16 big-endian with a byte-order mark.
+    Utf16Be,
+}
+
+impl SourceEncoding {
+    /// `text` encoded this way, byte-order mark included.
+    pub fn encode(self, text: &str) -> Vec<u8> {
+        match self {
+            SourceEncoding::Utf8 => text.as_bytes().to_vec(),
+            SourceEncoding::Utf8Bom => crate::pwsh::script_bytes(text),
+            SourceEncoding::Utf16Le => {
+                let mut out = vec![0xFF, 0xFE];
+                out.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
+                out
+            }
+            SourceEncoding::Utf16Be => {
+                let mut out = vec![0xFE, 0xFF];
+                out.extend(text.encode_utf16().flat_map(u16::to_be_bytes));
+                out
+            }
+        }
+    }
+}
+
 /// Decodes a script's bytes: UTF-8 (with or without a byte-order mark) or UTF-16 with a
-/// byte-order mark, as Windows PowerShell writes it. Binary content (NUL bytes) and invalid
-/// UTF-8 are errors that say where.
-pub(crate) fn decode(bytes: &[u8]) -> std::result::Result<String, String> {
+/// byte-order mark, as Windows PowerShell writes it, and says which. Binary content (NUL
+/// bytes) and invalid UTF-8 are errors that say where.
+pub(crate) fn decode(bytes: &[u8]) -> std::result::Result<(String, SourceEncoding), String> {
     if let Some(rest) = bytes.strip_prefix(&[0xFF, 0xFE]) {
-        return utf16(rest, u16::from_le_bytes);
+        return utf16(rest, u16::from_le_bytes).map(|t| (t, SourceEncoding::Utf16Le));
     }
     if let Some(rest) = bytes.strip_prefix(&[0xFE, 0xFF]) {
-        return utf16(rest, u16::from_be_bytes);
+        return utf16(rest, u16::from_be_bytes).map(|t| (t, SourceEncoding::Utf16Be));
     }
-    let bytes = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]).unwrap_or(bytes);
+    let (bytes, encoding) = match bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]) {
+        Some(rest) => (rest, SourceEncoding::Utf8Bom),
+        None => (bytes, SourceEncoding::Utf8),
+    };
     if let Some(at) = bytes.iter().position(|&b| b == 0) {
         return Err(format!("binary content (a NUL byte at offset {at})"));
     }
     match std::str::from_utf8(bytes) {
-        Ok(text) => Ok(text.to_owned()),
+        Ok(text) => Ok((text.to_owned(), encoding)),
         Err(e) => {
             let at = e.valid_up_to();
             let line = bytes[..at].split(|&b| b == b'\n').count();
@@ -89,4 +131,40 @@ fn utf16(bytes: &[u8], word: fn([u8; 2]) -> u16) -> std::result::Result<String, 
         return Err("binary content (a NUL character)".into());
     }
     Ok(text)
+}
+
+/// Reads a script file of at most `limit` bytes. Only regular files are read (a FIFO, a device
+/// such as `/dev/zero`, or a link to one is refused before reading), and the read stops past the
+/// limit whatever the file's size claimed, so nothing can make the auditor read without end.
+pub(crate) fn read_limited(path: &Path, limit: u64) -> std::io::Result<ReadOutcome> {
+    use std::io::Read;
+    // Opening a FIFO for reading blocks until a writer comes: look before opening, and look
+    // again at what was opened (it may have been swapped in between).
+    if !fs::metadata(path)?.is_file() {
+        return Ok(ReadOutcome::NotRegular);
+    }
+    let file = fs::File::open(path)?;
+    let meta = file.metadata()?;
+    if !meta.is_file() {
+        return Ok(ReadOutcome::NotRegular);
+    }
+    if meta.len() > limit {
+        return Ok(ReadOutcome::TooLarge(meta.len()));
+    }
+    let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
+    file.take(limit.saturating_add(1)).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > limit {
+        return Ok(ReadOutcome::TooLarge(bytes.len() as u64));
+    }
+    Ok(ReadOutcome::Bytes(bytes))
+}
+
+/// What [`read_limited`] found.
+pub(crate) enum ReadOutcome {
+    /// The file's bytes.
+    Bytes(Vec<u8>),
+    /// Not a regular file.
+    NotRegular,
+    /// Larger than the limit (the size seen so far).
+    TooLarge(u64),
 }

@@ -63,7 +63,7 @@ use std::path::Path;
 use serde::Serialize;
 
 pub use finding::{Finding, Location, Rule, Severity};
-pub use input::{SCRIPT_EXTENSIONS, is_script};
+pub use input::{SCRIPT_EXTENSIONS, SourceEncoding, is_script};
 pub use rewrite::{Edit, apply, unified_diff};
 
 use crate::catalog::Catalog;
@@ -129,6 +129,8 @@ pub struct FileAudit {
     /// The unified diff from the script to its rewrite; empty when nothing is rewritten.
     #[serde(skip_serializing_if = "String::is_empty")]
     pub diff: String,
+    /// How the script was encoded; the rewrite is written the same way.
+    pub encoding: SourceEncoding,
 }
 
 impl FileAudit {
@@ -150,7 +152,7 @@ impl FileAudit {
                 reason: "a rewrite is written as a copy or a diff unless an in-place change is asked for".into(),
             });
         }
-        crate::fsutil::write_atomic(to, text.as_bytes())?;
+        crate::fsutil::write_atomic(to, &self.encoding.encode(text))?;
         Ok(true)
     }
 }
@@ -291,6 +293,7 @@ pub fn audit_source(file: &str, source: &str, catalog: &Catalog) -> Result<FileA
         edits,
         rewritten,
         diff,
+        encoding: SourceEncoding::default(),
     })
 }
 
@@ -330,7 +333,9 @@ pub fn audit_bytes(
         ));
     }
     match input::decode(bytes) {
-        Ok(source) => audit_source(file, &source, catalog),
+        Ok((source, encoding)) => {
+            audit_source(file, &source, catalog).map(|audit| FileAudit { encoding, ..audit })
+        }
         Err(reason) => Ok(unreadable(file, &reason)),
     }
 }
@@ -356,6 +361,7 @@ fn unreadable(file: &str, reason: &str) -> FileAudit {
         edits: Vec::new(),
         rewritten: None,
         diff: String::new(),
+        encoding: SourceEncoding::default(),
     }
 }
 
@@ -432,18 +438,19 @@ fn audit_file(
     options: &AuditOptions,
 ) -> Result<FileAudit> {
     let name = file.display().to_string();
-    let size = std::fs::metadata(file).map_or(0, |m| m.len());
-    if size > options.max_file_bytes {
-        return Ok(unreadable(
+    match input::read_limited(file, options.max_file_bytes) {
+        Ok(input::ReadOutcome::Bytes(bytes)) => audit_bytes(&name, &bytes, catalog, options),
+        Ok(input::ReadOutcome::NotRegular) => Ok(unreadable(
+            &name,
+            "not a regular file (a FIFO, a device or a link to one)",
+        )),
+        Ok(input::ReadOutcome::TooLarge(size)) => Ok(unreadable(
             &name,
             &format!(
-                "{size} bytes, over the limit of {} bytes",
+                "{size} bytes or more, over the limit of {} bytes",
                 options.max_file_bytes
             ),
-        ));
-    }
-    match std::fs::read(file) {
-        Ok(bytes) => audit_bytes(&name, &bytes, catalog, options),
+        )),
         Err(e) if file == root => Err(Error::Io {
             action: "read",
             path: file.to_path_buf(),

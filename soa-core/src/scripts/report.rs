@@ -114,8 +114,19 @@ pub(crate) fn sarif(report: &AuditReport) -> Value {
     })
 }
 
-/// A relative URI for a file: forward slashes, no leading `./`.
+/// What stays as it is in a SARIF artifact URI: RFC 3986's unreserved characters and the
+/// path separator; everything else (spaces, `#`, `?`, `%`, control characters, non-ASCII) is
+/// percent-encoded as UTF-8 bytes.
+const URI_PATH: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~')
+    .remove(b'/');
+
+/// A relative URI reference for a file: forward slashes, no leading `./`, percent-encoded.
 fn uri(file: &FileAudit) -> String {
     let path = file.path.replace('\\', "/");
-    path.strip_prefix("./").unwrap_or(&path).to_owned()
+    let path = path.strip_prefix("./").unwrap_or(&path);
+    percent_encoding::utf8_percent_encode(path, URI_PATH).to_string()
 }

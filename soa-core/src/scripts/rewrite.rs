@@ -127,9 +127,23 @@ pub(crate) fn apply_with_diff(name: &str, old: &str, edits: &[Edit]) -> (String,
     (new, diff)
 }
 
+/// A file name for a diff header, on one line: control characters become `\u{HH}` escapes.
+fn header_name(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    for c in name.chars() {
+        if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}') {
+            let _ = write!(out, "\\u{{{:X}}}", u32::from(c));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 fn render(name: &str, old_lines: &[&str], new_lines: &[&str], ops: &[Op]) -> String {
-    // An absolute path keeps one slash after the a/ and b/ prefixes.
-    let name = name.trim_start_matches('/');
+    // An absolute path keeps one slash after the a/ and b/ prefixes; a control character in a
+    // file name (a newline would forge a header or a hunk line) is written as an escape.
+    let name = header_name(name.trim_start_matches('/'));
     let mut out = format!("--- a/{name}\n+++ b/{name}\n");
     // Group the operations into hunks.
     let changed: Vec<usize> = ops

@@ -310,12 +310,12 @@ impl<'a, 't> Auditor<'a, 't> {
         if !blocked.is_empty() || !command.splats(self.source).is_empty() {
             return;
         }
-        let start = command.name_node.start_byte();
-        let end = command.name_node.end_byte();
+        let start = syntax::start(command.name_node, self.source);
+        let end = syntax::end(command.name_node, self.source);
         let fixed = format!(
             "Set-Mailbox{}",
             self.source
-                .get(end..command.node.end_byte())
+                .get(end..syntax::end(command.node, self.source))
                 .unwrap_or("")
                 .trim_end()
         );
@@ -387,7 +387,7 @@ impl<'a, 't> Auditor<'a, 't> {
             };
             let _ = write!(fixed, " -{parameter} {value}");
         }
-        let start = command.node.start_byte();
+        let start = syntax::start(command.node, self.source);
         let end = start + text(command.node, self.source).trim_end().len();
         self.findings[index].fix = Some(fixed.clone());
         self.edits.push(Edit {
@@ -447,6 +447,10 @@ impl<'a, 't> Auditor<'a, 't> {
                                 _ => None,
                             };
                             writes.push((row, value));
+                        } else {
+                            // An attribute the catalog does not know: a rewrite to
+                            // Set-Mailbox would silently drop its write.
+                            *rewritable = false;
                         }
                     }
                 }
@@ -465,6 +469,8 @@ impl<'a, 't> Auditor<'a, 't> {
                         let key = syntax::literal_value(item).unwrap_or_else(|| item.to_owned());
                         if let Some(row) = self.catalog.by_ldap_name(&key) {
                             writes.push((row, Some("$null".to_owned())));
+                        } else if !key.is_empty() {
+                            *rewritable = false;
                         }
                     }
                 }
@@ -550,8 +556,8 @@ impl<'a, 't> Auditor<'a, 't> {
     fn flip(&mut self, command: &Command<'t>, p: &Effective<'t>) {
         if has_ticket_reference(
             self.source,
-            command.node.start_byte(),
-            command.node.end_byte(),
+            syntax::start(command.node, self.source),
+            syntax::end(command.node, self.source),
         ) {
             return;
         }
@@ -730,9 +736,17 @@ pub(crate) fn location(file: &str, source: &str, node: Node<'_>) -> Location {
     Location {
         file: file.to_owned(),
         line: start.row + 1,
-        column: char_column(source, node.start_byte(), start.column),
+        column: char_column(
+            source,
+            syntax::start(node, source),
+            start.column - (node.start_byte() - syntax::start(node, source)),
+        ),
         end_line: end.row + 1,
-        end_column: char_column(source, node.end_byte(), end.column),
+        end_column: char_column(
+            source,
+            syntax::end(node, source),
+            end.column + (syntax::end(node, source) - node.end_byte()),
+        ),
     }
 }
 

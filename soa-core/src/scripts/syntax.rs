@@ -34,7 +34,7 @@ pub(crate) fn parse(source: &str) -> Result<Tree> {
         }
         // Set just above: the closure never runs.
         let parser = slot.get_or_insert_with(Parser::new);
-        let tree = parser.parse(source, None);
+        let tree = parser.parse(for_grammar(source).as_bytes(), None);
         if tree.is_none() {
             // A parse that gave up leaves state behind; start the next one clean.
             parser.reset();
@@ -64,9 +64,64 @@ pub(crate) fn syntax_problems(root: Node<'_>) -> Vec<Node<'_>> {
     out
 }
 
-/// The source text of a node.
+/// The source text of a node (its range widened to whole characters, see [`start`]).
 pub(crate) fn text<'s>(node: Node<'_>, source: &'s str) -> &'s str {
-    source.get(node.byte_range()).unwrap_or("")
+    source
+        .get(start(node, source)..end(node, source))
+        .unwrap_or("")
+}
+
+/// PowerShell's other dashes: a parameter may be written `–Replace` (en dash), `—Replace` (em
+/// dash) or `―Replace` (horizontal bar) as well as `-Replace`.
+pub(crate) const DASHES: [char; 4] = ['-', '\u{2013}', '\u{2014}', '\u{2015}'];
+
+/// Characters PowerShell's tokenizer takes as a single quote.
+pub(crate) const SINGLE_QUOTES: [char; 5] = ['\'', '\u{2018}', '\u{2019}', '\u{201A}', '\u{201B}'];
+
+/// Characters PowerShell's tokenizer takes as a double quote.
+pub(crate) const DOUBLE_QUOTES: [char; 4] = ['"', '\u{201C}', '\u{201D}', '\u{201E}'];
+
+/// The source as the grammar reads it: PowerShell accepts typographic dashes and quotes where
+/// the grammar knows only the ASCII ones, so each is replaced by its ASCII form padded to the
+/// same length (every one of them is three bytes of UTF-8): a dash by two spaces and `-`
+/// (the parameter then starts inside the original character; [`start`] widens it), a quote by
+/// the quote and two spaces (a literal then ends inside the original character; [`end`] widens
+/// it). Byte offsets stay those of the original, which every finding, edit and value is read
+/// from.
+pub(crate) fn for_grammar(source: &str) -> std::borrow::Cow<'_, str> {
+    if source.is_ascii() {
+        return std::borrow::Cow::Borrowed(source);
+    }
+    let mut out = String::with_capacity(source.len());
+    for c in source.chars() {
+        match c {
+            '\u{2013}' | '\u{2014}' | '\u{2015}' => out.push_str("  -"),
+            '\u{2018}' | '\u{2019}' | '\u{201A}' | '\u{201B}' => out.push_str("'  "),
+            '\u{201C}' | '\u{201D}' | '\u{201E}' => out.push_str("\"  "),
+            c => out.push(c),
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+/// Where a node starts in the original source, moved back to the start of the character it
+/// falls in (see [`for_grammar`]).
+pub(crate) fn start(node: Node<'_>, source: &str) -> usize {
+    let mut at = node.start_byte().min(source.len());
+    while !source.is_char_boundary(at) {
+        at -= 1;
+    }
+    at
+}
+
+/// Where a node ends in the original source, moved on to the end of the character it falls in
+/// (see [`for_grammar`]).
+pub(crate) fn end(node: Node<'_>, source: &str) -> usize {
+    let mut at = node.end_byte().min(source.len());
+    while !source.is_char_boundary(at) {
+        at += 1;
+    }
+    at
 }
 
 /// The value of a literal as PowerShell would see it, when the text is one: a single-quoted
@@ -74,11 +129,30 @@ pub(crate) fn text<'s>(node: Node<'_>, source: &'s str) -> &'s str {
 /// `$true`/`$false`/`$null`.
 pub(crate) fn literal_value(text: &str) -> Option<String> {
     let t = text.trim();
-    if let Some(inner) = t.strip_prefix('\'').and_then(|s| s.strip_suffix('\'')) {
-        return Some(inner.replace("''", "'"));
+    if let Some(inner) = t
+        .strip_prefix(SINGLE_QUOTES)
+        .and_then(|s| s.strip_suffix(SINGLE_QUOTES))
+    {
+        // Inside, two quote characters of any of the five kinds stand for one.
+        let mut value = String::with_capacity(inner.len());
+        let mut chars = inner.chars().peekable();
+        while let Some(c) = chars.next() {
+            if SINGLE_QUOTES.contains(&c) {
+                if chars.peek().is_some_and(|d| SINGLE_QUOTES.contains(d)) {
+                    chars.next();
+                } else {
+                    return None;
+                }
+            }
+            value.push(c);
+        }
+        return Some(value);
     }
-    if let Some(inner) = t.strip_prefix('"').and_then(|s| s.strip_suffix('"')) {
-        if inner.contains(['$', '`', '"']) {
+    if let Some(inner) = t
+        .strip_prefix(DOUBLE_QUOTES)
+        .and_then(|s| s.strip_suffix(DOUBLE_QUOTES))
+    {
+        if inner.contains(['$', '`']) || inner.contains(DOUBLE_QUOTES) {
             return None;
         }
         return Some(inner.to_owned());
@@ -321,7 +395,10 @@ fn command<'t>(node: Node<'t>, source: &str) -> Option<Command<'t>> {
                         || items
                             .get(i + 1)
                             .is_some_and(|n| text(*n, source).trim() == ":");
-                    let name = raw.trim_start_matches('-').trim_end_matches(':').to_owned();
+                    let name = raw
+                        .trim_start_matches(DASHES)
+                        .trim_end_matches(':')
+                        .to_owned();
                     i += 1;
                     let takes_value =
                         colon || !SWITCHES.iter().any(|s| s.eq_ignore_ascii_case(&name));
@@ -386,11 +463,11 @@ fn argument<'t>(items: &[Node<'t>], start: usize, source: &str) -> (Argument<'t>
         }
     }
     let first = nodes[0];
-    let end = nodes.last().map_or(first.end_byte(), Node::end_byte);
+    let last = nodes.last().copied().unwrap_or(first);
     (
         Argument {
             first,
-            range: (first.start_byte(), end),
+            range: (self::start(first, source), end(last, source)),
             nodes,
         },
         i,

@@ -14,7 +14,8 @@ use super::project;
 use super::rbac;
 use super::state::{CloudUser, State};
 use crate::authority::{self, Authority, MailboxState};
-use crate::catalog::{Attribute, AttributeClass};
+use crate::catalog::{Attribute, AttributeClass, Catalog};
+use crate::clock::Clock;
 use crate::exo::{
     AuditQuery, AuditRecord, ExchangeOnline, MailboxChanges, MailboxFilter, MailboxPager,
     OrganizationConfig, ParameterChange, RoleAssignment,
@@ -261,7 +262,7 @@ impl ExchangeOnline for SimulatedOrg {
         project::find_mailbox(&s, identity)
     }
 
-    fn list_mailboxes(&self, filter: MailboxFilter) -> MailboxPager<'_> {
+    fn list_mailboxes(&self, filter: MailboxFilter) -> MailboxPager<'static> {
         let first = {
             let s = self.read();
             rbac::check(&s, self.principal(), "Get-Mailbox", "ResultSize")
@@ -269,11 +270,13 @@ impl ExchangeOnline for SimulatedOrg {
         if let Err(e) = first {
             return Box::pin(stream::iter([Err(e)]));
         }
+        let org = self.clone();
         let pages = stream::unfold(Some(None::<String>), move |cursor| {
             let filter = filter.clone();
+            let org = org.clone();
             async move {
                 let after = cursor?;
-                let page = self.mailbox_page(&filter, after.as_deref(), PAGE_SIZE);
+                let page = org.mailbox_page(&filter, after.as_deref(), PAGE_SIZE);
                 if page.mailboxes.is_empty() {
                     return None;
                 }
@@ -469,5 +472,35 @@ impl ExchangeOnline for SimulatedOrg {
             .filter(|r| query.matches(r))
             .cloned()
             .collect())
+    }
+
+    fn principal(&self) -> String {
+        SimulatedOrg::principal(self).to_owned()
+    }
+
+    fn clock(&self) -> Arc<dyn Clock> {
+        Arc::new(SimulatedClock(self.clone()))
+    }
+
+    fn catalog(&self) -> Arc<Catalog> {
+        self.catalog_shared()
+    }
+}
+
+/// The virtual clock of a simulated organization, as a [`Clock`].
+#[derive(Clone)]
+pub(crate) struct SimulatedClock(pub(crate) SimulatedOrg);
+
+impl std::fmt::Debug for SimulatedClock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("SimulatedClock")
+            .field(&self.0.now())
+            .finish()
+    }
+}
+
+impl Clock for SimulatedClock {
+    fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.0.now()
     }
 }

@@ -184,6 +184,11 @@ impl SimulatedOrg {
         &self.shared.catalog
     }
 
+    /// The catalog the organization decides with, as a shared handle.
+    pub fn catalog_shared(&self) -> Arc<Catalog> {
+        Arc::clone(&self.shared.catalog)
+    }
+
     /// The tenant's domain.
     pub fn tenant(&self) -> String {
         self.read().tenant.clone()

@@ -91,6 +91,31 @@ impl Backup {
     }
 }
 
+/// An identity made safe for a file name, the same on every system: lower-cased, every
+/// character but ASCII letters, digits, `.`, `@`, `-` and `_` replaced by `_`, at most 100 of
+/// them, then `.` and the first four bytes of the identity's SHA-256 in hex, so that two
+/// identities that look alike once made safe never share a name
+/// (`alice@contoso.com.2bd806c9`).
+pub fn safe_file_stem(identity: &str) -> String {
+    let lower = identity.trim().to_lowercase();
+    let safe: String = lower
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '@' | '-' | '_') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .take(100)
+        .collect();
+    let digest = Sha256::digest(lower.as_bytes());
+    format!(
+        "{safe}.{:02x}{:02x}{:02x}{:02x}",
+        digest[0], digest[1], digest[2], digest[3]
+    )
+}
+
 /// The folder of a run's backups: one file per mailbox.
 #[derive(Debug, Clone)]
 pub struct BackupStore {
@@ -100,36 +125,31 @@ pub struct BackupStore {
 impl BackupStore {
     /// A store in `dir` (created when missing).
     pub fn open(dir: &Path) -> Result<BackupStore> {
-        std::fs::create_dir_all(dir).map_err(|source| Error::Io {
-            action: "create",
-            path: dir.to_owned(),
-            source,
-        })?;
+        if !dir.is_dir() {
+            std::fs::create_dir_all(dir).map_err(|source| Error::Io {
+                action: "create",
+                path: dir.to_owned(),
+                source,
+            })?;
+            crate::fsutil::sync_parent(dir);
+        }
         Ok(BackupStore {
             dir: dir.to_owned(),
         })
     }
 
+    /// A store in `dir`, which is not created: for naming files ([`BackupStore::path_for`])
+    /// without touching the disk.
+    pub fn at(dir: &Path) -> BackupStore {
+        BackupStore {
+            dir: dir.to_owned(),
+        }
+    }
+
     /// The file a mailbox's backup is written to: the identity made safe for a file name, and
     /// a short hash of it so that two identities never share a file.
     pub fn path_for(&self, identity: &str) -> PathBuf {
-        let lower = identity.trim().to_lowercase();
-        let safe: String = lower
-            .chars()
-            .map(|c| {
-                if c.is_ascii_alphanumeric() || matches!(c, '.' | '@' | '-' | '_') {
-                    c
-                } else {
-                    '_'
-                }
-            })
-            .take(100)
-            .collect();
-        let digest = Sha256::digest(lower.as_bytes());
-        self.dir.join(format!(
-            "{safe}.{:02x}{:02x}{:02x}{:02x}.json",
-            digest[0], digest[1], digest[2], digest[3]
-        ))
+        self.dir.join(format!("{}.json", safe_file_stem(identity)))
     }
 
     /// Writes a backup durably (temporary file, fsync, rename, fsync of the folder).

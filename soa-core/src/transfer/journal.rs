@@ -94,6 +94,7 @@ impl Journal {
                 &format!("{} line {}", path.display(), n + 1),
             )?);
         }
+        let existed = path.exists();
         let mut file = OpenOptions::new()
             .create(true)
             .read(true)
@@ -105,6 +106,9 @@ impl Journal {
             file.set_len(complete as u64).map_err(io("repair"))?;
         }
         file.seek(SeekFrom::End(0)).map_err(io("open"))?;
+        if !existed {
+            crate::fsutil::sync_parent(path);
+        }
         Ok((
             Journal {
                 path: path.to_owned(),
@@ -114,10 +118,22 @@ impl Journal {
         ))
     }
 
-    /// Appends an entry and syncs it to disk before returning.
+    /// Appends an entry stamped with the system time and syncs it to disk before returning.
     pub fn append(&self, identity: &str, step: Step, reason: Option<String>) -> Result<()> {
+        self.append_at(Utc::now(), identity, step, reason)
+    }
+
+    /// Appends an entry stamped `time` (a session's clock) and syncs it to disk before
+    /// returning.
+    pub fn append_at(
+        &self,
+        time: DateTime<Utc>,
+        identity: &str,
+        step: Step,
+        reason: Option<String>,
+    ) -> Result<()> {
         let entry = JournalEntry {
-            time: Utc::now(),
+            time,
             identity: identity.to_owned(),
             step,
             reason,

@@ -14,6 +14,7 @@ use crate::directory::OnPremisesDirectory;
 use crate::exo::{ExchangeOnline, MailboxFilter};
 use crate::model::Mailbox;
 use crate::preflight::{Finding, FindingCode, Preflight, Severity, check_mailbox};
+use crate::session::Session;
 use crate::{Error, Result};
 
 /// Which mailboxes a transfer considers.
@@ -121,6 +122,26 @@ pub struct Plan {
     pub organization: Vec<Finding>,
     /// Every selected mailbox.
     pub entries: Vec<PlanEntry>,
+    /// Whether the settle rule was checked against an on-premises directory. When it was not,
+    /// every go entry carries a [`FindingCode::SettleRuleUnchecked`] warning.
+    #[serde(default)]
+    pub directory_checked: bool,
+}
+
+/// How many mailboxes of a plan go, are deferred to later waves by the batch cap, or are
+/// skipped.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlanCounts {
+    /// Mailboxes to flip.
+    pub go: usize,
+    /// Eligible mailboxes beyond the batch cap.
+    pub deferred: usize,
+    /// Mailboxes left alone for another reason.
+    pub skipped: usize,
+    /// Every selected mailbox.
+    pub total: usize,
+    /// Whether an organization finding blocks the run ([`Plan::is_blocked`]).
+    pub blocked: bool,
 }
 
 impl Plan {
@@ -134,15 +155,31 @@ impl Plan {
         self.organization.iter().any(Finding::blocks)
     }
 
-    /// A one-paragraph summary for people.
-    pub fn summary(&self) -> String {
+    /// How many mailboxes go, are deferred and are skipped.
+    pub fn counts(&self) -> PlanCounts {
         let go = self.go().count();
         let deferred = self
             .entries
             .iter()
             .filter(|e| e.reason.as_deref().is_some_and(|r| r.starts_with(DEFERRED)))
             .count();
-        let skip = self.entries.len() - go - deferred;
+        PlanCounts {
+            go,
+            deferred,
+            skipped: self.entries.len() - go - deferred,
+            total: self.entries.len(),
+            blocked: self.is_blocked(),
+        }
+    }
+
+    /// A one-paragraph summary for people.
+    pub fn summary(&self) -> String {
+        let PlanCounts {
+            go,
+            deferred,
+            skipped: skip,
+            ..
+        } = self.counts();
         let mut s = format!(
             "Plan {}: {go} mailbox(es) to transfer, {deferred} deferred to later waves, {skip} skipped, ticket {}.",
             self.run_id,
@@ -186,19 +223,20 @@ pub fn new_run_id(now: DateTime<Utc>) -> String {
 }
 
 /// Makes a plan: reads every selected mailbox, runs the mailbox preflight (with AD's
-/// `whenChanged` when a directory is given), applies the policy, and records the organization
-/// findings of `preflight`.
+/// `whenChanged` when the session has a directory, else stating that the settle rule saw the
+/// cloud side only), applies the policy, and records the organization findings of `preflight`.
 ///
 /// Refuses (with [`Error::Refused`]) when the policy requires a ticket and none is given, or when
 /// an explicit selection holds more eligible mailboxes than the batch cap.
-pub async fn plan(
-    exo: &dyn ExchangeOnline,
-    directory: Option<&dyn OnPremisesDirectory>,
+pub(crate) async fn plan(
+    session: &Session,
     selection: &Selection,
     policy: &TransferPolicy,
     preflight: &Preflight,
-    now: DateTime<Utc>,
 ) -> Result<Plan> {
+    let exo = &**session.exchange();
+    let directory = session.directory_ref();
+    let now = session.now();
     if policy.require_ticket && policy.ticket.as_deref().is_none_or(|t| t.trim().is_empty()) {
         return Err(Error::Refused {
             operation: "plan a transfer".to_owned(),
@@ -253,12 +291,25 @@ pub async fn plan(
         .iter()
         .filter(|e| e.decision == Decision::Go)
         .count() as u64;
+    if directory.is_none() {
+        for entry in entries.iter_mut().filter(|e| e.decision == Decision::Go) {
+            let subject = entry.identity.clone();
+            entry.findings.push(Finding::new(
+                FindingCode::SettleRuleUnchecked,
+                Severity::Warn,
+                subject,
+                "no on-premises directory was given: the sync-cycle-plus-24-hours rule was checked against the cloud side only, so an on-premises change not yet synced could not be seen",
+                "give the session the on-premises directory (AD over LDAP, an export, or the simulated organization) and plan again",
+            ));
+        }
+    }
     Ok(Plan {
         run_id: new_run_id(now),
         created: now,
         policy: policy.clone(),
         organization: preflight.check_organization(planned).findings,
         entries,
+        directory_checked: directory.is_some(),
     })
 }
 

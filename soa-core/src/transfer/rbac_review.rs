@@ -16,6 +16,20 @@ pub struct RbacReport {
     pub caveats: Vec<String>,
 }
 
+/// Escapes PowerShell's wildcard characters (`*`, `?`, `[`, `]`) with a backtick, so that a
+/// role group named `Ops*` cannot widen `Get-ManagementRoleEntry 'Ops* Role\*'` to every role
+/// whose name starts with `Ops` (whose entries the pipeline then removes).
+fn escape_wildcards(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    for c in name.chars() {
+        if matches!(c, '*' | '?' | '[' | ']' | '`') {
+            out.push('`');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// Reports who holds `Set-Mailbox -IsExchangeCloudManaged` and produces the commands that
 /// confine it to a dedicated role group named `group`.
 pub async fn rbac_review(exo: &dyn ExchangeOnline, group: &str) -> Result<RbacReport> {
@@ -23,12 +37,12 @@ pub async fn rbac_review(exo: &dyn ExchangeOnline, group: &str) -> Result<RbacRe
         .role_assignments("Set-Mailbox", "IsExchangeCloudManaged")
         .await?;
     let role = pwsh::quote(&format!("{group} Role"));
-    let entry = pwsh::quote(&format!("{group} Role\\Set-Mailbox"));
+    let entry = pwsh::quote(&format!("{} Role\\Set-Mailbox", escape_wildcards(group)));
     let commands = vec![
         format!("New-ManagementRole -Name {role} -Parent 'Mail Recipients'"),
         format!(
             "Get-ManagementRoleEntry {} | Where-Object Name -ne 'Set-Mailbox' | Remove-ManagementRoleEntry -Confirm:$false",
-            pwsh::quote(&format!("{group} Role\\*"))
+            pwsh::quote(&format!("{} Role\\*", escape_wildcards(group)))
         ),
         format!("Set-ManagementRoleEntry {entry} -Parameters Identity,IsExchangeCloudManaged"),
         format!(
@@ -44,4 +58,16 @@ pub async fn rbac_review(exo: &dyn ExchangeOnline, group: &str) -> Result<RbacRe
             "Entra roles (Exchange Administrator, Global Administrator) also carry the right and are not confined by Exchange role groups.".to_owned(),
         ],
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::escape_wildcards;
+
+    #[test]
+    fn wildcards_in_group_names_match_only_themselves() {
+        assert_eq!(escape_wildcards("Ops*"), "Ops`*");
+        assert_eq!(escape_wildcards("a?[b]`c"), "a`?`[b`]``c");
+        assert_eq!(escape_wildcards("SOA Flippers"), "SOA Flippers");
+    }
 }

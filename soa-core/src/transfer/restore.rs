@@ -92,13 +92,14 @@ pub fn restore_script(catalog: &Catalog, backup: &Backup) -> String {
     let _ = writeln!(
         out,
         "# exchange-soa restore of {} from run {}",
-        c.identity, c.run_id
+        pwsh::comment(&c.identity),
+        pwsh::comment(&c.run_id)
     );
     let _ = writeln!(
         out,
         "# backup taken {} (checksum {})",
         c.taken_at.to_rfc3339(),
-        backup.checksum
+        pwsh::comment(&backup.checksum)
     );
     let _ = writeln!(
         out,

@@ -1,15 +1,14 @@
 //! Rolling a mailbox back to on-premises management, and the offboarding order.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
 use crate::audit::{AuditAction, AuditEvent, AuditLog};
 use crate::authority::{RollbackLoss, rollback_loss_for_mailbox};
-use crate::catalog::Catalog;
-use crate::directory::OnPremisesDirectory;
-use crate::exo::ExchangeOnline;
 use crate::model::{AttributeValue, Mailbox};
+use crate::session::Session;
 use crate::{Error, Result};
 
 /// What a rollback needs besides the mailbox.
@@ -24,8 +23,6 @@ pub struct RollbackOptions {
     pub export_to: Option<PathBuf>,
     /// The change ticket.
     pub ticket: Option<String>,
-    /// Who rolls back.
-    pub actor: String,
 }
 
 /// What a rollback did.
@@ -39,64 +36,83 @@ pub struct RollbackOutcome {
     pub exported: Option<PathBuf>,
     /// Whether the flag reads false afterwards.
     pub rolled_back: bool,
+    /// Whether AD's values were read for the loss report. Without a directory the loss cannot
+    /// be computed: every cloud value the catalog says sync overwrites is reported as at risk.
+    #[serde(default)]
+    pub directory_checked: bool,
 }
 
 /// Sets a mailbox's flag back to false, after the loss analysis.
 ///
-/// Reads the mailbox and AD's values, computes which cloud values the next sync overwrites, and
-/// refuses ([`Error::Refused`]) when there are any unless `acknowledge_loss` is set or they are
-/// exported first. Then sets the flag in a call of its own and reads it back. Every refusal and
-/// rollback is written to `audit` when given.
-pub async fn rollback(
-    exo: &dyn ExchangeOnline,
-    directory: &dyn OnPremisesDirectory,
-    catalog: &Catalog,
+/// Reads the mailbox and AD's values (from the session's directory), computes which cloud values
+/// the next sync overwrites, and refuses ([`Error::Refused`]) when there are any unless
+/// `acknowledge_loss` is set or they are exported first. Then sets the flag in a call of its own
+/// and reads it back. Every refusal and rollback is written to the audit log at `audit_log` when
+/// given, with the session's actor and clock.
+pub(crate) async fn rollback(
+    session: &Session,
     identity: &str,
     options: &RollbackOptions,
-    audit: Option<&AuditLog>,
+    audit_log: Option<&Path>,
 ) -> Result<RollbackOutcome> {
+    let exo = &**session.exchange();
+    let catalog = &**session.catalog();
+    let audit = audit_log
+        .map(AuditLog::open)
+        .transpose()?
+        .map(std::sync::Arc::new);
     let mailbox = exo.get_mailbox(identity).await?;
-    let record = |action, reason: Option<String>| -> Result<()> {
-        if let Some(log) = audit {
-            log.record(&AuditEvent {
-                time: chrono::Utc::now(),
-                run_id: "rollback".to_owned(),
-                ticket: options.ticket.clone(),
-                actor: options.actor.clone(),
-                action,
-                mailbox: Some(identity.to_owned()),
-                attribute: Some("IsExchangeCloudManaged".to_owned()),
-                before: (action == AuditAction::Rollback).then_some(AttributeValue::Bool(true)),
-                after: (action == AuditAction::Rollback).then_some(AttributeValue::Bool(false)),
-                reason,
-            })?;
+    // Each record is fsynced off the executor, like a run's.
+    let record = |action, reason: Option<String>| {
+        let log = audit.clone();
+        let event = AuditEvent {
+            time: session.now(),
+            run_id: "rollback".to_owned(),
+            ticket: options.ticket.clone(),
+            actor: session.actor().to_owned(),
+            action,
+            mailbox: Some(identity.to_owned()),
+            attribute: Some("IsExchangeCloudManaged".to_owned()),
+            before: (action == AuditAction::Rollback).then_some(AttributeValue::Bool(true)),
+            after: (action == AuditAction::Rollback).then_some(AttributeValue::Bool(false)),
+            reason,
+        };
+        async move {
+            match log {
+                Some(log) => crate::fsutil::unblock("audit log", move || log.record(&event)).await,
+                None => Ok(()),
+            }
         }
-        Ok(())
     };
     if !mailbox.is_dir_synced || !mailbox.is_exchange_cloud_managed {
         let reason =
             "the mailbox is not a dir-synced, cloud-managed mailbox: there is nothing to roll back"
                 .to_owned();
-        record(AuditAction::Refusal, Some(reason.clone()))?;
+        record(AuditAction::Refusal, Some(reason.clone())).await?;
         return Err(Error::Refused {
             operation: format!("roll back {identity}"),
             reason,
         });
     }
-    let ad = directory
-        .ad_record(identity)
-        .await?
-        .map(|r| r.attributes)
-        .unwrap_or_default();
-    let loss = rollback_loss_for_mailbox(catalog, &mailbox, &ad)?;
+    let directory_checked = session.directory().is_some();
+    let loss = loss_against_directory(session, catalog, identity, &mailbox).await?;
     let mut exported = None;
     if !loss.is_lossless() {
         if let Some(path) = &options.export_to {
-            export_loss(path, identity, &loss)?;
-            exported = Some(path.clone());
+            let (path, identity, loss, now) = (
+                path.clone(),
+                identity.to_owned(),
+                loss.clone(),
+                session.now(),
+            );
+            crate::fsutil::unblock("loss export", move || {
+                export_loss(&path, &identity, &loss, now)
+            })
+            .await?;
+            exported = options.export_to.clone();
         } else if !options.acknowledge_loss {
             let reason = format!("{} (Acknowledge the loss to proceed anyway.)", loss.summary);
-            record(AuditAction::Refusal, Some(reason.clone()))?;
+            record(AuditAction::Refusal, Some(reason.clone())).await?;
             return Err(Error::Refused {
                 operation: format!("roll back {identity}"),
                 reason,
@@ -111,13 +127,14 @@ pub async fn rollback(
             AuditAction::Rollback,
             sent.err()
                 .map(|e| format!("the call reported an error but the change applied: {e}")),
-        )?;
+        )
+        .await?;
     } else {
         let reason = match sent {
             Err(e) => e.to_string(),
             Ok(()) => "the call reported success but the flag still reads true".to_owned(),
         };
-        record(AuditAction::FlipFailed, Some(reason.clone()))?;
+        record(AuditAction::FlipFailed, Some(reason.clone())).await?;
         return Err(Error::Exchange {
             cmdlet: "Set-Mailbox".to_owned(),
             message: format!("rolling back {identity} did not apply: {reason}"),
@@ -128,10 +145,41 @@ pub async fn rollback(
         loss,
         exported,
         rolled_back,
+        directory_checked,
     })
 }
 
-fn export_loss(path: &Path, identity: &str, loss: &RollbackLoss) -> Result<()> {
+/// The cloud values the next sync overwrites, against AD's values read through the session's
+/// directory; without one, AD is unknown and every cloud value sync would overwrite is at risk
+/// (the summary says so).
+async fn loss_against_directory(
+    session: &Session,
+    catalog: &crate::catalog::Catalog,
+    identity: &str,
+    mailbox: &Mailbox,
+) -> Result<RollbackLoss> {
+    let Some(directory) = session.directory() else {
+        let mut loss = rollback_loss_for_mailbox(catalog, mailbox, &BTreeMap::new())?;
+        loss.summary = format!(
+            "No on-premises directory was given, so AD's values are unknown and every cloud value below is reported as at risk. {}",
+            loss.summary
+        );
+        return Ok(loss);
+    };
+    let ad = directory
+        .ad_record(identity)
+        .await?
+        .map(|r| r.attributes)
+        .unwrap_or_default();
+    rollback_loss_for_mailbox(catalog, mailbox, &ad)
+}
+
+fn export_loss(
+    path: &Path,
+    identity: &str,
+    loss: &RollbackLoss,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<()> {
     #[derive(Serialize)]
     struct Export<'a> {
         identity: &'a str,
@@ -140,7 +188,7 @@ fn export_loss(path: &Path, identity: &str, loss: &RollbackLoss) -> Result<()> {
     }
     let text = serde_json::to_string_pretty(&Export {
         identity,
-        exported_at: chrono::Utc::now(),
+        exported_at: now,
         loss,
     })
     .map_err(|e| Error::invalid_input("loss export", e.to_string()))?;

@@ -7,7 +7,6 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
-use chrono::Utc;
 use futures_util::StreamExt;
 use futures_util::stream;
 use serde::{Deserialize, Serialize};
@@ -18,8 +17,13 @@ use super::plan::Plan;
 use crate::audit::{AuditAction, AuditEvent, AuditLog};
 use crate::directory::OnPremisesDirectory;
 use crate::exo::{ExchangeOnline, MailboxChanges};
+use crate::fsutil::unblock;
 use crate::model::AttributeValue;
+use crate::session::Session;
 use crate::{Error, Result};
+
+/// The folder, under the current one, that holds runs whose caller named no folder.
+pub const DEFAULT_RUNS_FOLDER: &str = "soa-runs";
 
 /// The files of a run folder.
 #[derive(Debug, Clone)]
@@ -45,6 +49,97 @@ impl RunFolder {
     pub fn backups(&self) -> PathBuf {
         self.dir.join("backups")
     }
+    /// The folder a run goes to when the caller names none: `soa-runs/<run id>` under `base`
+    /// (the caller's current folder).
+    pub fn default_in(base: &Path, run_id: &str) -> RunFolder {
+        RunFolder {
+            dir: base.join(DEFAULT_RUNS_FOLDER).join(run_id),
+        }
+    }
+
+    /// The files of the folder, named (nothing is created).
+    pub fn layout(&self) -> RunFolderLayout {
+        RunFolderLayout {
+            dir: self.dir.clone(),
+            plan: self.plan(),
+            journal: self.journal(),
+            audit: self.audit(),
+            backups: self.backups(),
+            lock: self.lock(),
+        }
+    }
+
+    /// The backup file of `identity` in this run (named, not created).
+    pub fn backup_path(&self, identity: &str) -> PathBuf {
+        BackupStore::at(&self.backups()).path_for(identity)
+    }
+
+    /// The file a rollback of `identity` exports the values it would lose to, in this run's
+    /// folder (`rollback-loss-<safe name>.json`).
+    pub fn rollback_loss_path(&self, identity: &str) -> PathBuf {
+        self.dir.join(format!(
+            "rollback-loss-{}.json",
+            super::backup::safe_file_stem(identity)
+        ))
+    }
+
+    /// The lock file (`run.lock`) that one process at a time holds while it works on the run.
+    pub fn lock(&self) -> PathBuf {
+        self.dir.join("run.lock")
+    }
+
+    /// Takes the run's lock: an operating-system advisory lock (`flock` on Unix, `LockFileEx`
+    /// on Windows) on [`RunFolder::lock`], released when the returned guard is dropped or the
+    /// process dies (`kill -9` included). Refuses while another process holds it.
+    pub fn acquire(&self) -> Result<RunLock> {
+        let path = self.lock();
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(|source| Error::Io {
+                action: "open",
+                path: path.clone(),
+                source,
+            })?;
+        match file.try_lock() {
+            Ok(()) => Ok(RunLock { _file: file }),
+            Err(std::fs::TryLockError::WouldBlock) => Err(Error::Refused {
+                operation: format!("work on the run in {}", self.dir.display()),
+                reason: "another process holds its lock (a run or a resume of it is in progress); wait for it to end, or stop it first".to_owned(),
+            }),
+            Err(std::fs::TryLockError::Error(source)) => Err(Error::Io {
+                action: "lock",
+                path,
+                source,
+            }),
+        }
+    }
+}
+
+/// The files of a run folder by role, as [`RunFolder::layout`] names them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunFolderLayout {
+    /// The folder.
+    pub dir: PathBuf,
+    /// The plan.
+    pub plan: PathBuf,
+    /// The journal.
+    pub journal: PathBuf,
+    /// The audit log.
+    pub audit: PathBuf,
+    /// The backups folder.
+    pub backups: PathBuf,
+    /// The lock file.
+    pub lock: PathBuf,
+}
+
+/// The lock on a run folder, held while a process works on the run (see
+/// [`RunFolder::acquire`]).
+#[derive(Debug)]
+pub struct RunLock {
+    _file: std::fs::File,
 }
 
 /// A flag that stops a run between mailboxes; what is left is picked up by a resume.
@@ -84,13 +179,11 @@ pub struct ProgressEvent {
 /// A progress callback.
 pub type ProgressFn = Arc<dyn Fn(&ProgressEvent) + Send + Sync>;
 
-/// How a run is done.
+/// How a run is done. Who runs it is the session's actor.
 #[derive(Clone, Default)]
 pub struct RunOptions {
     /// Write the plan and change nothing.
     pub dry_run: bool,
-    /// Who runs it (recorded in the audit log).
-    pub actor: String,
     /// Called after every step.
     pub progress: Option<ProgressFn>,
     /// Stops the run between mailboxes.
@@ -101,7 +194,6 @@ impl std::fmt::Debug for RunOptions {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("RunOptions")
             .field("dry_run", &self.dry_run)
-            .field("actor", &self.actor)
             .field("progress", &self.progress.is_some())
             .field("cancel", &self.cancel)
             .finish()
@@ -155,9 +247,8 @@ impl RunReport {
 ///
 /// Refuses a plan whose organization findings block. A run folder that already holds a
 /// journal is resumed rather than restarted (see [`resume`]).
-pub async fn run(
-    exo: &dyn ExchangeOnline,
-    directory: Option<&dyn OnPremisesDirectory>,
+pub(crate) async fn run(
+    session: &Session,
     plan: &Plan,
     run_dir: &Path,
     options: &RunOptions,
@@ -170,7 +261,9 @@ pub async fn run(
         path: folder.dir.clone(),
         source,
     })?;
-    let audit = AuditLog::open(&folder.audit())?;
+    crate::fsutil::sync_parent(&folder.dir);
+    let _lock = folder.acquire()?;
+    let audit = Arc::new(AuditLog::open(&folder.audit())?);
     if plan.is_blocked() {
         let reason = plan
             .organization
@@ -179,20 +272,35 @@ pub async fn run(
             .map(|f| format!("{}: {}", f.code, f.message))
             .collect::<Vec<_>>()
             .join(" ");
-        audit.record(&event(
+        let refusal = event(
+            session,
             plan,
-            options,
             AuditAction::Refusal,
             None,
             Some(reason.clone()),
-        ))?;
+        );
+        let log = Arc::clone(&audit);
+        unblock("audit log", move || log.record(&refusal)).await?;
         return Err(Error::Refused {
             operation: "run the transfer".to_owned(),
             reason,
         });
     }
-    if !folder.plan().exists() {
-        plan.save(&folder.plan())?;
+    if folder.plan().exists() {
+        // The folder's plan is the one a resume executes: never run another one in its place.
+        let kept = Plan::load(&folder.plan())?;
+        if kept != *plan {
+            return Err(Error::Refused {
+                operation: format!("run plan {} in {}", plan.run_id, folder.dir.display()),
+                reason: format!(
+                    "the folder already holds plan {} and a different plan was given: resume that run, or run this plan in a folder of its own",
+                    kept.run_id
+                ),
+            });
+        }
+    } else {
+        let (plan, path) = (plan.clone(), folder.plan());
+        unblock("plan", move || plan.save(&path)).await?;
     }
     if options.dry_run {
         return Ok(RunReport {
@@ -209,38 +317,38 @@ pub async fn run(
                 .collect(),
         });
     }
-    execute(exo, directory, plan, &folder, &audit, options).await
+    execute(session, plan, &folder, audit, options).await
 }
 
 /// Resumes the run in `run_dir` after a crash, a kill or a cancellation: reads its plan and
 /// journal, and finishes every mailbox that is not done. A mailbox whose flip may have been
 /// sent is read back first and never flipped again once it is cloud-managed.
-pub async fn resume(
-    exo: &dyn ExchangeOnline,
-    directory: Option<&dyn OnPremisesDirectory>,
+pub(crate) async fn resume(
+    session: &Session,
     run_dir: &Path,
     options: &RunOptions,
 ) -> Result<RunReport> {
     let folder = RunFolder {
         dir: run_dir.to_owned(),
     };
+    let _lock = folder.acquire()?;
     let plan = Plan::load(&folder.plan())?;
-    let audit = AuditLog::open(&folder.audit())?;
-    execute(exo, directory, &plan, &folder, &audit, options).await
+    let audit = Arc::new(AuditLog::open(&folder.audit())?);
+    execute(session, &plan, &folder, audit, options).await
 }
 
 fn event(
+    session: &Session,
     plan: &Plan,
-    options: &RunOptions,
     action: AuditAction,
     mailbox: Option<&str>,
     reason: Option<String>,
 ) -> AuditEvent {
     AuditEvent {
-        time: Utc::now(),
+        time: session.now(),
         run_id: plan.run_id.clone(),
         ticket: plan.policy.ticket.clone(),
-        actor: options.actor.clone(),
+        actor: session.actor().to_owned(),
         action,
         mailbox: mailbox.map(str::to_owned),
         attribute: None,
@@ -251,20 +359,31 @@ fn event(
 }
 
 struct Context<'a> {
+    session: &'a Session,
     exo: &'a dyn ExchangeOnline,
     directory: Option<&'a dyn OnPremisesDirectory>,
     plan: &'a Plan,
-    journal: Journal,
+    journal: Arc<Journal>,
     store: BackupStore,
-    audit: &'a AuditLog,
+    audit: Arc<AuditLog>,
     options: &'a RunOptions,
     done: AtomicUsize,
     total: usize,
 }
 
 impl Context<'_> {
-    fn step(&self, identity: &str, step: Step, reason: Option<String>) -> Result<()> {
-        self.journal.append(identity, step, reason)?;
+    /// Appends a journal line off the executor (it is fsynced before this returns).
+    async fn journal(&self, identity: &str, step: Step, reason: Option<String>) -> Result<()> {
+        let journal = Arc::clone(&self.journal);
+        let (identity, time) = (identity.to_owned(), self.session.now());
+        unblock("journal", move || {
+            journal.append_at(time, &identity, step, reason)
+        })
+        .await
+    }
+
+    async fn step(&self, identity: &str, step: Step, reason: Option<String>) -> Result<()> {
+        self.journal(identity, step, reason).await?;
         if let Some(progress) = &self.options.progress {
             progress(&ProgressEvent {
                 identity: identity.to_owned(),
@@ -278,8 +397,8 @@ impl Context<'_> {
 
     /// The mailbox's last step in this run: journaled, counted as done, and reported with the
     /// new count. Called exactly once per mailbox worked on.
-    fn finish(&self, identity: &str, step: Step, reason: Option<String>) -> Result<()> {
-        self.journal.append(identity, step, reason)?;
+    async fn finish(&self, identity: &str, step: Step, reason: Option<String>) -> Result<()> {
+        self.journal(identity, step, reason).await?;
         let done = self.done.fetch_add(1, Ordering::SeqCst) + 1;
         if let Some(progress) = &self.options.progress {
             progress(&ProgressEvent {
@@ -292,34 +411,60 @@ impl Context<'_> {
         Ok(())
     }
 
-    fn audit(&self, action: AuditAction, identity: &str, reason: Option<String>) -> Result<()> {
-        self.audit.record(&AuditEvent {
+    async fn audit(
+        &self,
+        action: AuditAction,
+        identity: &str,
+        reason: Option<String>,
+    ) -> Result<()> {
+        let record = AuditEvent {
             attribute: (action == AuditAction::Flip || action == AuditAction::FlipFailed)
                 .then(|| "IsExchangeCloudManaged".to_owned()),
             before: (action == AuditAction::Flip).then_some(AttributeValue::Bool(false)),
             after: (action == AuditAction::Flip).then_some(AttributeValue::Bool(true)),
-            ..event(self.plan, self.options, action, Some(identity), reason)
+            ..event(self.session, self.plan, action, Some(identity), reason)
+        };
+        let log = Arc::clone(&self.audit);
+        unblock("audit log", move || log.record(&record)).await
+    }
+
+    /// Writes a mailbox's backup durably and reads it back, off the executor.
+    async fn back_up(&self, backup: Backup) -> Result<()> {
+        let store = self.store.clone();
+        unblock("backup", move || {
+            store.write(&backup)?;
+            store.read(&backup.content.identity).map(drop)
         })
+        .await
+    }
+
+    /// Whether a readable, verified backup of `identity` is on disk (read off the executor).
+    async fn has_backup(&self, identity: &str) -> bool {
+        let (store, identity) = (self.store.clone(), identity.to_owned());
+        unblock("backup", move || store.read(&identity).map(drop))
+            .await
+            .is_ok()
     }
 }
 
 async fn execute(
-    exo: &dyn ExchangeOnline,
-    directory: Option<&dyn OnPremisesDirectory>,
+    session: &Session,
     plan: &Plan,
     folder: &RunFolder,
-    audit: &AuditLog,
+    audit: Arc<AuditLog>,
     options: &RunOptions,
 ) -> Result<RunReport> {
     let (journal, entries) = Journal::open(&folder.journal())?;
+    let journal = Arc::new(journal);
     let reached = progress_by_mailbox(&entries);
     let go: Vec<String> = plan
         .go()
         .map(|e| e.user_principal_name.clone().unwrap_or(e.identity.clone()))
         .collect();
     let ctx = Context {
-        exo,
-        directory,
+        session,
+        exo: &**session.exchange(),
+        directory: session.directory_ref(),
         plan,
         journal,
         store: BackupStore::open(&folder.backups())?,
@@ -338,7 +483,7 @@ async fn execute(
     };
     for id in &go {
         if !reached.contains_key(&id.to_lowercase()) {
-            ctx.step(id, Step::Planned, None)?;
+            ctx.step(id, Step::Planned, None).await?;
         }
     }
     let concurrency = plan.policy.max_concurrency.max(1);
@@ -391,8 +536,10 @@ async fn transfer_one(ctx: &Context<'_>, id: &str, previous: Option<Step>) -> Ma
         Ok(r) => r,
         Err(e) => {
             let reason = e.to_string();
-            let _ = ctx.finish(id, Step::Failed, Some(reason.clone()));
-            let _ = ctx.audit(AuditAction::FlipFailed, id, Some(reason.clone()));
+            let _ = ctx.finish(id, Step::Failed, Some(reason.clone())).await;
+            let _ = ctx
+                .audit(AuditAction::FlipFailed, id, Some(reason.clone()))
+                .await;
             MailboxResult {
                 identity: id.to_owned(),
                 step: Step::Failed,
@@ -422,50 +569,52 @@ async fn transfer_steps(
     let mailbox = ctx.exo.get_mailbox(id).await?;
     let sent_before = matches!(previous, Some(Step::FlipSent | Step::Failed));
     if mailbox.is_exchange_cloud_managed {
-        if sent_before && ctx.store.read(id).is_ok() {
+        if sent_before && ctx.has_backup(id).await {
             // The flip of an earlier attempt applied; do not send it again.
             ctx.audit(
                 AuditAction::Flip,
                 id,
                 Some("found applied on resume".to_owned()),
-            )?;
+            )
+            .await?;
             ctx.finish(
                 id,
                 Step::Verified,
                 Some("found applied on resume".to_owned()),
-            )?;
+            )
+            .await?;
             return Ok(result(
                 Step::Verified,
                 Some("found applied on resume".to_owned()),
             ));
         }
         let reason = "already cloud-managed before this run flipped it: not touched".to_owned();
-        ctx.finish(id, Step::Failed, Some(reason.clone()))?;
+        ctx.finish(id, Step::Failed, Some(reason.clone())).await?;
         return Ok(result(Step::Failed, Some(reason)));
     }
 
     // No flip without a durable backup.
-    if ctx.store.read(id).is_err() || previous < Some(Step::BackedUp) {
+    if previous < Some(Step::BackedUp) || !ctx.has_backup(id).await {
         let user = ctx.exo.get_user(id).await.ok();
         let ad = match ctx.directory {
             Some(d) => d.ad_record(id).await?,
             None => None,
         };
-        ctx.store.write(&Backup::new(BackupContent {
+        ctx.back_up(Backup::new(BackupContent {
             format: BACKUP_FORMAT,
             run_id: ctx.plan.run_id.clone(),
-            taken_at: Utc::now(),
+            taken_at: ctx.session.now(),
             identity: id.to_owned(),
             mailbox: mailbox.clone(),
             user,
             ad,
-        })?)?;
-        ctx.store.read(id)?;
-        ctx.step(id, Step::BackedUp, None)?;
-        ctx.audit(AuditAction::Backup, id, None)?;
+        })?)
+        .await?;
+        ctx.step(id, Step::BackedUp, None).await?;
+        ctx.audit(AuditAction::Backup, id, None).await?;
     }
 
-    ctx.step(id, Step::FlipSent, None)?;
+    ctx.step(id, Step::FlipSent, None).await?;
     let sent = ctx.exo.set_cloud_managed(id, true).await;
     // Verify by reading back, whatever the call said.
     let after = ctx.exo.get_mailbox(id).await?;
@@ -488,11 +637,11 @@ async fn transfer_steps(
     } else {
         AuditAction::FlipFailed
     };
-    ctx.audit(action, id, reason.clone())?;
+    ctx.audit(action, id, reason.clone()).await?;
     if step == Step::Verified && ctx.plan.policy.probe_attribute.is_some() {
-        ctx.step(id, step, reason.clone())?;
+        ctx.step(id, step, reason.clone()).await?;
     } else {
-        ctx.finish(id, step, reason.clone())?;
+        ctx.finish(id, step, reason.clone()).await?;
     }
     if step != Step::Verified {
         return Ok(result(step, reason));
@@ -542,8 +691,8 @@ async fn probe(
         Ok(()) => (Step::ProbeOk, None),
         Err(e) => (Step::ProbeFailed, Some(e.to_string())),
     };
-    let _ = ctx.audit(AuditAction::Probe, id, reason.clone());
-    let _ = ctx.finish(id, step, reason.clone());
+    let _ = ctx.audit(AuditAction::Probe, id, reason.clone()).await;
+    let _ = ctx.finish(id, step, reason.clone()).await;
     MailboxResult {
         identity: id.to_owned(),
         step,

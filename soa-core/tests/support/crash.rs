@@ -24,6 +24,7 @@ use soa_core::exo::rest::{
 use soa_core::exo::{AuditQuery, ExchangeOnline};
 use soa_core::model::RecipientTypeDetails;
 use soa_core::preflight::{Preflight, SyncEnvironment};
+use soa_core::session::Session;
 use soa_core::sim::emulator::{Emulator, EmulatorOptions};
 use soa_core::sim::{NewAdUser, SimulatedOrg};
 use soa_core::transfer::{
@@ -100,15 +101,9 @@ pub fn setup(n: usize, root: &Path, trial: usize) -> Trial {
         ..Preflight::default()
     };
     let rt = runtime();
+    let session = Session::new(Arc::new(org.clone())).with_directory(Arc::new(org.clone()));
     let plan = rt
-        .block_on(soa_core::transfer::plan(
-            &org,
-            Some(&org),
-            &Selection::Identities(ids.clone()),
-            &policy,
-            &preflight,
-            org.now(),
-        ))
+        .block_on(session.plan(&Selection::Identities(ids.clone()), &policy, &preflight))
         .unwrap();
     assert_eq!(plan.go().count(), n, "every mailbox is eligible");
     plan.save(
@@ -163,6 +158,16 @@ pub fn client(url: &str, tenant: &str, token: &str) -> ExoClient {
     .unwrap()
 }
 
+/// A session on the trial's emulator over HTTP, with no on-premises directory (the run folder's
+/// plan was made with one).
+pub fn emulator_session(trial: &Trial) -> Session {
+    Session::new(Arc::new(client(
+        trial.emulator.base_url(),
+        trial.emulator.tenant(),
+        &trial.token,
+    )))
+}
+
 /// The worker: resumes the run named by the environment until it is done (or killed).
 pub fn worker_main() {
     let url = std::env::var("SOA_EMU_URL").unwrap();
@@ -170,14 +175,9 @@ pub fn worker_main() {
     let token = std::env::var("SOA_EMU_TOKEN").unwrap();
     let dir = PathBuf::from(std::env::var("SOA_RUN_DIR").unwrap());
     let rt = runtime();
-    let client = client(&url, &tenant, &token);
-    rt.block_on(soa_core::transfer::resume(
-        &client,
-        None,
-        &dir,
-        &RunOptions::default(),
-    ))
-    .unwrap();
+    let session = Session::new(Arc::new(client(&url, &tenant, &token)));
+    rt.block_on(session.resume(&dir, &RunOptions::default()))
+        .unwrap();
 }
 
 /// Starts a worker (`exe` with `args`, which must reach [`worker_main`]) and kills it with
@@ -211,18 +211,9 @@ pub fn run_and_kill(exe: &Path, args: &[&str], trial: &Trial, after: Duration) -
 /// first violation, if any.
 pub fn finish_and_check(trial: &Trial) -> Result<(), String> {
     let rt = runtime();
-    let client = client(
-        trial.emulator.base_url(),
-        trial.emulator.tenant(),
-        &trial.token,
-    );
+    let session = emulator_session(trial);
     let report = rt
-        .block_on(soa_core::transfer::resume(
-            &client,
-            None,
-            &trial.run_dir,
-            &RunOptions::default(),
-        ))
+        .block_on(session.resume(&trial.run_dir, &RunOptions::default()))
         .map_err(|e| format!("final resume failed: {e}"))?;
     if report.verified() != trial.ids.len() {
         return Err(format!(

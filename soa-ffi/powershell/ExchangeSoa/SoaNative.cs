@@ -6,9 +6,12 @@
 //     module is imported;
 //   - by Mono's `mcs` (.NET Framework 4.x profile) together with tests/csharp/SoaNativeTests.cs,
 //     so that this layer is tested where no PowerShell host is available.
-// It therefore keeps to C# 6 and to APIs present in both runtimes: no Span, no `using var`, no
-// Marshal.PtrToStringUTF8 (missing before .NET Framework 4.7 / in older Mono), and the
-// .NET Core-only NativeLibrary API is reached through reflection.
+// Windows PowerShell 5.1 compiles it too (Add-Type there compiles C# 5 against .NET Framework
+// 4.x), so it keeps to C# 5 and to APIs present in every runtime: no string interpolation, `?.`,
+// `nameof`, expression-bodied members, `out var` or tuples; no Span; no
+// Marshal.PtrToStringUTF8 or UnmanagedType.LPUTF8Str (missing before .NET Framework 4.7: strings
+// go in through the Utf8In marshaler); and the .NET Core-only NativeLibrary API is reached
+// through reflection (NativeLoader loads the library by full path on every runtime).
 //
 // The contract of the C ABI (soa-ffi/src/ffi.rs) that this file relies on:
 //   - every fallible function returns an int32 status (SoaStatus); out-parameters are written
@@ -20,9 +23,11 @@
 //     NULL after a success;
 //   - a handle is released with its _free function (soa_catalog_free, soa_sim_free,
 //     soa_mailbox_pager_free, soa_client_free, soa_emulator_free, soa_backend_free,
-//     soa_reconcile_report_free), which ignores NULL; in C# each kind has its SafeHandle;
-//   - the progress callback of soa_transfer_run/soa_transfer_resume is called on the calling
-//     thread, before the call returns; the facade keeps its delegate alive for the call and
+//     soa_directory_free, soa_session_free, soa_reconcile_report_free), which ignores NULL; in
+//     C# each kind is a SoaHandle that names its _free function once;
+//   - Exchange Online operations take a backend (soa_backend_*), workflows take a session;
+//   - the progress callback of soa_transfer_run, soa_transfer_resume and soa_reconcile_live is
+//     called on the calling thread, before the call returns; the facade keeps its delegate alive for the call and
 //     never lets a managed exception unwind through the native frames (it is rethrown after the
 //     call returns);
 //   - complex values are UTF-8 JSON in the serde shape of the soa-core type.
@@ -125,23 +130,17 @@ namespace ExchangeSoa
     }
 
     /// <summary>
-    /// An attribute catalog (soa_catalog*). Releasing it calls soa_catalog_free exactly once,
-    /// however many times Dispose is called; a handle in use by a native call is released only
-    /// when that call returns.
+    /// The base of every handle on a library object: a SafeHandle whose release calls the
+    /// object's _free function exactly once, however many times Dispose is called; a handle in
+    /// use by a native call is released only when that call returns. An invalid (NULL) handle
+    /// crosses as NULL, which is how an optional argument is left out.
     /// </summary>
-    public sealed class SoaCatalogHandle : SafeHandle
+    public abstract class SoaHandle : SafeHandle
     {
         /// <summary>An invalid (NULL) handle.</summary>
-        public SoaCatalogHandle()
+        protected SoaHandle()
             : base(IntPtr.Zero, true)
         {
-        }
-
-        /// <summary>Takes ownership of a catalog pointer returned by the library.</summary>
-        public SoaCatalogHandle(IntPtr existing)
-            : base(IntPtr.Zero, true)
-        {
-            SetHandle(existing);
         }
 
         /// <summary>Whether the handle is NULL.</summary>
@@ -150,220 +149,207 @@ namespace ExchangeSoa
             get { return handle == IntPtr.Zero; }
         }
 
-        /// <summary>Releases the catalog.</summary>
+        /// <summary>What the handle is, for messages ("catalog", "session", ...).</summary>
+        public abstract string Kind { get; }
+
+        /// <summary>Takes ownership of a pointer the library returned.</summary>
+        internal void Own(IntPtr existing)
+        {
+            SetHandle(existing);
+        }
+
+        /// <summary>Calls the object's _free function on the pointer.</summary>
+        protected abstract void Free(IntPtr pointer);
+
+        /// <summary>Releases the object.</summary>
         protected override bool ReleaseHandle()
         {
-            Native.soa_catalog_free(handle);
+            Free(handle);
             return true;
         }
     }
 
-    /// <summary>
-    /// A simulated hybrid organization (soa_sim*). Handles made from one another
-    /// (<see cref="Api.SimAsPrincipal"/>) share the organization, which lives until the last of
-    /// them is released. Releasing calls soa_sim_free exactly once.
-    /// </summary>
-    public sealed class SoaSimHandle : SafeHandle
+    /// <summary>An attribute catalog (soa_catalog*), immutable once made.</summary>
+    public sealed class SoaCatalogHandle : SoaHandle
     {
-        /// <summary>An invalid (NULL) handle.</summary>
-        public SoaSimHandle()
-            : base(IntPtr.Zero, true)
-        {
-        }
+        /// <summary>The kind of object.</summary>
+        public override string Kind { get { return "catalog"; } }
 
-        /// <summary>Takes ownership of an organization pointer returned by the library.</summary>
-        public SoaSimHandle(IntPtr existing)
-            : base(IntPtr.Zero, true)
-        {
-            SetHandle(existing);
-        }
+        /// <summary>Calls soa_catalog_free.</summary>
+        protected override void Free(IntPtr pointer) { Native.soa_catalog_free(pointer); }
+    }
 
-        /// <summary>Whether the handle is NULL.</summary>
-        public override bool IsInvalid
-        {
-            get { return handle == IntPtr.Zero; }
-        }
+    /// <summary>
+    /// A simulated hybrid organization (soa_sim*): its constructors and simulation controls
+    /// (clock, sync cycles, AD edits, licenses). Handles made from one another
+    /// (<see cref="Api.SimAsPrincipal"/>) share the organization, which lives until the last of
+    /// them, and of the backends, directories and sessions made from it, is released.
+    /// </summary>
+    public sealed class SoaSimHandle : SoaHandle
+    {
+        /// <summary>The kind of object.</summary>
+        public override string Kind { get { return "simulated organization"; } }
 
-        /// <summary>Releases this handle on the organization.</summary>
-        protected override bool ReleaseHandle()
-        {
-            Native.soa_sim_free(handle);
-            return true;
-        }
+        /// <summary>Calls soa_sim_free.</summary>
+        protected override void Free(IntPtr pointer) { Native.soa_sim_free(pointer); }
     }
 
     /// <summary>
     /// A lazy listing of mailboxes (soa_mailbox_pager*), read one page at a time with
-    /// <see cref="Api.NextMailboxPage"/>. It keeps the organization alive on its own. Use it from
-    /// one thread at a time. Releasing calls soa_mailbox_pager_free exactly once.
+    /// <see cref="Api.NextMailboxPage"/>. It keeps what it lists alive on its own. Concurrent
+    /// calls on one pager are serialized by the library: each mailbox comes exactly once.
     /// </summary>
-    public sealed class SoaMailboxPagerHandle : SafeHandle
+    public sealed class SoaMailboxPagerHandle : SoaHandle
     {
-        /// <summary>An invalid (NULL) handle.</summary>
-        public SoaMailboxPagerHandle()
-            : base(IntPtr.Zero, true)
-        {
-        }
+        /// <summary>The kind of object.</summary>
+        public override string Kind { get { return "mailbox pager"; } }
 
-        /// <summary>Takes ownership of a pager pointer returned by the library.</summary>
-        public SoaMailboxPagerHandle(IntPtr existing)
-            : base(IntPtr.Zero, true)
-        {
-            SetHandle(existing);
-        }
-
-        /// <summary>Whether the handle is NULL.</summary>
-        public override bool IsInvalid
-        {
-            get { return handle == IntPtr.Zero; }
-        }
-
-        /// <summary>Releases the pager.</summary>
-        protected override bool ReleaseHandle()
-        {
-            Native.soa_mailbox_pager_free(handle);
-            return true;
-        }
+        /// <summary>Calls soa_mailbox_pager_free.</summary>
+        protected override void Free(IntPtr pointer) { Native.soa_mailbox_pager_free(pointer); }
     }
 
     /// <summary>
     /// A connection to a tenant's Exchange Online through the REST client (soa_client*). It
-    /// owns the client's runtime and connection pool. Releasing calls soa_client_free exactly
-    /// once; pagers and backends made from it keep working.
+    /// owns the client's runtime and connection pool; backends made from it keep working after
+    /// it is released.
     /// </summary>
-    public sealed class SoaClientHandle : SafeHandle
+    public sealed class SoaClientHandle : SoaHandle
     {
-        /// <summary>An invalid (NULL) handle.</summary>
-        public SoaClientHandle()
-            : base(IntPtr.Zero, true)
-        {
-        }
+        /// <summary>The kind of object.</summary>
+        public override string Kind { get { return "client"; } }
 
-        /// <summary>Takes ownership of a client pointer returned by the library.</summary>
-        public SoaClientHandle(IntPtr existing)
-            : base(IntPtr.Zero, true)
-        {
-            SetHandle(existing);
-        }
-
-        /// <summary>Whether the handle is NULL.</summary>
-        public override bool IsInvalid
-        {
-            get { return handle == IntPtr.Zero; }
-        }
-
-        /// <summary>Releases the client.</summary>
-        protected override bool ReleaseHandle()
-        {
-            Native.soa_client_free(handle);
-            return true;
-        }
+        /// <summary>Calls soa_client_free.</summary>
+        protected override void Free(IntPtr pointer) { Native.soa_client_free(pointer); }
     }
 
     /// <summary>
     /// A running HTTP emulator of the Exchange Online gateway (soa_emulator*), serving a
-    /// simulated organization on loopback. Releasing calls soa_emulator_free exactly once, which
-    /// stops it if <see cref="Api.StopEmulator"/> has not.
+    /// simulated organization on loopback. Releasing it stops it if
+    /// <see cref="Api.StopEmulator"/> has not.
     /// </summary>
-    public sealed class SoaEmulatorHandle : SafeHandle
+    public sealed class SoaEmulatorHandle : SoaHandle
     {
-        /// <summary>An invalid (NULL) handle.</summary>
-        public SoaEmulatorHandle()
-            : base(IntPtr.Zero, true)
-        {
-        }
+        /// <summary>The kind of object.</summary>
+        public override string Kind { get { return "emulator"; } }
 
-        /// <summary>Takes ownership of an emulator pointer returned by the library.</summary>
-        public SoaEmulatorHandle(IntPtr existing)
-            : base(IntPtr.Zero, true)
-        {
-            SetHandle(existing);
-        }
-
-        /// <summary>Whether the handle is NULL.</summary>
-        public override bool IsInvalid
-        {
-            get { return handle == IntPtr.Zero; }
-        }
-
-        /// <summary>Stops and releases the emulator.</summary>
-        protected override bool ReleaseHandle()
-        {
-            Native.soa_emulator_free(handle);
-            return true;
-        }
+        /// <summary>Calls soa_emulator_free.</summary>
+        protected override void Free(IntPtr pointer) { Native.soa_emulator_free(pointer); }
     }
 
     /// <summary>
-    /// The Exchange Online the transfer calls work on (soa_backend*): a simulated organization
-    /// or a REST client, which it keeps alive. Releasing calls soa_backend_free exactly once.
+    /// An Exchange Online (soa_backend*): a simulated organization or a tenant through the REST
+    /// client, which it keeps alive. Every Exchange Online operation of <see cref="Api"/> takes
+    /// one.
     /// </summary>
-    public sealed class SoaBackendHandle : SafeHandle
+    public sealed class SoaBackendHandle : SoaHandle
     {
-        /// <summary>An invalid (NULL) handle.</summary>
-        public SoaBackendHandle()
-            : base(IntPtr.Zero, true)
-        {
-        }
+        /// <summary>The kind of object.</summary>
+        public override string Kind { get { return "backend"; } }
 
-        /// <summary>Takes ownership of a backend pointer returned by the library.</summary>
-        public SoaBackendHandle(IntPtr existing)
-            : base(IntPtr.Zero, true)
-        {
-            SetHandle(existing);
-        }
+        /// <summary>Calls soa_backend_free.</summary>
+        protected override void Free(IntPtr pointer) { Native.soa_backend_free(pointer); }
+    }
 
-        /// <summary>Whether the handle is NULL.</summary>
-        public override bool IsInvalid
-        {
-            get { return handle == IntPtr.Zero; }
-        }
+    /// <summary>
+    /// An on-premises directory (soa_directory*): where AD's values and whenChanged are read
+    /// for the settle rule, the backups and the rollback's loss report.
+    /// </summary>
+    public sealed class SoaDirectoryHandle : SoaHandle
+    {
+        /// <summary>The kind of object.</summary>
+        public override string Kind { get { return "directory"; } }
 
-        /// <summary>Releases the backend.</summary>
-        protected override bool ReleaseHandle()
-        {
-            Native.soa_backend_free(handle);
-            return true;
-        }
+        /// <summary>Calls soa_directory_free.</summary>
+        protected override void Free(IntPtr pointer) { Native.soa_directory_free(pointer); }
+    }
+
+    /// <summary>
+    /// A session (soa_session*): an Exchange Online, an optional on-premises directory, the
+    /// catalog, the clock and the actor, every default decided once by the library. Every
+    /// workflow of <see cref="Api"/> (preflight, plan, run, resume, rollback, restore,
+    /// reconcile live, RBAC review, the tenant default) takes one.
+    /// </summary>
+    public sealed class SoaSessionHandle : SoaHandle
+    {
+        /// <summary>The kind of object.</summary>
+        public override string Kind { get { return "session"; } }
+
+        /// <summary>Calls soa_session_free.</summary>
+        protected override void Free(IntPtr pointer) { Native.soa_session_free(pointer); }
+    }
+
+    /// <summary>A reconciliation report of AD against Exchange Online (soa_reconcile_report*),
+    /// immutable once made.</summary>
+    public sealed class SoaReconcileReportHandle : SoaHandle
+    {
+        /// <summary>The kind of object.</summary>
+        public override string Kind { get { return "reconciliation report"; } }
+
+        /// <summary>Calls soa_reconcile_report_free.</summary>
+        protected override void Free(IntPtr pointer) { Native.soa_reconcile_report_free(pointer); }
     }
 
     /// <summary>
     /// soa_progress_fn: void (*)(const char *event_json, void *user_data). The JSON is borrowed
-    /// for the call. Called on the thread that called the transfer function.
+    /// for the call. Called on the thread that called the workflow function.
     /// </summary>
     [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
     public delegate void SoaProgressCallback(IntPtr eventJson, IntPtr userData);
 
     /// <summary>
-    /// A reconciliation report of AD against Exchange Online (soa_reconcile_report*), immutable
-    /// once made. Releasing calls soa_reconcile_report_free exactly once.
+    /// Marshals a managed string as a NUL-terminated UTF-8 string the native call borrows (null
+    /// crosses as NULL). UnmanagedType.LPUTF8Str is missing before .NET Framework 4.7, which
+    /// Windows PowerShell 5.1 may run on; a custom marshaler works on every runtime.
     /// </summary>
-    public sealed class SoaReconcileReportHandle : SafeHandle
+    public sealed class Utf8In : ICustomMarshaler
     {
-        /// <summary>An invalid (NULL) handle.</summary>
-        public SoaReconcileReportHandle()
-            : base(IntPtr.Zero, true)
+        private static readonly Utf8In Instance = new Utf8In();
+
+        /// <summary>The marshaler (the runtime asks for it by this name).</summary>
+        public static ICustomMarshaler GetInstance(string cookie)
+        {
+            return Instance;
+        }
+
+        /// <summary>Copies the string to unmanaged memory as UTF-8 with a NUL.</summary>
+        public IntPtr MarshalManagedToNative(object managed)
+        {
+            string text = managed as string;
+            if (text == null)
+            {
+                return IntPtr.Zero;
+            }
+            byte[] bytes = Encoding.UTF8.GetBytes(text);
+            IntPtr native = Marshal.AllocHGlobal(bytes.Length + 1);
+            Marshal.Copy(bytes, 0, native, bytes.Length);
+            Marshal.WriteByte(native, bytes.Length, 0);
+            return native;
+        }
+
+        /// <summary>Frees the copy once the call has returned.</summary>
+        public void CleanUpNativeData(IntPtr native)
+        {
+            if (native != IntPtr.Zero)
+            {
+                Marshal.FreeHGlobal(native);
+            }
+        }
+
+        /// <summary>Not used: strings only go in.</summary>
+        public object MarshalNativeToManaged(IntPtr native)
+        {
+            return Api.PtrToStringUtf8(native);
+        }
+
+        /// <summary>Not used: strings only go in.</summary>
+        public void CleanUpManagedData(object managed)
         {
         }
 
-        /// <summary>Takes ownership of a report pointer returned by the library.</summary>
-        public SoaReconcileReportHandle(IntPtr existing)
-            : base(IntPtr.Zero, true)
+        /// <summary>-1: a pointer, not a fixed-size value.</summary>
+        public int GetNativeDataSize()
         {
-            SetHandle(existing);
-        }
-
-        /// <summary>Whether the handle is NULL.</summary>
-        public override bool IsInvalid
-        {
-            get { return handle == IntPtr.Zero; }
-        }
-
-        /// <summary>Releases the report.</summary>
-        protected override bool ReleaseHandle()
-        {
-            Native.soa_reconcile_report_free(handle);
-            return true;
+            return -1;
         }
     }
 
@@ -388,8 +374,8 @@ namespace ExchangeSoa
         [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
         public static extern SoaStatus soa_catalog_with_override_json(
             SoaCatalogHandle baseCatalog,
-            [MarshalAs(UnmanagedType.LPUTF8Str)] string json,
-            [MarshalAs(UnmanagedType.LPUTF8Str)] string origin,
+            [MarshalAs(UnmanagedType.CustomMarshaler, MarshalTypeRef = typeof(Utf8In))] string json,
+            [MarshalAs(UnmanagedType.CustomMarshaler, MarshalTypeRef = typeof(Utf8In))] string origin,
             out IntPtr catalog);
 
         /// <summary>soa_status soa_catalog_with_override_file(const soa_catalog *base,
@@ -397,7 +383,7 @@ namespace ExchangeSoa
         [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
         public static extern SoaStatus soa_catalog_with_override_file(
             SoaCatalogHandle baseCatalog,
-            [MarshalAs(UnmanagedType.LPUTF8Str)] string path,
+            [MarshalAs(UnmanagedType.CustomMarshaler, MarshalTypeRef = typeof(Utf8In))] string path,
             out IntPtr catalog);
 
         /// <summary>void soa_catalog_free(soa_catalog *catalog); NULL is ignored.</summary>
@@ -413,7 +399,7 @@ namespace ExchangeSoa
         [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
         public static extern SoaStatus soa_catalog_lookup(
             SoaCatalogHandle catalog,
-            [MarshalAs(UnmanagedType.LPUTF8Str)] string name,
+            [MarshalAs(UnmanagedType.CustomMarshaler, MarshalTypeRef = typeof(Utf8In))] string name,
             out IntPtr json);
 
         /// <summary>soa_status soa_catalog_to_json(const soa_catalog *catalog,
@@ -428,8 +414,8 @@ namespace ExchangeSoa
         [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
         public static extern SoaStatus soa_master(
             SoaCatalogHandle catalog,
-            [MarshalAs(UnmanagedType.LPUTF8Str)] string stateJson,
-            [MarshalAs(UnmanagedType.LPUTF8Str)] string attribute,
+            [MarshalAs(UnmanagedType.CustomMarshaler, MarshalTypeRef = typeof(Utf8In))] string stateJson,
+            [MarshalAs(UnmanagedType.CustomMarshaler, MarshalTypeRef = typeof(Utf8In))] string attribute,
             out IntPtr json);
 
         /// <summary>soa_status soa_decide_edit(const soa_catalog *catalog, const char *state_json,
@@ -437,8 +423,8 @@ namespace ExchangeSoa
         [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
         public static extern SoaStatus soa_decide_edit(
             SoaCatalogHandle catalog,
-            [MarshalAs(UnmanagedType.LPUTF8Str)] string stateJson,
-            [MarshalAs(UnmanagedType.LPUTF8Str)] string editJson,
+            [MarshalAs(UnmanagedType.CustomMarshaler, MarshalTypeRef = typeof(Utf8In))] string stateJson,
+            [MarshalAs(UnmanagedType.CustomMarshaler, MarshalTypeRef = typeof(Utf8In))] string editJson,
             out IntPtr json);
 
         /// <summary>soa_status soa_rollback_loss(const soa_catalog *catalog, const char *state_json,
@@ -446,9 +432,9 @@ namespace ExchangeSoa
         [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
         public static extern SoaStatus soa_rollback_loss(
             SoaCatalogHandle catalog,
-            [MarshalAs(UnmanagedType.LPUTF8Str)] string stateJson,
-            [MarshalAs(UnmanagedType.LPUTF8Str)] string cloudJson,
-            [MarshalAs(UnmanagedType.LPUTF8Str)] string adJson,
+            [MarshalAs(UnmanagedType.CustomMarshaler, MarshalTypeRef = typeof(Utf8In))] string stateJson,
+            [MarshalAs(UnmanagedType.CustomMarshaler, MarshalTypeRef = typeof(Utf8In))] string cloudJson,
+            [MarshalAs(UnmanagedType.CustomMarshaler, MarshalTypeRef = typeof(Utf8In))] string adJson,
             out IntPtr json);
 
         // --- model -----------------------------------------------------------------------------
@@ -456,40 +442,40 @@ namespace ExchangeSoa
         /// <summary>soa_status soa_proxy_address_parse(const char *text, char **out_json)</summary>
         [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
         public static extern SoaStatus soa_proxy_address_parse(
-            [MarshalAs(UnmanagedType.LPUTF8Str)] string text,
+            [MarshalAs(UnmanagedType.CustomMarshaler, MarshalTypeRef = typeof(Utf8In))] string text,
             out IntPtr json);
 
         /// <summary>soa_status soa_proxy_addresses_parse(const char *json_array,
         /// char **out_json)</summary>
         [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
         public static extern SoaStatus soa_proxy_addresses_parse(
-            [MarshalAs(UnmanagedType.LPUTF8Str)] string jsonArray,
+            [MarshalAs(UnmanagedType.CustomMarshaler, MarshalTypeRef = typeof(Utf8In))] string jsonArray,
             out IntPtr json);
 
         /// <summary>soa_status soa_smtp_address_parse(const char *text, char **out_json)</summary>
         [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
         public static extern SoaStatus soa_smtp_address_parse(
-            [MarshalAs(UnmanagedType.LPUTF8Str)] string text,
+            [MarshalAs(UnmanagedType.CustomMarshaler, MarshalTypeRef = typeof(Utf8In))] string text,
             out IntPtr json);
 
         /// <summary>soa_status soa_sync_version_parse(const char *text, char **out)</summary>
         [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
         public static extern SoaStatus soa_sync_version_parse(
-            [MarshalAs(UnmanagedType.LPUTF8Str)] string text,
+            [MarshalAs(UnmanagedType.CustomMarshaler, MarshalTypeRef = typeof(Utf8In))] string text,
             out IntPtr normalized);
 
         /// <summary>soa_status soa_sync_version_compare(const char *a, const char *b,
         /// int32_t *out)</summary>
         [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
         public static extern SoaStatus soa_sync_version_compare(
-            [MarshalAs(UnmanagedType.LPUTF8Str)] string a,
-            [MarshalAs(UnmanagedType.LPUTF8Str)] string b,
+            [MarshalAs(UnmanagedType.CustomMarshaler, MarshalTypeRef = typeof(Utf8In))] string a,
+            [MarshalAs(UnmanagedType.CustomMarshaler, MarshalTypeRef = typeof(Utf8In))] string b,
             out int result);
 
         /// <summary>soa_status soa_recipient_type_parse(const char *text, char **out_json)</summary>
         [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
         public static extern SoaStatus soa_recipient_type_parse(
-            [MarshalAs(UnmanagedType.LPUTF8Str)] string text,
+            [MarshalAs(UnmanagedType.CustomMarshaler, MarshalTypeRef = typeof(Utf8In))] string text,
             out IntPtr json);
 
         // --- preflight -------------------------------------------------------------------------
@@ -498,7 +484,7 @@ namespace ExchangeSoa
         /// uint64_t planned, char **out_json)</summary>
         [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
         public static extern SoaStatus soa_preflight_check_organization(
-            [MarshalAs(UnmanagedType.LPUTF8Str)] string preflightJson,
+            [MarshalAs(UnmanagedType.CustomMarshaler, MarshalTypeRef = typeof(Utf8In))] string preflightJson,
             ulong planned,
             out IntPtr json);
 
@@ -507,10 +493,10 @@ namespace ExchangeSoa
         /// char **out_json); the two times may be NULL.</summary>
         [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
         public static extern SoaStatus soa_preflight_check_mailbox(
-            [MarshalAs(UnmanagedType.LPUTF8Str)] string preflightJson,
-            [MarshalAs(UnmanagedType.LPUTF8Str)] string mailboxJson,
-            [MarshalAs(UnmanagedType.LPUTF8Str)] string adWhenChanged,
-            [MarshalAs(UnmanagedType.LPUTF8Str)] string now,
+            [MarshalAs(UnmanagedType.CustomMarshaler, MarshalTypeRef = typeof(Utf8In))] string preflightJson,
+            [MarshalAs(UnmanagedType.CustomMarshaler, MarshalTypeRef = typeof(Utf8In))] string mailboxJson,
+            [MarshalAs(UnmanagedType.CustomMarshaler, MarshalTypeRef = typeof(Utf8In))] string adWhenChanged,
+            [MarshalAs(UnmanagedType.CustomMarshaler, MarshalTypeRef = typeof(Utf8In))] string now,
             out IntPtr json);
 
         // --- simulated organization: lifecycle -------------------------------------------------
@@ -518,7 +504,7 @@ namespace ExchangeSoa
         /// <summary>soa_status soa_sim_new(const char *tenant, soa_sim **out)</summary>
         [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
         public static extern SoaStatus soa_sim_new(
-            [MarshalAs(UnmanagedType.LPUTF8Str)] string tenant,
+            [MarshalAs(UnmanagedType.CustomMarshaler, MarshalTypeRef = typeof(Utf8In))] string tenant,
             out IntPtr sim);
 
         /// <summary>soa_status soa_sim_generate(uint64_t size, uint64_t seed, soa_sim **out)</summary>
@@ -528,21 +514,21 @@ namespace ExchangeSoa
         /// <summary>soa_status soa_sim_load(const char *path, soa_sim **out)</summary>
         [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
         public static extern SoaStatus soa_sim_load(
-            [MarshalAs(UnmanagedType.LPUTF8Str)] string path,
+            [MarshalAs(UnmanagedType.CustomMarshaler, MarshalTypeRef = typeof(Utf8In))] string path,
             out IntPtr sim);
 
         /// <summary>soa_status soa_sim_save(const soa_sim *sim, const char *path)</summary>
         [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
         public static extern SoaStatus soa_sim_save(
             SoaSimHandle sim,
-            [MarshalAs(UnmanagedType.LPUTF8Str)] string path);
+            [MarshalAs(UnmanagedType.CustomMarshaler, MarshalTypeRef = typeof(Utf8In))] string path);
 
         /// <summary>soa_status soa_sim_as_principal(const soa_sim *sim, const char *principal,
         /// soa_sim **out)</summary>
         [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
         public static extern SoaStatus soa_sim_as_principal(
             SoaSimHandle sim,
-            [MarshalAs(UnmanagedType.LPUTF8Str)] string principal,
+            [MarshalAs(UnmanagedType.CustomMarshaler, MarshalTypeRef = typeof(Utf8In))] string principal,
             out IntPtr asPrincipal);
 
         /// <summary>void soa_sim_free(soa_sim *sim); NULL is ignored.</summary>
@@ -554,8 +540,8 @@ namespace ExchangeSoa
         [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
         public static extern SoaStatus soa_sim_add_principal(
             SoaSimHandle sim,
-            [MarshalAs(UnmanagedType.LPUTF8Str)] string principal,
-            [MarshalAs(UnmanagedType.LPUTF8Str)] string rolesJson);
+            [MarshalAs(UnmanagedType.CustomMarshaler, MarshalTypeRef = typeof(Utf8In))] string principal,
+            [MarshalAs(UnmanagedType.CustomMarshaler, MarshalTypeRef = typeof(Utf8In))] string rolesJson);
 
         /// <summary>soa_status soa_sim_summary(const soa_sim *sim, char **out_json)</summary>
         [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
@@ -589,14 +575,14 @@ namespace ExchangeSoa
         [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
         public static extern SoaStatus soa_sim_set_connect_sync_version(
             SoaSimHandle sim,
-            [MarshalAs(UnmanagedType.LPUTF8Str)] string version);
+            [MarshalAs(UnmanagedType.CustomMarshaler, MarshalTypeRef = typeof(Utf8In))] string version);
 
         /// <summary>soa_status soa_sim_set_cloud_sync_agent(const soa_sim *sim, const char *agent_json);
         /// agent_json may be NULL (removes the agent).</summary>
         [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
         public static extern SoaStatus soa_sim_set_cloud_sync_agent(
             SoaSimHandle sim,
-            [MarshalAs(UnmanagedType.LPUTF8Str)] string agentJson);
+            [MarshalAs(UnmanagedType.CustomMarshaler, MarshalTypeRef = typeof(Utf8In))] string agentJson);
 
         // --- simulated organization: the on-premises side --------------------------------------
 
@@ -605,7 +591,7 @@ namespace ExchangeSoa
         [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
         public static extern SoaStatus soa_sim_add_ad_user(
             SoaSimHandle sim,
-            [MarshalAs(UnmanagedType.LPUTF8Str)] string userJson,
+            [MarshalAs(UnmanagedType.CustomMarshaler, MarshalTypeRef = typeof(Utf8In))] string userJson,
             out IntPtr guid);
 
         /// <summary>soa_status soa_sim_ad_attributes(const soa_sim *sim, const char *identity,
@@ -613,7 +599,7 @@ namespace ExchangeSoa
         [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
         public static extern SoaStatus soa_sim_ad_attributes(
             SoaSimHandle sim,
-            [MarshalAs(UnmanagedType.LPUTF8Str)] string identity,
+            [MarshalAs(UnmanagedType.CustomMarshaler, MarshalTypeRef = typeof(Utf8In))] string identity,
             out IntPtr json);
 
         /// <summary>soa_status soa_sim_set_ad_attributes(const soa_sim *sim, const char *identity,
@@ -621,103 +607,116 @@ namespace ExchangeSoa
         [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
         public static extern SoaStatus soa_sim_set_ad_attributes(
             SoaSimHandle sim,
-            [MarshalAs(UnmanagedType.LPUTF8Str)] string identity,
-            [MarshalAs(UnmanagedType.LPUTF8Str)] string changesJson);
+            [MarshalAs(UnmanagedType.CustomMarshaler, MarshalTypeRef = typeof(Utf8In))] string identity,
+            [MarshalAs(UnmanagedType.CustomMarshaler, MarshalTypeRef = typeof(Utf8In))] string changesJson);
 
         /// <summary>soa_status soa_sim_remove_ad_user(const soa_sim *sim,
         /// const char *identity)</summary>
         [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
         public static extern SoaStatus soa_sim_remove_ad_user(
             SoaSimHandle sim,
-            [MarshalAs(UnmanagedType.LPUTF8Str)] string identity);
+            [MarshalAs(UnmanagedType.CustomMarshaler, MarshalTypeRef = typeof(Utf8In))] string identity);
 
         /// <summary>soa_status soa_sim_assign_license(const soa_sim *sim,
         /// const char *identity)</summary>
         [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
         public static extern SoaStatus soa_sim_assign_license(
             SoaSimHandle sim,
-            [MarshalAs(UnmanagedType.LPUTF8Str)] string identity);
+            [MarshalAs(UnmanagedType.CustomMarshaler, MarshalTypeRef = typeof(Utf8In))] string identity);
 
         /// <summary>soa_status soa_sim_add_cloud_mailbox(const soa_sim *sim,
         /// const char *user_principal_name, const char *recipient_type, char **out_id)</summary>
         [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
         public static extern SoaStatus soa_sim_add_cloud_mailbox(
             SoaSimHandle sim,
-            [MarshalAs(UnmanagedType.LPUTF8Str)] string userPrincipalName,
-            [MarshalAs(UnmanagedType.LPUTF8Str)] string recipientType,
+            [MarshalAs(UnmanagedType.CustomMarshaler, MarshalTypeRef = typeof(Utf8In))] string userPrincipalName,
+            [MarshalAs(UnmanagedType.CustomMarshaler, MarshalTypeRef = typeof(Utf8In))] string recipientType,
             out IntPtr id);
 
-        // --- simulated organization: Exchange Online (RBAC and audit apply) --------------------
+        // --- backends: Exchange Online (RBAC and audit apply) ----------------------------------
 
-        /// <summary>soa_status soa_sim_get_mailbox(const soa_sim *sim, const char *identity,
-        /// char **out_json)</summary>
+        /// <summary>soa_status soa_backend_from_sim(const soa_sim *sim, soa_backend **out)</summary>
         [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
-        public static extern SoaStatus soa_sim_get_mailbox(
-            SoaSimHandle sim,
-            [MarshalAs(UnmanagedType.LPUTF8Str)] string identity,
+        public static extern SoaStatus soa_backend_from_sim(SoaSimHandle sim, out IntPtr backend);
+
+        /// <summary>soa_status soa_backend_from_client(const soa_client *client, soa_backend **out)</summary>
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        public static extern SoaStatus soa_backend_from_client(SoaClientHandle client, out IntPtr backend);
+
+        /// <summary>void soa_backend_free(soa_backend *backend); NULL is ignored.</summary>
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        public static extern void soa_backend_free(IntPtr backend);
+
+        /// <summary>soa_status soa_backend_get_mailbox(const soa_backend *backend,
+        /// const char *identity, char **out_json)</summary>
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        public static extern SoaStatus soa_backend_get_mailbox(
+            SoaBackendHandle backend,
+            [MarshalAs(UnmanagedType.CustomMarshaler, MarshalTypeRef = typeof(Utf8In))] string identity,
             out IntPtr json);
 
-        /// <summary>soa_status soa_sim_get_user(const soa_sim *sim, const char *identity,
-        /// char **out_json)</summary>
+        /// <summary>soa_status soa_backend_get_user(const soa_backend *backend,
+        /// const char *identity, char **out_json)</summary>
         [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
-        public static extern SoaStatus soa_sim_get_user(
-            SoaSimHandle sim,
-            [MarshalAs(UnmanagedType.LPUTF8Str)] string identity,
+        public static extern SoaStatus soa_backend_get_user(
+            SoaBackendHandle backend,
+            [MarshalAs(UnmanagedType.CustomMarshaler, MarshalTypeRef = typeof(Utf8In))] string identity,
             out IntPtr json);
 
-        /// <summary>soa_status soa_sim_set_mailbox(const soa_sim *sim, const char *identity,
-        /// const char *changes_json)</summary>
+        /// <summary>soa_status soa_backend_set_mailbox(const soa_backend *backend,
+        /// const char *identity, const char *changes_json)</summary>
         [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
-        public static extern SoaStatus soa_sim_set_mailbox(
-            SoaSimHandle sim,
-            [MarshalAs(UnmanagedType.LPUTF8Str)] string identity,
-            [MarshalAs(UnmanagedType.LPUTF8Str)] string changesJson);
+        public static extern SoaStatus soa_backend_set_mailbox(
+            SoaBackendHandle backend,
+            [MarshalAs(UnmanagedType.CustomMarshaler, MarshalTypeRef = typeof(Utf8In))] string identity,
+            [MarshalAs(UnmanagedType.CustomMarshaler, MarshalTypeRef = typeof(Utf8In))] string changesJson);
 
-        /// <summary>soa_status soa_sim_set_cloud_managed(const soa_sim *sim, const char *identity,
-        /// int32_t value); value is 0 or 1.</summary>
+        /// <summary>soa_status soa_backend_set_cloud_managed(const soa_backend *backend,
+        /// const char *identity, int32_t value); value is 0 or 1.</summary>
         [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
-        public static extern SoaStatus soa_sim_set_cloud_managed(
-            SoaSimHandle sim,
-            [MarshalAs(UnmanagedType.LPUTF8Str)] string identity,
+        public static extern SoaStatus soa_backend_set_cloud_managed(
+            SoaBackendHandle backend,
+            [MarshalAs(UnmanagedType.CustomMarshaler, MarshalTypeRef = typeof(Utf8In))] string identity,
             int value);
 
-        /// <summary>soa_status soa_sim_get_organization_config(const soa_sim *sim,
+        /// <summary>soa_status soa_backend_get_organization_config(const soa_backend *backend,
         /// char **out_json)</summary>
         [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
-        public static extern SoaStatus soa_sim_get_organization_config(SoaSimHandle sim, out IntPtr json);
+        public static extern SoaStatus soa_backend_get_organization_config(SoaBackendHandle backend, out IntPtr json);
 
-        /// <summary>soa_status soa_sim_set_cloud_managed_by_default(const soa_sim *sim, int32_t enabled);
-        /// enabled is 0 or 1.</summary>
+        /// <summary>soa_status soa_backend_set_cloud_managed_by_default(const soa_backend *backend,
+        /// int32_t enabled); enabled is 0 or 1.</summary>
         [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
-        public static extern SoaStatus soa_sim_set_cloud_managed_by_default(SoaSimHandle sim, int enabled);
+        public static extern SoaStatus soa_backend_set_cloud_managed_by_default(SoaBackendHandle backend, int enabled);
 
-        /// <summary>soa_status soa_sim_role_assignments(const soa_sim *sim, const char *cmdlet,
-        /// const char *parameter, char **out_json)</summary>
+        /// <summary>soa_status soa_backend_role_assignments(const soa_backend *backend,
+        /// const char *cmdlet, const char *parameter, char **out_json)</summary>
         [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
-        public static extern SoaStatus soa_sim_role_assignments(
-            SoaSimHandle sim,
-            [MarshalAs(UnmanagedType.LPUTF8Str)] string cmdlet,
-            [MarshalAs(UnmanagedType.LPUTF8Str)] string parameter,
+        public static extern SoaStatus soa_backend_role_assignments(
+            SoaBackendHandle backend,
+            [MarshalAs(UnmanagedType.CustomMarshaler, MarshalTypeRef = typeof(Utf8In))] string cmdlet,
+            [MarshalAs(UnmanagedType.CustomMarshaler, MarshalTypeRef = typeof(Utf8In))] string parameter,
             out IntPtr json);
 
-        /// <summary>soa_status soa_sim_search_admin_audit_log(const soa_sim *sim, const char *query_json,
-        /// char **out_json)</summary>
+        /// <summary>soa_status soa_backend_search_admin_audit_log(const soa_backend *backend,
+        /// const char *query_json, char **out_json)</summary>
         [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
-        public static extern SoaStatus soa_sim_search_admin_audit_log(
-            SoaSimHandle sim,
-            [MarshalAs(UnmanagedType.LPUTF8Str)] string queryJson,
+        public static extern SoaStatus soa_backend_search_admin_audit_log(
+            SoaBackendHandle backend,
+            [MarshalAs(UnmanagedType.CustomMarshaler, MarshalTypeRef = typeof(Utf8In))] string queryJson,
             out IntPtr json);
 
-        /// <summary>soa_status soa_sim_list_mailboxes(const soa_sim *sim, const char *filter_json,
-        /// soa_mailbox_pager **out)</summary>
+        /// <summary>soa_status soa_backend_list_mailboxes(const soa_backend *backend,
+        /// const char *filter_json, soa_mailbox_pager **out)</summary>
         [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
-        public static extern SoaStatus soa_sim_list_mailboxes(
-            SoaSimHandle sim,
-            [MarshalAs(UnmanagedType.LPUTF8Str)] string filterJson,
+        public static extern SoaStatus soa_backend_list_mailboxes(
+            SoaBackendHandle backend,
+            [MarshalAs(UnmanagedType.CustomMarshaler, MarshalTypeRef = typeof(Utf8In))] string filterJson,
             out IntPtr pager);
 
-        /// <summary>soa_status soa_mailbox_pager_next(soa_mailbox_pager *pager, uint32_t page_size,
-        /// char **out_json): the next page as a JSON array; [] after the last page.</summary>
+        /// <summary>soa_status soa_mailbox_pager_next(const soa_mailbox_pager *pager,
+        /// uint32_t page_size, char **out_json): the next page as a JSON array; [] after the last
+        /// page.</summary>
         [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
         public static extern SoaStatus soa_mailbox_pager_next(
             SoaMailboxPagerHandle pager,
@@ -735,10 +734,10 @@ namespace ExchangeSoa
         /// options_json may be NULL.</summary>
         [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
         public static extern SoaStatus soa_client_connect(
-            [MarshalAs(UnmanagedType.LPUTF8Str)] string tenant,
-            [MarshalAs(UnmanagedType.LPUTF8Str)] string cloud,
-            [MarshalAs(UnmanagedType.LPUTF8Str)] string credentialJson,
-            [MarshalAs(UnmanagedType.LPUTF8Str)] string optionsJson,
+            [MarshalAs(UnmanagedType.CustomMarshaler, MarshalTypeRef = typeof(Utf8In))] string tenant,
+            [MarshalAs(UnmanagedType.CustomMarshaler, MarshalTypeRef = typeof(Utf8In))] string cloud,
+            [MarshalAs(UnmanagedType.CustomMarshaler, MarshalTypeRef = typeof(Utf8In))] string credentialJson,
+            [MarshalAs(UnmanagedType.CustomMarshaler, MarshalTypeRef = typeof(Utf8In))] string optionsJson,
             out IntPtr client);
 
         /// <summary>void soa_client_free(soa_client *client); NULL is ignored.</summary>
@@ -749,73 +748,6 @@ namespace ExchangeSoa
         [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
         public static extern SoaStatus soa_client_endpoint(SoaClientHandle client, out IntPtr endpoint);
 
-        /// <summary>soa_status soa_client_get_mailbox(const soa_client *client, const char *identity,
-        /// char **out_json)</summary>
-        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
-        public static extern SoaStatus soa_client_get_mailbox(
-            SoaClientHandle client,
-            [MarshalAs(UnmanagedType.LPUTF8Str)] string identity,
-            out IntPtr json);
-
-        /// <summary>soa_status soa_client_get_user(const soa_client *client, const char *identity,
-        /// char **out_json)</summary>
-        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
-        public static extern SoaStatus soa_client_get_user(
-            SoaClientHandle client,
-            [MarshalAs(UnmanagedType.LPUTF8Str)] string identity,
-            out IntPtr json);
-
-        /// <summary>soa_status soa_client_set_mailbox(const soa_client *client, const char *identity,
-        /// const char *changes_json)</summary>
-        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
-        public static extern SoaStatus soa_client_set_mailbox(
-            SoaClientHandle client,
-            [MarshalAs(UnmanagedType.LPUTF8Str)] string identity,
-            [MarshalAs(UnmanagedType.LPUTF8Str)] string changesJson);
-
-        /// <summary>soa_status soa_client_set_cloud_managed(const soa_client *client,
-        /// const char *identity, int32_t value); value is 0 or 1.</summary>
-        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
-        public static extern SoaStatus soa_client_set_cloud_managed(
-            SoaClientHandle client,
-            [MarshalAs(UnmanagedType.LPUTF8Str)] string identity,
-            int value);
-
-        /// <summary>soa_status soa_client_get_organization_config(const soa_client *client,
-        /// char **out_json)</summary>
-        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
-        public static extern SoaStatus soa_client_get_organization_config(SoaClientHandle client, out IntPtr json);
-
-        /// <summary>soa_status soa_client_set_cloud_managed_by_default(const soa_client *client,
-        /// int32_t enabled); enabled is 0 or 1.</summary>
-        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
-        public static extern SoaStatus soa_client_set_cloud_managed_by_default(SoaClientHandle client, int enabled);
-
-        /// <summary>soa_status soa_client_role_assignments(const soa_client *client,
-        /// const char *cmdlet, const char *parameter, char **out_json)</summary>
-        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
-        public static extern SoaStatus soa_client_role_assignments(
-            SoaClientHandle client,
-            [MarshalAs(UnmanagedType.LPUTF8Str)] string cmdlet,
-            [MarshalAs(UnmanagedType.LPUTF8Str)] string parameter,
-            out IntPtr json);
-
-        /// <summary>soa_status soa_client_search_admin_audit_log(const soa_client *client,
-        /// const char *query_json, char **out_json)</summary>
-        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
-        public static extern SoaStatus soa_client_search_admin_audit_log(
-            SoaClientHandle client,
-            [MarshalAs(UnmanagedType.LPUTF8Str)] string queryJson,
-            out IntPtr json);
-
-        /// <summary>soa_status soa_client_list_mailboxes(const soa_client *client,
-        /// const char *filter_json, soa_mailbox_pager **out)</summary>
-        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
-        public static extern SoaStatus soa_client_list_mailboxes(
-            SoaClientHandle client,
-            [MarshalAs(UnmanagedType.LPUTF8Str)] string filterJson,
-            out IntPtr pager);
-
         // --- HTTP emulator ---------------------------------------------------------------------
 
         /// <summary>soa_status soa_emulator_start(const soa_sim *sim, const char *options_json,
@@ -823,7 +755,7 @@ namespace ExchangeSoa
         [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
         public static extern SoaStatus soa_emulator_start(
             SoaSimHandle sim,
-            [MarshalAs(UnmanagedType.LPUTF8Str)] string optionsJson,
+            [MarshalAs(UnmanagedType.CustomMarshaler, MarshalTypeRef = typeof(Utf8In))] string optionsJson,
             out IntPtr emulator);
 
         /// <summary>soa_status soa_emulator_base_url(const soa_emulator *emulator, char **out)</summary>
@@ -843,7 +775,7 @@ namespace ExchangeSoa
         [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
         public static extern SoaStatus soa_emulator_issue_token(
             SoaEmulatorHandle emulator,
-            [MarshalAs(UnmanagedType.LPUTF8Str)] string principal,
+            [MarshalAs(UnmanagedType.CustomMarshaler, MarshalTypeRef = typeof(Utf8In))] string principal,
             out IntPtr token);
 
         /// <summary>soa_status soa_emulator_register_app(const soa_emulator *emulator,
@@ -851,14 +783,14 @@ namespace ExchangeSoa
         [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
         public static extern SoaStatus soa_emulator_register_app(
             SoaEmulatorHandle emulator,
-            [MarshalAs(UnmanagedType.LPUTF8Str)] string appJson);
+            [MarshalAs(UnmanagedType.CustomMarshaler, MarshalTypeRef = typeof(Utf8In))] string appJson);
 
         /// <summary>soa_status soa_emulator_set_faults(const soa_emulator *emulator,
         /// const char *faults_json)</summary>
         [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
         public static extern SoaStatus soa_emulator_set_faults(
             SoaEmulatorHandle emulator,
-            [MarshalAs(UnmanagedType.LPUTF8Str)] string faultsJson);
+            [MarshalAs(UnmanagedType.CustomMarshaler, MarshalTypeRef = typeof(Utf8In))] string faultsJson);
 
         /// <summary>soa_status soa_emulator_stats(const soa_emulator *emulator, char **out_json)</summary>
         [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
@@ -872,116 +804,184 @@ namespace ExchangeSoa
         [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
         public static extern void soa_emulator_free(IntPtr emulator);
 
+        // --- directories and sessions ----------------------------------------------------------
+
+        /// <summary>soa_status soa_directory_from_sim(const soa_sim *sim, soa_directory **out)</summary>
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        public static extern SoaStatus soa_directory_from_sim(SoaSimHandle sim, out IntPtr directory);
+
+        /// <summary>void soa_directory_free(soa_directory *directory); NULL is ignored.</summary>
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        public static extern void soa_directory_free(IntPtr directory);
+
+        /// <summary>soa_status soa_session_new(const soa_backend *backend,
+        /// const soa_directory *directory, const soa_catalog *catalog, const char *actor,
+        /// soa_session **out); directory, catalog (invalid handles) and actor may be NULL.</summary>
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        public static extern SoaStatus soa_session_new(
+            SoaBackendHandle backend,
+            SoaDirectoryHandle directory,
+            SoaCatalogHandle catalog,
+            [MarshalAs(UnmanagedType.CustomMarshaler, MarshalTypeRef = typeof(Utf8In))] string actor,
+            out IntPtr session);
+
+        /// <summary>void soa_session_free(soa_session *session); NULL is ignored.</summary>
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        public static extern void soa_session_free(IntPtr session);
+
+        /// <summary>soa_status soa_session_actor(const soa_session *session, char **out)</summary>
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        public static extern SoaStatus soa_session_actor(SoaSessionHandle session, out IntPtr actor);
+
+        /// <summary>soa_status soa_session_now(const soa_session *session, char **out)</summary>
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        public static extern SoaStatus soa_session_now(SoaSessionHandle session, out IntPtr now);
+
+        /// <summary>soa_status soa_session_backend(const soa_session *session, soa_backend **out)</summary>
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        public static extern SoaStatus soa_session_backend(SoaSessionHandle session, out IntPtr backend);
+
         // --- transfer --------------------------------------------------------------------------
 
-        /// <summary>soa_status soa_backend_from_sim(const soa_sim *sim, soa_backend **out)</summary>
+        /// <summary>soa_status soa_preflight_gather(const soa_session *session,
+        /// const char *requirements_json, char **out_json); requirements_json may be NULL.</summary>
         [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
-        public static extern SoaStatus soa_backend_from_sim(SoaSimHandle sim, out IntPtr backend);
+        public static extern SoaStatus soa_preflight_gather(
+            SoaSessionHandle session,
+            [MarshalAs(UnmanagedType.CustomMarshaler, MarshalTypeRef = typeof(Utf8In))] string requirementsJson,
+            out IntPtr preflightJson);
 
-        /// <summary>soa_status soa_backend_from_client(const soa_client *client, soa_backend **out)</summary>
-        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
-        public static extern SoaStatus soa_backend_from_client(SoaClientHandle client, out IntPtr backend);
-
-        /// <summary>void soa_backend_free(soa_backend *backend); NULL is ignored.</summary>
-        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
-        public static extern void soa_backend_free(IntPtr backend);
-
-        /// <summary>soa_status soa_transfer_plan(const soa_backend *backend, const soa_sim *directory,
+        /// <summary>soa_status soa_transfer_plan(const soa_session *session,
         /// const char *selection_json, const char *policy_json, const char *preflight_json,
-        /// const char *now, char **out_plan_json); directory (an invalid handle) and now may be
-        /// NULL.</summary>
+        /// char **out_plan_json)</summary>
         [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
         public static extern SoaStatus soa_transfer_plan(
-            SoaBackendHandle backend,
-            SoaSimHandle directory,
-            [MarshalAs(UnmanagedType.LPUTF8Str)] string selectionJson,
-            [MarshalAs(UnmanagedType.LPUTF8Str)] string policyJson,
-            [MarshalAs(UnmanagedType.LPUTF8Str)] string preflightJson,
-            [MarshalAs(UnmanagedType.LPUTF8Str)] string now,
+            SoaSessionHandle session,
+            [MarshalAs(UnmanagedType.CustomMarshaler, MarshalTypeRef = typeof(Utf8In))] string selectionJson,
+            [MarshalAs(UnmanagedType.CustomMarshaler, MarshalTypeRef = typeof(Utf8In))] string policyJson,
+            [MarshalAs(UnmanagedType.CustomMarshaler, MarshalTypeRef = typeof(Utf8In))] string preflightJson,
             out IntPtr planJson);
 
         /// <summary>soa_status soa_transfer_plan_summary(const char *plan_json, char **out)</summary>
         [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
         public static extern SoaStatus soa_transfer_plan_summary(
-            [MarshalAs(UnmanagedType.LPUTF8Str)] string planJson,
+            [MarshalAs(UnmanagedType.CustomMarshaler, MarshalTypeRef = typeof(Utf8In))] string planJson,
             out IntPtr summary);
 
-        /// <summary>soa_status soa_transfer_run(const soa_backend *backend, const soa_sim *directory,
-        /// const char *plan_json, const char *run_dir, const char *options_json,
-        /// soa_progress_fn progress, void *user_data, char **out_report_json); directory,
-        /// options_json and progress may be NULL.</summary>
+        /// <summary>soa_status soa_transfer_plan_counts(const char *plan_json, char **out_json)</summary>
         [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
-        public static extern SoaStatus soa_transfer_run(
-            SoaBackendHandle backend,
-            SoaSimHandle directory,
-            [MarshalAs(UnmanagedType.LPUTF8Str)] string planJson,
-            [MarshalAs(UnmanagedType.LPUTF8Str)] string runDir,
-            [MarshalAs(UnmanagedType.LPUTF8Str)] string optionsJson,
-            SoaProgressCallback progress,
-            IntPtr userData,
-            out IntPtr reportJson);
+        public static extern SoaStatus soa_transfer_plan_counts(
+            [MarshalAs(UnmanagedType.CustomMarshaler, MarshalTypeRef = typeof(Utf8In))] string planJson,
+            out IntPtr countsJson);
 
-        /// <summary>soa_status soa_transfer_resume(const soa_backend *backend,
-        /// const soa_sim *directory, const char *run_dir, const char *options_json,
-        /// soa_progress_fn progress, void *user_data, char **out_report_json)</summary>
+        /// <summary>soa_status soa_run_folder_json(const char *run_dir, char **out_json)</summary>
         [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
-        public static extern SoaStatus soa_transfer_resume(
-            SoaBackendHandle backend,
-            SoaSimHandle directory,
-            [MarshalAs(UnmanagedType.LPUTF8Str)] string runDir,
-            [MarshalAs(UnmanagedType.LPUTF8Str)] string optionsJson,
-            SoaProgressCallback progress,
-            IntPtr userData,
-            out IntPtr reportJson);
-
-        /// <summary>soa_status soa_transfer_rollback(const soa_backend *backend,
-        /// const soa_sim *directory, const char *identity, const char *options_json,
-        /// const char *audit_path, char **out_json); directory and audit_path may be NULL.</summary>
-        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
-        public static extern SoaStatus soa_transfer_rollback(
-            SoaBackendHandle backend,
-            SoaSimHandle directory,
-            [MarshalAs(UnmanagedType.LPUTF8Str)] string identity,
-            [MarshalAs(UnmanagedType.LPUTF8Str)] string optionsJson,
-            [MarshalAs(UnmanagedType.LPUTF8Str)] string auditPath,
+        public static extern SoaStatus soa_run_folder_json(
+            [MarshalAs(UnmanagedType.CustomMarshaler, MarshalTypeRef = typeof(Utf8In))] string runDir,
             out IntPtr json);
 
-        /// <summary>soa_status soa_transfer_restore_in_cloud(const soa_backend *backend,
+        /// <summary>soa_status soa_run_folder_default(const char *base, const char *run_id,
+        /// char **out)</summary>
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        public static extern SoaStatus soa_run_folder_default(
+            [MarshalAs(UnmanagedType.CustomMarshaler, MarshalTypeRef = typeof(Utf8In))] string baseDir,
+            [MarshalAs(UnmanagedType.CustomMarshaler, MarshalTypeRef = typeof(Utf8In))] string runId,
+            out IntPtr path);
+
+        /// <summary>soa_status soa_rollback_loss_path(const char *dir, const char *identity,
+        /// char **out)</summary>
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        public static extern SoaStatus soa_rollback_loss_path(
+            [MarshalAs(UnmanagedType.CustomMarshaler, MarshalTypeRef = typeof(Utf8In))] string dir,
+            [MarshalAs(UnmanagedType.CustomMarshaler, MarshalTypeRef = typeof(Utf8In))] string identity,
+            out IntPtr path);
+
+        /// <summary>soa_status soa_backup_path(const char *run_dir, const char *identity,
+        /// char **out)</summary>
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        public static extern SoaStatus soa_backup_path(
+            [MarshalAs(UnmanagedType.CustomMarshaler, MarshalTypeRef = typeof(Utf8In))] string runDir,
+            [MarshalAs(UnmanagedType.CustomMarshaler, MarshalTypeRef = typeof(Utf8In))] string identity,
+            out IntPtr path);
+
+        /// <summary>soa_status soa_audit_log_normalized(const char *path, char **out_text)</summary>
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        public static extern SoaStatus soa_audit_log_normalized(
+            [MarshalAs(UnmanagedType.CustomMarshaler, MarshalTypeRef = typeof(Utf8In))] string path,
+            out IntPtr text);
+
+        /// <summary>soa_status soa_transfer_run(const soa_session *session, const char *plan_json,
+        /// const char *run_dir, const char *options_json, soa_progress_fn progress,
+        /// void *user_data, char **out_report_json); options_json and progress may be NULL.</summary>
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        public static extern SoaStatus soa_transfer_run(
+            SoaSessionHandle session,
+            [MarshalAs(UnmanagedType.CustomMarshaler, MarshalTypeRef = typeof(Utf8In))] string planJson,
+            [MarshalAs(UnmanagedType.CustomMarshaler, MarshalTypeRef = typeof(Utf8In))] string runDir,
+            [MarshalAs(UnmanagedType.CustomMarshaler, MarshalTypeRef = typeof(Utf8In))] string optionsJson,
+            SoaProgressCallback progress,
+            IntPtr userData,
+            out IntPtr reportJson);
+
+        /// <summary>soa_status soa_transfer_resume(const soa_session *session, const char *run_dir,
+        /// const char *options_json, soa_progress_fn progress, void *user_data,
+        /// char **out_report_json)</summary>
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        public static extern SoaStatus soa_transfer_resume(
+            SoaSessionHandle session,
+            [MarshalAs(UnmanagedType.CustomMarshaler, MarshalTypeRef = typeof(Utf8In))] string runDir,
+            [MarshalAs(UnmanagedType.CustomMarshaler, MarshalTypeRef = typeof(Utf8In))] string optionsJson,
+            SoaProgressCallback progress,
+            IntPtr userData,
+            out IntPtr reportJson);
+
+        /// <summary>soa_status soa_transfer_rollback(const soa_session *session,
+        /// const char *identity, const char *options_json, const char *audit_path,
+        /// char **out_json); audit_path may be NULL.</summary>
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        public static extern SoaStatus soa_transfer_rollback(
+            SoaSessionHandle session,
+            [MarshalAs(UnmanagedType.CustomMarshaler, MarshalTypeRef = typeof(Utf8In))] string identity,
+            [MarshalAs(UnmanagedType.CustomMarshaler, MarshalTypeRef = typeof(Utf8In))] string optionsJson,
+            [MarshalAs(UnmanagedType.CustomMarshaler, MarshalTypeRef = typeof(Utf8In))] string auditPath,
+            out IntPtr json);
+
+        /// <summary>soa_status soa_transfer_restore_in_cloud(const soa_session *session,
         /// const char *backup_path, int32_t dry_run, char **out_json)</summary>
         [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
         public static extern SoaStatus soa_transfer_restore_in_cloud(
-            SoaBackendHandle backend,
-            [MarshalAs(UnmanagedType.LPUTF8Str)] string backupPath,
+            SoaSessionHandle session,
+            [MarshalAs(UnmanagedType.CustomMarshaler, MarshalTypeRef = typeof(Utf8In))] string backupPath,
             int dryRun,
             out IntPtr json);
 
-        /// <summary>soa_status soa_transfer_restore_script(const soa_catalog *catalog,
-        /// const char *backup_path, char **out_script); catalog may be NULL (built-in).</summary>
+        /// <summary>soa_status soa_transfer_restore_script(const soa_session *session,
+        /// const char *backup_path, char **out_script)</summary>
         [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
         public static extern SoaStatus soa_transfer_restore_script(
-            SoaCatalogHandle catalog,
-            [MarshalAs(UnmanagedType.LPUTF8Str)] string backupPath,
+            SoaSessionHandle session,
+            [MarshalAs(UnmanagedType.CustomMarshaler, MarshalTypeRef = typeof(Utf8In))] string backupPath,
             out IntPtr script);
 
-        /// <summary>soa_status soa_tenant_default_enable(const soa_backend *backend,
+        /// <summary>soa_status soa_tenant_default_enable(const soa_session *session,
         /// const char *tenant_json, const char *requirements_json); requirements_json may be
         /// NULL.</summary>
         [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
         public static extern SoaStatus soa_tenant_default_enable(
-            SoaBackendHandle backend,
-            [MarshalAs(UnmanagedType.LPUTF8Str)] string tenantJson,
-            [MarshalAs(UnmanagedType.LPUTF8Str)] string requirementsJson);
+            SoaSessionHandle session,
+            [MarshalAs(UnmanagedType.CustomMarshaler, MarshalTypeRef = typeof(Utf8In))] string tenantJson,
+            [MarshalAs(UnmanagedType.CustomMarshaler, MarshalTypeRef = typeof(Utf8In))] string requirementsJson);
 
-        /// <summary>soa_status soa_tenant_default_disable(const soa_backend *backend)</summary>
+        /// <summary>soa_status soa_tenant_default_disable(const soa_session *session)</summary>
         [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
-        public static extern SoaStatus soa_tenant_default_disable(SoaBackendHandle backend);
+        public static extern SoaStatus soa_tenant_default_disable(SoaSessionHandle session);
 
-        /// <summary>soa_status soa_rbac_review(const soa_backend *backend, const char *group,
+        /// <summary>soa_status soa_rbac_review(const soa_session *session, const char *group,
         /// char **out_json)</summary>
         [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
         public static extern SoaStatus soa_rbac_review(
-            SoaBackendHandle backend,
-            [MarshalAs(UnmanagedType.LPUTF8Str)] string group,
+            SoaSessionHandle session,
+            [MarshalAs(UnmanagedType.CustomMarshaler, MarshalTypeRef = typeof(Utf8In))] string group,
             out IntPtr json);
 
         // --- reconciliation --------------------------------------------------------------------
@@ -993,22 +993,24 @@ namespace ExchangeSoa
         [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
         public static extern SoaStatus soa_reconcile_files(
             SoaCatalogHandle catalog,
-            [MarshalAs(UnmanagedType.LPUTF8Str)] string adPath,
-            [MarshalAs(UnmanagedType.LPUTF8Str)] string adFormat,
-            [MarshalAs(UnmanagedType.LPUTF8Str)] string cloudPath,
-            [MarshalAs(UnmanagedType.LPUTF8Str)] string optionsJson,
+            [MarshalAs(UnmanagedType.CustomMarshaler, MarshalTypeRef = typeof(Utf8In))] string adPath,
+            [MarshalAs(UnmanagedType.CustomMarshaler, MarshalTypeRef = typeof(Utf8In))] string adFormat,
+            [MarshalAs(UnmanagedType.CustomMarshaler, MarshalTypeRef = typeof(Utf8In))] string cloudPath,
+            [MarshalAs(UnmanagedType.CustomMarshaler, MarshalTypeRef = typeof(Utf8In))] string optionsJson,
             out IntPtr report);
 
-        /// <summary>soa_status soa_reconcile_live(const soa_catalog *catalog, const char *ad_path,
-        /// const char *ad_format, const soa_backend *backend, const char *options_json,
-        /// soa_reconcile_report **out); catalog, ad_format and options_json may be NULL.</summary>
+        /// <summary>soa_status soa_reconcile_live(const soa_session *session, const char *ad_path,
+        /// const char *ad_format, const char *options_json, soa_progress_fn progress,
+        /// void *user_data, soa_reconcile_report **out); ad_format, options_json and progress may
+        /// be NULL.</summary>
         [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
         public static extern SoaStatus soa_reconcile_live(
-            SoaCatalogHandle catalog,
-            [MarshalAs(UnmanagedType.LPUTF8Str)] string adPath,
-            [MarshalAs(UnmanagedType.LPUTF8Str)] string adFormat,
-            SoaBackendHandle backend,
-            [MarshalAs(UnmanagedType.LPUTF8Str)] string optionsJson,
+            SoaSessionHandle session,
+            [MarshalAs(UnmanagedType.CustomMarshaler, MarshalTypeRef = typeof(Utf8In))] string adPath,
+            [MarshalAs(UnmanagedType.CustomMarshaler, MarshalTypeRef = typeof(Utf8In))] string adFormat,
+            [MarshalAs(UnmanagedType.CustomMarshaler, MarshalTypeRef = typeof(Utf8In))] string optionsJson,
+            SoaProgressCallback progress,
+            IntPtr userData,
             out IntPtr report);
 
         /// <summary>soa_status soa_reconcile_report_json(const soa_reconcile_report *report,
@@ -1020,7 +1022,7 @@ namespace ExchangeSoa
         /// soa_reconcile_report **out)</summary>
         [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
         public static extern SoaStatus soa_reconcile_report_load_json(
-            [MarshalAs(UnmanagedType.LPUTF8Str)] string path,
+            [MarshalAs(UnmanagedType.CustomMarshaler, MarshalTypeRef = typeof(Utf8In))] string path,
             out IntPtr report);
 
         /// <summary>soa_status soa_reconcile_report_save_json(const soa_reconcile_report *report,
@@ -1028,21 +1030,21 @@ namespace ExchangeSoa
         [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
         public static extern SoaStatus soa_reconcile_report_save_json(
             SoaReconcileReportHandle report,
-            [MarshalAs(UnmanagedType.LPUTF8Str)] string path);
+            [MarshalAs(UnmanagedType.CustomMarshaler, MarshalTypeRef = typeof(Utf8In))] string path);
 
         /// <summary>soa_status soa_reconcile_report_save_csv(const soa_reconcile_report *report,
         /// const char *path)</summary>
         [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
         public static extern SoaStatus soa_reconcile_report_save_csv(
             SoaReconcileReportHandle report,
-            [MarshalAs(UnmanagedType.LPUTF8Str)] string path);
+            [MarshalAs(UnmanagedType.CustomMarshaler, MarshalTypeRef = typeof(Utf8In))] string path);
 
         /// <summary>soa_status soa_reconcile_report_save_html(const soa_reconcile_report *report,
         /// const char *path)</summary>
         [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
         public static extern SoaStatus soa_reconcile_report_save_html(
             SoaReconcileReportHandle report,
-            [MarshalAs(UnmanagedType.LPUTF8Str)] string path);
+            [MarshalAs(UnmanagedType.CustomMarshaler, MarshalTypeRef = typeof(Utf8In))] string path);
 
         /// <summary>soa_status soa_reconcile_report_changes_since(const soa_reconcile_report *later,
         /// const soa_reconcile_report *earlier, char **out_json)</summary>
@@ -1063,9 +1065,9 @@ namespace ExchangeSoa
         [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
         public static extern SoaStatus soa_writeback_plan_save(
             SoaReconcileReportHandle report,
-            [MarshalAs(UnmanagedType.LPUTF8Str)] string selectionJson,
-            [MarshalAs(UnmanagedType.LPUTF8Str)] string ldifPath,
-            [MarshalAs(UnmanagedType.LPUTF8Str)] string ps1Path,
+            [MarshalAs(UnmanagedType.CustomMarshaler, MarshalTypeRef = typeof(Utf8In))] string selectionJson,
+            [MarshalAs(UnmanagedType.CustomMarshaler, MarshalTypeRef = typeof(Utf8In))] string ldifPath,
+            [MarshalAs(UnmanagedType.CustomMarshaler, MarshalTypeRef = typeof(Utf8In))] string ps1Path,
             out UIntPtr changes);
 
         // --- script auditor --------------------------------------------------------------------
@@ -1075,8 +1077,8 @@ namespace ExchangeSoa
         [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
         public static extern SoaStatus soa_audit_scripts(
             SoaCatalogHandle catalog,
-            [MarshalAs(UnmanagedType.LPUTF8Str)] string path,
-            [MarshalAs(UnmanagedType.LPUTF8Str)] string optionsJson,
+            [MarshalAs(UnmanagedType.CustomMarshaler, MarshalTypeRef = typeof(Utf8In))] string path,
+            [MarshalAs(UnmanagedType.CustomMarshaler, MarshalTypeRef = typeof(Utf8In))] string optionsJson,
             out IntPtr json);
 
         /// <summary>soa_status soa_audit_scripts_sarif(const soa_catalog *catalog,
@@ -1084,8 +1086,8 @@ namespace ExchangeSoa
         [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
         public static extern SoaStatus soa_audit_scripts_sarif(
             SoaCatalogHandle catalog,
-            [MarshalAs(UnmanagedType.LPUTF8Str)] string path,
-            [MarshalAs(UnmanagedType.LPUTF8Str)] string optionsJson,
+            [MarshalAs(UnmanagedType.CustomMarshaler, MarshalTypeRef = typeof(Utf8In))] string path,
+            [MarshalAs(UnmanagedType.CustomMarshaler, MarshalTypeRef = typeof(Utf8In))] string optionsJson,
             out IntPtr json);
 
         /// <summary>soa_status soa_audit_scripts_text(const soa_catalog *catalog,
@@ -1093,8 +1095,8 @@ namespace ExchangeSoa
         [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
         public static extern SoaStatus soa_audit_scripts_text(
             SoaCatalogHandle catalog,
-            [MarshalAs(UnmanagedType.LPUTF8Str)] string path,
-            [MarshalAs(UnmanagedType.LPUTF8Str)] string optionsJson,
+            [MarshalAs(UnmanagedType.CustomMarshaler, MarshalTypeRef = typeof(Utf8In))] string path,
+            [MarshalAs(UnmanagedType.CustomMarshaler, MarshalTypeRef = typeof(Utf8In))] string optionsJson,
             out IntPtr text);
 
         /// <summary>soa_status soa_audit_scripts_fix(const soa_catalog *catalog,
@@ -1103,9 +1105,9 @@ namespace ExchangeSoa
         [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
         public static extern SoaStatus soa_audit_scripts_fix(
             SoaCatalogHandle catalog,
-            [MarshalAs(UnmanagedType.LPUTF8Str)] string path,
-            [MarshalAs(UnmanagedType.LPUTF8Str)] string optionsJson,
-            [MarshalAs(UnmanagedType.LPUTF8Str)] string outDir,
+            [MarshalAs(UnmanagedType.CustomMarshaler, MarshalTypeRef = typeof(Utf8In))] string path,
+            [MarshalAs(UnmanagedType.CustomMarshaler, MarshalTypeRef = typeof(Utf8In))] string optionsJson,
+            [MarshalAs(UnmanagedType.CustomMarshaler, MarshalTypeRef = typeof(Utf8In))] string outDir,
             int inPlace,
             out UIntPtr files);
 
@@ -1136,10 +1138,13 @@ namespace ExchangeSoa
     }
 
     /// <summary>
-    /// Makes DllImport("soa_ffi") load the library from an absolute path, on runtimes that have
-    /// System.Runtime.InteropServices.NativeLibrary (.NET Core 3.0 and later, so PowerShell 7).
-    /// Elsewhere (Mono, .NET Framework) the usual search applies: LD_LIBRARY_PATH, the
-    /// application's folder, or a dllmap.
+    /// Binds DllImport("soa_ffi") to the library at an absolute path, before the first call:
+    /// on runtimes with System.Runtime.InteropServices.NativeLibrary (.NET Core 3.0 and later,
+    /// so PowerShell 7) through an import resolver; on Windows without it (.NET Framework, so
+    /// Windows PowerShell 5.1) by loading the DLL with LoadLibrary, after which the imports bind
+    /// to the module already loaded under that name. Elsewhere (Mono on Linux or macOS, where no
+    /// PowerShell host runs) the usual search applies: LD_LIBRARY_PATH, the application's
+    /// folder, or a dllmap.
     /// </summary>
     public static class NativeLoader
     {
@@ -1150,6 +1155,9 @@ namespace ExchangeSoa
         private static Delegate resolver;
         private static MethodInfo loadMethod;
 
+        [DllImport("kernel32", CharSet = CharSet.Unicode, ExactSpelling = true, SetLastError = true)]
+        private static extern IntPtr LoadLibraryW(string path);
+
         /// <summary>The path given to <see cref="UseLibrary"/>, or null.</summary>
         public static string LibraryPath
         {
@@ -1158,8 +1166,10 @@ namespace ExchangeSoa
 
         /// <summary>
         /// Binds the soa_ffi imports of this assembly to the library at <paramref name="fullPath"/>.
-        /// Returns true when a resolver is in place (a second call only changes the path, which
-        /// counts until the first import is bound); false on runtimes without NativeLibrary.
+        /// Returns true when they are bound by path: a resolver is in place (a second call only
+        /// changes the path, which counts until the first import is bound), or, on Windows
+        /// without NativeLibrary, the DLL is loaded (a DllNotFoundException when it cannot be);
+        /// false on other runtimes, where the usual search applies.
         /// </summary>
         public static bool UseLibrary(string fullPath)
         {
@@ -1174,38 +1184,62 @@ namespace ExchangeSoa
                 {
                     return true;
                 }
-                Assembly core = typeof(Marshal).Assembly;
-                Type nativeLibrary = core.GetType("System.Runtime.InteropServices.NativeLibrary", false);
-                Type resolverType = core.GetType("System.Runtime.InteropServices.DllImportResolver", false);
-                if (nativeLibrary == null || resolverType == null)
+                if (RegisterResolver())
                 {
-                    return false;
+                    registered = true;
+                    return true;
                 }
-                MethodInfo setResolver = nativeLibrary.GetMethod(
-                    "SetDllImportResolver", BindingFlags.Public | BindingFlags.Static);
-                loadMethod = nativeLibrary.GetMethod(
-                    "Load", BindingFlags.Public | BindingFlags.Static, null, new Type[] { typeof(string) }, null);
-                MethodInfo target = typeof(NativeLoader).GetMethod(
-                    "Resolve", BindingFlags.NonPublic | BindingFlags.Static);
-                if (setResolver == null || loadMethod == null || target == null)
+                if (Environment.OSVersion.Platform == PlatformID.Win32NT)
                 {
-                    return false;
+                    loaded = LoadLibraryW(fullPath);
+                    if (loaded == IntPtr.Zero)
+                    {
+                        int code = Marshal.GetLastWin32Error();
+                        throw new DllNotFoundException(
+                            "cannot load the exchange-soa native library '" + fullPath + "' (Windows error "
+                            + code.ToString(System.Globalization.CultureInfo.InvariantCulture) + ")");
+                    }
+                    registered = true;
+                    return true;
                 }
-                resolver = Delegate.CreateDelegate(resolverType, target);
-                try
-                {
-                    setResolver.Invoke(null, new object[] { typeof(Native).Assembly, resolver });
-                }
-                catch (TargetInvocationException e)
-                {
-                    // InvalidOperationException: another resolver is already set for this
-                    // assembly. It is not ours, so say so rather than pretend.
-                    throw new InvalidOperationException(
-                        "cannot set the soa_ffi import resolver: " + e.InnerException.Message, e.InnerException);
-                }
-                registered = true;
-                return true;
+                return false;
             }
+        }
+
+        // Sets the import resolver through NativeLibrary, reached by reflection (it is missing
+        // from .NET Framework and Mono); false where it does not exist.
+        private static bool RegisterResolver()
+        {
+            Assembly core = typeof(Marshal).Assembly;
+            Type nativeLibrary = core.GetType("System.Runtime.InteropServices.NativeLibrary", false);
+            Type resolverType = core.GetType("System.Runtime.InteropServices.DllImportResolver", false);
+            if (nativeLibrary == null || resolverType == null)
+            {
+                return false;
+            }
+            MethodInfo setResolver = nativeLibrary.GetMethod(
+                "SetDllImportResolver", BindingFlags.Public | BindingFlags.Static);
+            loadMethod = nativeLibrary.GetMethod(
+                "Load", BindingFlags.Public | BindingFlags.Static, null, new Type[] { typeof(string) }, null);
+            MethodInfo target = typeof(NativeLoader).GetMethod(
+                "Resolve", BindingFlags.NonPublic | BindingFlags.Static);
+            if (setResolver == null || loadMethod == null || target == null)
+            {
+                return false;
+            }
+            resolver = Delegate.CreateDelegate(resolverType, target);
+            try
+            {
+                setResolver.Invoke(null, new object[] { typeof(Native).Assembly, resolver });
+            }
+            catch (TargetInvocationException e)
+            {
+                // InvalidOperationException: another resolver is already set for this
+                // assembly. It is not ours, so say so rather than pretend.
+                throw new InvalidOperationException(
+                    "cannot set the soa_ffi import resolver: " + e.InnerException.Message, e.InnerException);
+            }
+            return true;
         }
 
         // The DllImportResolver: (string libraryName, Assembly assembly, DllImportSearchPath? path).
@@ -1342,122 +1376,39 @@ namespace ExchangeSoa
             }
         }
 
-        private static SoaCatalogHandle FinishCatalog(SoaStatus status, IntPtr raw)
+        // Takes ownership of a handle the library wrote, or throws for a failed call (releasing
+        // whatever was written anyway, which the contract says never happens).
+        private static T Take<T>(SoaStatus status, IntPtr raw) where T : SoaHandle, new()
         {
+            T owned = new T();
+            owned.Own(raw);
             if (status != SoaStatus.Ok)
             {
                 SoaException failure = Failure(status);
-                Native.soa_catalog_free(raw);
+                owned.Dispose();
                 throw failure;
             }
-            return new SoaCatalogHandle(raw);
+            return owned;
         }
 
-        private static SoaCatalogHandle Usable(SoaCatalogHandle catalog, string name)
+        // A required handle: not null, not disposed.
+        private static T Usable<T>(T handle, string name) where T : SoaHandle
         {
-            if (catalog == null)
+            if (handle == null)
             {
                 throw new ArgumentNullException(name);
             }
-            if (catalog.IsClosed)
+            if (handle.IsClosed)
             {
-                throw new ObjectDisposedException(name, "the catalog handle has been disposed");
+                throw new ObjectDisposedException(name, "the " + handle.Kind + " handle has been disposed");
             }
-            return catalog;
+            return handle;
         }
 
-        private static SoaSimHandle FinishSim(SoaStatus status, IntPtr raw)
+        // An optional handle: null becomes an invalid handle, which crosses as NULL.
+        private static T Optional<T>(T handle, string name) where T : SoaHandle, new()
         {
-            if (status != SoaStatus.Ok)
-            {
-                SoaException failure = Failure(status);
-                Native.soa_sim_free(raw);
-                throw failure;
-            }
-            return new SoaSimHandle(raw);
-        }
-
-        private static SoaSimHandle Usable(SoaSimHandle sim, string name)
-        {
-            if (sim == null)
-            {
-                throw new ArgumentNullException(name);
-            }
-            if (sim.IsClosed)
-            {
-                throw new ObjectDisposedException(name, "the simulated organization handle has been disposed");
-            }
-            return sim;
-        }
-
-        private static SoaMailboxPagerHandle Usable(SoaMailboxPagerHandle pager, string name)
-        {
-            if (pager == null)
-            {
-                throw new ArgumentNullException(name);
-            }
-            if (pager.IsClosed)
-            {
-                throw new ObjectDisposedException(name, "the mailbox pager has been disposed");
-            }
-            return pager;
-        }
-
-        private static SoaClientHandle Usable(SoaClientHandle client, string name)
-        {
-            if (client == null)
-            {
-                throw new ArgumentNullException(name);
-            }
-            if (client.IsClosed)
-            {
-                throw new ObjectDisposedException(name, "the client handle has been disposed");
-            }
-            return client;
-        }
-
-        private static SoaEmulatorHandle Usable(SoaEmulatorHandle emulator, string name)
-        {
-            if (emulator == null)
-            {
-                throw new ArgumentNullException(name);
-            }
-            if (emulator.IsClosed)
-            {
-                throw new ObjectDisposedException(name, "the emulator handle has been disposed");
-            }
-            return emulator;
-        }
-
-        private static SoaBackendHandle Usable(SoaBackendHandle backend, string name)
-        {
-            if (backend == null)
-            {
-                throw new ArgumentNullException(name);
-            }
-            if (backend.IsClosed)
-            {
-                throw new ObjectDisposedException(name, "the backend handle has been disposed");
-            }
-            return backend;
-        }
-
-        // An optional organization handle: null becomes an invalid handle, which crosses as NULL.
-        private static SoaSimHandle OptionalSim(SoaSimHandle sim, string name)
-        {
-            return sim == null ? new SoaSimHandle() : Usable(sim, name);
-        }
-
-        // Takes ownership of a pager the library wrote, or throws for a failed call.
-        private static SoaMailboxPagerHandle FinishPager(SoaStatus status, IntPtr raw)
-        {
-            if (status != SoaStatus.Ok)
-            {
-                SoaException failure = Failure(status);
-                Native.soa_mailbox_pager_free(raw);
-                throw failure;
-            }
-            return new SoaMailboxPagerHandle(raw);
+            return handle == null ? new T() : Usable(handle, name);
         }
 
         // Relays the native progress callback to a managed handler. The delegate lives as long as
@@ -1523,7 +1474,7 @@ namespace ExchangeSoa
         {
             IntPtr raw = IntPtr.Zero;
             SoaStatus status = Native.soa_catalog_builtin(out raw);
-            return FinishCatalog(status, raw);
+            return Take<SoaCatalogHandle>(status, raw);
         }
 
         /// <summary>A new catalog: <paramref name="baseCatalog"/> with an override document
@@ -1534,7 +1485,7 @@ namespace ExchangeSoa
             IntPtr raw = IntPtr.Zero;
             SoaStatus status = Native.soa_catalog_with_override_json(
                 Usable(baseCatalog, "baseCatalog"), json, origin, out raw);
-            return FinishCatalog(status, raw);
+            return Take<SoaCatalogHandle>(status, raw);
         }
 
         /// <summary>A new catalog: <paramref name="baseCatalog"/> with an override file applied.</summary>
@@ -1543,7 +1494,7 @@ namespace ExchangeSoa
             IntPtr raw = IntPtr.Zero;
             SoaStatus status = Native.soa_catalog_with_override_file(
                 Usable(baseCatalog, "baseCatalog"), path, out raw);
-            return FinishCatalog(status, raw);
+            return Take<SoaCatalogHandle>(status, raw);
         }
 
         /// <summary>The number of attributes in the catalog.</summary>
@@ -1679,7 +1630,7 @@ namespace ExchangeSoa
         {
             IntPtr raw = IntPtr.Zero;
             SoaStatus status = Native.soa_sim_new(tenant, out raw);
-            return FinishSim(status, raw);
+            return Take<SoaSimHandle>(status, raw);
         }
 
         /// <summary>A generated organization of about <paramref name="size"/> mailboxes; the same
@@ -1688,7 +1639,7 @@ namespace ExchangeSoa
         {
             IntPtr raw = IntPtr.Zero;
             SoaStatus status = Native.soa_sim_generate(size, seed, out raw);
-            return FinishSim(status, raw);
+            return Take<SoaSimHandle>(status, raw);
         }
 
         /// <summary>An organization loaded from a snapshot file written by <see cref="SaveSim"/>.</summary>
@@ -1696,7 +1647,7 @@ namespace ExchangeSoa
         {
             IntPtr raw = IntPtr.Zero;
             SoaStatus status = Native.soa_sim_load(path, out raw);
-            return FinishSim(status, raw);
+            return Take<SoaSimHandle>(status, raw);
         }
 
         /// <summary>Saves a snapshot of the whole organization to <paramref name="path"/>,
@@ -1712,7 +1663,7 @@ namespace ExchangeSoa
         {
             IntPtr raw = IntPtr.Zero;
             SoaStatus status = Native.soa_sim_as_principal(Usable(sim, "sim"), principal, out raw);
-            return FinishSim(status, raw);
+            return Take<SoaSimHandle>(status, raw);
         }
 
         /// <summary>Adds (or replaces) a principal holding the roles in
@@ -1833,80 +1784,98 @@ namespace ExchangeSoa
             return Finish(status, id);
         }
 
-        // --- simulated organization: Exchange Online (RBAC and audit apply) --------------------
+        // --- backends: Exchange Online (RBAC and audit apply) ----------------------------------
+
+        /// <summary>A backend on a simulated organization (acting as its principal).</summary>
+        public static SoaBackendHandle BackendFromSim(SoaSimHandle sim)
+        {
+            IntPtr raw = IntPtr.Zero;
+            SoaStatus status = Native.soa_backend_from_sim(Usable(sim, "sim"), out raw);
+            return Take<SoaBackendHandle>(status, raw);
+        }
+
+        /// <summary>A backend on a tenant through the REST client.</summary>
+        public static SoaBackendHandle BackendFromClient(SoaClientHandle client)
+        {
+            IntPtr raw = IntPtr.Zero;
+            SoaStatus status = Native.soa_backend_from_client(Usable(client, "client"), out raw);
+            return Take<SoaBackendHandle>(status, raw);
+        }
 
         /// <summary>Get-Mailbox: the mailbox as JSON, in the Get-Mailbox | ConvertTo-Json shape.</summary>
-        public static string GetMailbox(SoaSimHandle sim, string identity)
+        public static string GetMailbox(SoaBackendHandle backend, string identity)
         {
             IntPtr json = IntPtr.Zero;
-            SoaStatus status = Native.soa_sim_get_mailbox(Usable(sim, "sim"), identity, out json);
+            SoaStatus status = Native.soa_backend_get_mailbox(Usable(backend, "backend"), identity, out json);
             return Finish(status, json);
         }
 
         /// <summary>Get-User: the user as JSON, in the Get-User | ConvertTo-Json shape.</summary>
-        public static string GetUser(SoaSimHandle sim, string identity)
+        public static string GetUser(SoaBackendHandle backend, string identity)
         {
             IntPtr json = IntPtr.Zero;
-            SoaStatus status = Native.soa_sim_get_user(Usable(sim, "sim"), identity, out json);
+            SoaStatus status = Native.soa_backend_get_user(Usable(backend, "backend"), identity, out json);
             return Finish(status, json);
         }
 
         /// <summary>Set-Mailbox with a MailboxChanges (JSON: {"set":{...},"add":{...},"remove":{...}}).</summary>
-        public static void SetMailbox(SoaSimHandle sim, string identity, string changesJson)
+        public static void SetMailbox(SoaBackendHandle backend, string identity, string changesJson)
         {
-            Check(Native.soa_sim_set_mailbox(Usable(sim, "sim"), identity, changesJson));
+            Check(Native.soa_backend_set_mailbox(Usable(backend, "backend"), identity, changesJson));
         }
 
         /// <summary>Set-Mailbox -IsExchangeCloudManaged, in a call of its own.</summary>
-        public static void SetCloudManaged(SoaSimHandle sim, string identity, bool value)
+        public static void SetCloudManaged(SoaBackendHandle backend, string identity, bool value)
         {
-            Check(Native.soa_sim_set_cloud_managed(Usable(sim, "sim"), identity, value ? 1 : 0));
+            Check(Native.soa_backend_set_cloud_managed(Usable(backend, "backend"), identity, value ? 1 : 0));
         }
 
         /// <summary>Get-OrganizationConfig, as JSON.</summary>
-        public static string GetOrganizationConfig(SoaSimHandle sim)
+        public static string GetOrganizationConfig(SoaBackendHandle backend)
         {
             IntPtr json = IntPtr.Zero;
-            SoaStatus status = Native.soa_sim_get_organization_config(Usable(sim, "sim"), out json);
+            SoaStatus status = Native.soa_backend_get_organization_config(Usable(backend, "backend"), out json);
             return Finish(status, json);
         }
 
         /// <summary>Set-OrganizationConfig -ExchangeAttributesCloudManagedByDefault (true) or
-        /// -ExchangeAttributesServerManagedByDefault (false).</summary>
-        public static void SetCloudManagedByDefault(SoaSimHandle sim, bool enabled)
+        /// -ExchangeAttributesServerManagedByDefault (false), without the preflight's gate (see
+        /// <see cref="EnableCloudManagedByDefault"/>).</summary>
+        public static void SetCloudManagedByDefault(SoaBackendHandle backend, bool enabled)
         {
-            Check(Native.soa_sim_set_cloud_managed_by_default(Usable(sim, "sim"), enabled ? 1 : 0));
+            Check(Native.soa_backend_set_cloud_managed_by_default(Usable(backend, "backend"), enabled ? 1 : 0));
         }
 
         /// <summary>The role assignments that grant <c>cmdlet -parameter</c>, as a JSON array.</summary>
-        public static string RoleAssignments(SoaSimHandle sim, string cmdlet, string parameter)
+        public static string RoleAssignments(SoaBackendHandle backend, string cmdlet, string parameter)
         {
             IntPtr json = IntPtr.Zero;
-            SoaStatus status = Native.soa_sim_role_assignments(Usable(sim, "sim"), cmdlet, parameter, out json);
+            SoaStatus status = Native.soa_backend_role_assignments(Usable(backend, "backend"), cmdlet, parameter, out json);
             return Finish(status, json);
         }
 
         /// <summary>Search-AdminAuditLog with an AuditQuery (JSON; "{}" matches everything); the
         /// records as a JSON array.</summary>
-        public static string SearchAdminAuditLog(SoaSimHandle sim, string queryJson)
+        public static string SearchAdminAuditLog(SoaBackendHandle backend, string queryJson)
         {
             IntPtr json = IntPtr.Zero;
-            SoaStatus status = Native.soa_sim_search_admin_audit_log(Usable(sim, "sim"), queryJson, out json);
+            SoaStatus status = Native.soa_backend_search_admin_audit_log(Usable(backend, "backend"), queryJson, out json);
             return Finish(status, json);
         }
 
         /// <summary>Starts a lazy listing of the mailboxes passing a MailboxFilter (JSON; "{}"
-        /// lists all). The caller's right to list is checked now; no page is read until
-        /// <see cref="NextMailboxPage"/>. Dispose the pager when done.</summary>
-        public static SoaMailboxPagerHandle ListMailboxes(SoaSimHandle sim, string filterJson)
+        /// lists all). Nothing is read until <see cref="NextMailboxPage"/>, which is also where a
+        /// denied listing fails. Dispose the pager when done.</summary>
+        public static SoaMailboxPagerHandle ListMailboxes(SoaBackendHandle backend, string filterJson)
         {
             IntPtr raw = IntPtr.Zero;
-            SoaStatus status = Native.soa_sim_list_mailboxes(Usable(sim, "sim"), filterJson, out raw);
-            return FinishPager(status, raw);
+            SoaStatus status = Native.soa_backend_list_mailboxes(Usable(backend, "backend"), filterJson, out raw);
+            return Take<SoaMailboxPagerHandle>(status, raw);
         }
 
         /// <summary>The next page of at most <paramref name="pageSize"/> mailboxes (0 counts as
-        /// 1) as a JSON array; "[]" once the listing is exhausted.</summary>
+        /// 1) as a JSON array; "[]" once the listing is exhausted. Calls from several threads on
+        /// one pager are serialized: each mailbox comes exactly once.</summary>
         public static string NextMailboxPage(SoaMailboxPagerHandle pager, uint pageSize)
         {
             IntPtr json = IntPtr.Zero;
@@ -1924,13 +1893,7 @@ namespace ExchangeSoa
         {
             IntPtr raw = IntPtr.Zero;
             SoaStatus status = Native.soa_client_connect(tenant, cloud, credentialJson, optionsJson, out raw);
-            if (status != SoaStatus.Ok)
-            {
-                SoaException failure = Failure(status);
-                Native.soa_client_free(raw);
-                throw failure;
-            }
-            return new SoaClientHandle(raw);
+            return Take<SoaClientHandle>(status, raw);
         }
 
         /// <summary>The InvokeCommand URL the client calls.</summary>
@@ -1939,78 +1902,6 @@ namespace ExchangeSoa
             IntPtr url = IntPtr.Zero;
             SoaStatus status = Native.soa_client_endpoint(Usable(client, "client"), out url);
             return Finish(status, url);
-        }
-
-        /// <summary>Get-Mailbox through the REST client: the mailbox as JSON.</summary>
-        public static string GetMailbox(SoaClientHandle client, string identity)
-        {
-            IntPtr json = IntPtr.Zero;
-            SoaStatus status = Native.soa_client_get_mailbox(Usable(client, "client"), identity, out json);
-            return Finish(status, json);
-        }
-
-        /// <summary>Get-User through the REST client: the user as JSON.</summary>
-        public static string GetUser(SoaClientHandle client, string identity)
-        {
-            IntPtr json = IntPtr.Zero;
-            SoaStatus status = Native.soa_client_get_user(Usable(client, "client"), identity, out json);
-            return Finish(status, json);
-        }
-
-        /// <summary>Set-Mailbox through the REST client with a MailboxChanges (JSON).</summary>
-        public static void SetMailbox(SoaClientHandle client, string identity, string changesJson)
-        {
-            Check(Native.soa_client_set_mailbox(Usable(client, "client"), identity, changesJson));
-        }
-
-        /// <summary>Set-Mailbox -IsExchangeCloudManaged through the REST client, in a call of its
-        /// own.</summary>
-        public static void SetCloudManaged(SoaClientHandle client, string identity, bool value)
-        {
-            Check(Native.soa_client_set_cloud_managed(Usable(client, "client"), identity, value ? 1 : 0));
-        }
-
-        /// <summary>Get-OrganizationConfig through the REST client, as JSON.</summary>
-        public static string GetOrganizationConfig(SoaClientHandle client)
-        {
-            IntPtr json = IntPtr.Zero;
-            SoaStatus status = Native.soa_client_get_organization_config(Usable(client, "client"), out json);
-            return Finish(status, json);
-        }
-
-        /// <summary>Set-OrganizationConfig -ExchangeAttributesCloudManagedByDefault (true) or
-        /// -ExchangeAttributesServerManagedByDefault (false) through the REST client, without the
-        /// preflight's gate (see <see cref="EnableCloudManagedByDefault"/>).</summary>
-        public static void SetCloudManagedByDefault(SoaClientHandle client, bool enabled)
-        {
-            Check(Native.soa_client_set_cloud_managed_by_default(Usable(client, "client"), enabled ? 1 : 0));
-        }
-
-        /// <summary>The role assignments that grant <c>cmdlet -parameter</c>, through the REST
-        /// client, as a JSON array.</summary>
-        public static string RoleAssignments(SoaClientHandle client, string cmdlet, string parameter)
-        {
-            IntPtr json = IntPtr.Zero;
-            SoaStatus status = Native.soa_client_role_assignments(Usable(client, "client"), cmdlet, parameter, out json);
-            return Finish(status, json);
-        }
-
-        /// <summary>Search-AdminAuditLog through the REST client with an AuditQuery (JSON).</summary>
-        public static string SearchAdminAuditLog(SoaClientHandle client, string queryJson)
-        {
-            IntPtr json = IntPtr.Zero;
-            SoaStatus status = Native.soa_client_search_admin_audit_log(Usable(client, "client"), queryJson, out json);
-            return Finish(status, json);
-        }
-
-        /// <summary>A lazy listing through the REST client of the mailboxes passing a
-        /// MailboxFilter (JSON). Nothing is sent until <see cref="NextMailboxPage"/>, which is
-        /// also where a denied listing fails. Dispose the pager when done.</summary>
-        public static SoaMailboxPagerHandle ListMailboxes(SoaClientHandle client, string filterJson)
-        {
-            IntPtr raw = IntPtr.Zero;
-            SoaStatus status = Native.soa_client_list_mailboxes(Usable(client, "client"), filterJson, out raw);
-            return FinishPager(status, raw);
         }
 
         // --- HTTP emulator ---------------------------------------------------------------------
@@ -2022,13 +1913,7 @@ namespace ExchangeSoa
         {
             IntPtr raw = IntPtr.Zero;
             SoaStatus status = Native.soa_emulator_start(Usable(sim, "sim"), optionsJson, out raw);
-            if (status != SoaStatus.Ok)
-            {
-                SoaException failure = Failure(status);
-                Native.soa_emulator_free(raw);
-                throw failure;
-            }
-            return new SoaEmulatorHandle(raw);
+            return Take<SoaEmulatorHandle>(status, raw);
         }
 
         /// <summary>The emulator's base URL, http://127.0.0.1:PORT.</summary>
@@ -2090,45 +1975,76 @@ namespace ExchangeSoa
             Check(Native.soa_emulator_stop(Usable(emulator, "emulator")));
         }
 
+        // --- directories and sessions ----------------------------------------------------------
+
+        /// <summary>The on-premises directory of a simulated organization (its AD).</summary>
+        public static SoaDirectoryHandle DirectoryFromSim(SoaSimHandle sim)
+        {
+            IntPtr raw = IntPtr.Zero;
+            SoaStatus status = Native.soa_directory_from_sim(Usable(sim, "sim"), out raw);
+            return Take<SoaDirectoryHandle>(status, raw);
+        }
+
+        /// <summary>A session on <paramref name="backend"/>. <paramref name="directory"/> null:
+        /// none (plans and rollbacks then say that AD was not checked); <paramref name="catalog"/>
+        /// null: the backend's; <paramref name="actor"/> null: the backend's principal (an empty
+        /// actor is refused with InvalidInput). Dispose it when done.</summary>
+        public static SoaSessionHandle NewSession(SoaBackendHandle backend, SoaDirectoryHandle directory,
+            SoaCatalogHandle catalog, string actor)
+        {
+            IntPtr raw = IntPtr.Zero;
+            SoaStatus status = Native.soa_session_new(Usable(backend, "backend"), Optional(directory, "directory"),
+                Optional(catalog, "catalog"), actor, out raw);
+            return Take<SoaSessionHandle>(status, raw);
+        }
+
+        /// <summary>The actor the session records in audit logs.</summary>
+        public static string SessionActor(SoaSessionHandle session)
+        {
+            IntPtr actor = IntPtr.Zero;
+            SoaStatus status = Native.soa_session_actor(Usable(session, "session"), out actor);
+            return Finish(status, actor);
+        }
+
+        /// <summary>The session's time (RFC 3339): the virtual clock of a simulation, else the
+        /// system's.</summary>
+        public static string SessionNow(SoaSessionHandle session)
+        {
+            IntPtr now = IntPtr.Zero;
+            SoaStatus status = Native.soa_session_now(Usable(session, "session"), out now);
+            return Finish(status, now);
+        }
+
+        /// <summary>A new handle on the session's Exchange Online, for the Exchange Online
+        /// operations. Dispose it when done.</summary>
+        public static SoaBackendHandle SessionBackend(SoaSessionHandle session)
+        {
+            IntPtr raw = IntPtr.Zero;
+            SoaStatus status = Native.soa_session_backend(Usable(session, "session"), out raw);
+            return Take<SoaBackendHandle>(status, raw);
+        }
+
         // --- transfer --------------------------------------------------------------------------
 
-        /// <summary>A backend on a simulated organization, for the transfer calls.</summary>
-        public static SoaBackendHandle BackendFromSim(SoaSimHandle sim)
+        /// <summary>Gathers what the preflight checks (tenant configuration, the actor's roles,
+        /// the cloud-managed count, the sync environment from the directory) with Requirements
+        /// (JSON, or null for the defaults): the Preflight as JSON.</summary>
+        public static string GatherPreflight(SoaSessionHandle session, string requirementsJson)
         {
-            IntPtr raw = IntPtr.Zero;
-            SoaStatus status = Native.soa_backend_from_sim(Usable(sim, "sim"), out raw);
-            return FinishBackend(status, raw);
-        }
-
-        /// <summary>A backend on a tenant through the REST client, for the transfer calls.</summary>
-        public static SoaBackendHandle BackendFromClient(SoaClientHandle client)
-        {
-            IntPtr raw = IntPtr.Zero;
-            SoaStatus status = Native.soa_backend_from_client(Usable(client, "client"), out raw);
-            return FinishBackend(status, raw);
-        }
-
-        private static SoaBackendHandle FinishBackend(SoaStatus status, IntPtr raw)
-        {
-            if (status != SoaStatus.Ok)
-            {
-                SoaException failure = Failure(status);
-                Native.soa_backend_free(raw);
-                throw failure;
-            }
-            return new SoaBackendHandle(raw);
+            IntPtr json = IntPtr.Zero;
+            SoaStatus status = Native.soa_preflight_gather(Usable(session, "session"), requirementsJson, out json);
+            return Finish(status, json);
         }
 
         /// <summary>Plans a transfer (changes nothing): a Selection, a TransferPolicy and a
-        /// Preflight as JSON; <paramref name="directory"/> (AD) and <paramref name="now"/> (RFC
-        /// 3339) may be null. Returns the Plan as JSON; throws Refused without a required
+        /// Preflight as JSON. Returns the Plan as JSON; throws Refused without a required
         /// ticket.</summary>
-        public static string PlanTransfer(SoaBackendHandle backend, SoaSimHandle directory, string selectionJson,
-            string policyJson, string preflightJson, string now)
+        public static string PlanTransfer(SoaSessionHandle session, string selectionJson, string policyJson,
+            string preflightJson)
         {
             IntPtr json = IntPtr.Zero;
-            SoaStatus status = Native.soa_transfer_plan(Usable(backend, "backend"), OptionalSim(directory, "directory"),
-                selectionJson, policyJson, preflightJson, now, out json);
+            SoaStatus status = Native.soa_transfer_plan(Usable(session, "session"), selectionJson, policyJson,
+                preflightJson, out json);
             return Finish(status, json);
         }
 
@@ -2140,120 +2056,149 @@ namespace ExchangeSoa
             return Finish(status, summary);
         }
 
-        /// <summary>Runs a plan (JSON) in the folder <paramref name="runDir"/>; options JSON
-        /// ({"dry_run":..,"actor":..}) or null. <paramref name="progress"/> (may be null) gets
-        /// every ProgressEvent as JSON, on this thread, during the call; an exception it throws
-        /// is rethrown after the run returns. Returns the RunReport as JSON.</summary>
-        public static string RunTransfer(SoaBackendHandle backend, SoaSimHandle directory, string planJson,
-            string runDir, string optionsJson, Action<string> progress)
+        /// <summary>How many mailboxes of a plan (JSON) go, are deferred to later waves and are
+        /// skipped: {"go":N,"deferred":N,"skipped":N,"total":N}.</summary>
+        public static string PlanCounts(string planJson)
+        {
+            IntPtr json = IntPtr.Zero;
+            SoaStatus status = Native.soa_transfer_plan_counts(planJson, out json);
+            return Finish(status, json);
+        }
+
+        /// <summary>The files of a run folder: {"dir":..,"plan":..,"journal":..,"audit":..,
+        /// "backups":..}.</summary>
+        public static string RunFolder(string runDir)
+        {
+            IntPtr json = IntPtr.Zero;
+            SoaStatus status = Native.soa_run_folder_json(runDir, out json);
+            return Finish(status, json);
+        }
+
+        /// <summary>The folder a run goes to when the caller names none: soa-runs/&lt;run id&gt;
+        /// under <paramref name="baseDir"/>.</summary>
+        public static string DefaultRunFolder(string baseDir, string runId)
+        {
+            IntPtr path = IntPtr.Zero;
+            SoaStatus status = Native.soa_run_folder_default(baseDir, runId, out path);
+            return Finish(status, path);
+        }
+
+        /// <summary>The file in <paramref name="dir"/> a rollback of
+        /// <paramref name="identity"/> exports the values it would lose to.</summary>
+        public static string RollbackLossPath(string dir, string identity)
+        {
+            IntPtr path = IntPtr.Zero;
+            SoaStatus status = Native.soa_rollback_loss_path(dir, identity, out path);
+            return Finish(status, path);
+        }
+
+        /// <summary>The file a run writes the backup of <paramref name="identity"/> to.</summary>
+        public static string BackupPath(string runDir, string identity)
+        {
+            IntPtr path = IntPtr.Zero;
+            SoaStatus status = Native.soa_backup_path(runDir, identity, out path);
+            return Finish(status, path);
+        }
+
+        /// <summary>The events of an audit log (a run folder's audit.jsonl) without their time
+        /// and run id, as compact JSON lines (keys sorted): the same text for two runs of the same
+        /// scenario, through any front end.</summary>
+        public static string AuditLogNormalized(string path)
+        {
+            IntPtr text = IntPtr.Zero;
+            SoaStatus status = Native.soa_audit_log_normalized(path, out text);
+            return Finish(status, text);
+        }
+
+        // The options of a run: a dry run writes the plan and changes nothing.
+        private static string RunOptionsJson(bool dryRun)
+        {
+            return dryRun ? "{\"dry_run\":true}" : null;
+        }
+
+        /// <summary>Runs a plan (JSON) in the folder <paramref name="runDir"/>, as the session's
+        /// actor. <paramref name="progress"/> (may be null) gets every ProgressEvent as JSON, on
+        /// this thread, during the call; an exception it throws is rethrown after the run returns.
+        /// Returns the RunReport as JSON.</summary>
+        public static string RunTransfer(SoaSessionHandle session, string planJson, string runDir, bool dryRun,
+            Action<string> progress)
         {
             ProgressRelay relay = new ProgressRelay(progress);
             IntPtr json = IntPtr.Zero;
-            SoaStatus status = Native.soa_transfer_run(Usable(backend, "backend"), OptionalSim(directory, "directory"),
-                planJson, runDir, optionsJson, relay.Callback, IntPtr.Zero, out json);
+            SoaStatus status = Native.soa_transfer_run(Usable(session, "session"), planJson, runDir,
+                RunOptionsJson(dryRun), relay.Callback, IntPtr.Zero, out json);
             GC.KeepAlive(relay);
             return FinishWithProgress(status, json, relay);
         }
 
         /// <summary>Resumes the run in <paramref name="runDir"/>, as <see cref="RunTransfer"/>.</summary>
-        public static string ResumeTransfer(SoaBackendHandle backend, SoaSimHandle directory, string runDir,
-            string optionsJson, Action<string> progress)
+        public static string ResumeTransfer(SoaSessionHandle session, string runDir, Action<string> progress)
         {
             ProgressRelay relay = new ProgressRelay(progress);
             IntPtr json = IntPtr.Zero;
-            SoaStatus status = Native.soa_transfer_resume(Usable(backend, "backend"), OptionalSim(directory, "directory"),
-                runDir, optionsJson, relay.Callback, IntPtr.Zero, out json);
+            SoaStatus status = Native.soa_transfer_resume(Usable(session, "session"), runDir, null,
+                relay.Callback, IntPtr.Zero, out json);
             GC.KeepAlive(relay);
             return FinishWithProgress(status, json, relay);
         }
 
-        /// <summary>Rolls a mailbox back after the loss report: RollbackOptions as JSON; the
-        /// directory (null: the backend's own simulated organization) and an audit log path (or
-        /// null). Throws Refused unless the loss is acknowledged or exported. Returns the
-        /// RollbackOutcome as JSON.</summary>
-        public static string RollbackTransfer(SoaBackendHandle backend, SoaSimHandle directory, string identity,
-            string optionsJson, string auditPath)
+        /// <summary>Rolls a mailbox back after the loss report (read from the session's
+        /// directory): RollbackOptions as JSON and an audit log path (or null). Throws Refused
+        /// unless the loss is acknowledged or exported. Returns the RollbackOutcome as JSON.</summary>
+        public static string RollbackTransfer(SoaSessionHandle session, string identity, string optionsJson,
+            string auditLogPath)
         {
             IntPtr json = IntPtr.Zero;
-            SoaStatus status = Native.soa_transfer_rollback(Usable(backend, "backend"), OptionalSim(directory, "directory"),
-                identity, optionsJson, auditPath, out json);
+            SoaStatus status = Native.soa_transfer_rollback(Usable(session, "session"), identity, optionsJson,
+                auditLogPath, out json);
             return Finish(status, json);
         }
 
         /// <summary>Re-applies a backup file in Exchange Online (or, with
         /// <paramref name="dryRun"/>, only reports what it would set). Returns the RestoreReport as
         /// JSON.</summary>
-        public static string RestoreInCloud(SoaBackendHandle backend, string backupPath, bool dryRun)
+        public static string RestoreInCloud(SoaSessionHandle session, string backupPath, bool dryRun)
         {
             IntPtr json = IntPtr.Zero;
-            SoaStatus status = Native.soa_transfer_restore_in_cloud(Usable(backend, "backend"), backupPath,
+            SoaStatus status = Native.soa_transfer_restore_in_cloud(Usable(session, "session"), backupPath,
                 dryRun ? 1 : 0, out json);
             return Finish(status, json);
         }
 
-        /// <summary>A PowerShell script restoring a backup file on-premises (Set-ADUser);
-        /// <paramref name="catalog"/> may be null (the built-in one).</summary>
-        public static string RestoreScript(SoaCatalogHandle catalog, string backupPath)
+        /// <summary>A PowerShell script restoring a backup file on-premises (Set-ADUser), with
+        /// the session's catalog.</summary>
+        public static string RestoreScript(SoaSessionHandle session, string backupPath)
         {
             IntPtr script = IntPtr.Zero;
-            SoaCatalogHandle used = catalog == null ? new SoaCatalogHandle() : Usable(catalog, "catalog");
-            SoaStatus status = Native.soa_transfer_restore_script(used, backupPath, out script);
+            SoaStatus status = Native.soa_transfer_restore_script(Usable(session, "session"), backupPath, out script);
             return Finish(status, script);
         }
 
         /// <summary>Turns the tenant-wide default on behind the preflight's gate: a TenantState
         /// and Requirements (or null) as JSON. Throws Refused, with the reason, while recipients
         /// are still provisioned on-premises.</summary>
-        public static void EnableCloudManagedByDefault(SoaBackendHandle backend, string tenantJson, string requirementsJson)
+        public static void EnableCloudManagedByDefault(SoaSessionHandle session, string tenantJson,
+            string requirementsJson)
         {
-            Check(Native.soa_tenant_default_enable(Usable(backend, "backend"), tenantJson, requirementsJson));
+            Check(Native.soa_tenant_default_enable(Usable(session, "session"), tenantJson, requirementsJson));
         }
 
         /// <summary>Turns the tenant-wide default off.</summary>
-        public static void DisableCloudManagedByDefault(SoaBackendHandle backend)
+        public static void DisableCloudManagedByDefault(SoaSessionHandle session)
         {
-            Check(Native.soa_tenant_default_disable(Usable(backend, "backend")));
+            Check(Native.soa_tenant_default_disable(Usable(session, "session")));
         }
 
         /// <summary>Who can flip mailboxes, and the commands that confine the right to a role
         /// group named <paramref name="group"/>: the RbacReport as JSON.</summary>
-        public static string RbacReview(SoaBackendHandle backend, string group)
+        public static string RbacReview(SoaSessionHandle session, string group)
         {
             IntPtr json = IntPtr.Zero;
-            SoaStatus status = Native.soa_rbac_review(Usable(backend, "backend"), group, out json);
+            SoaStatus status = Native.soa_rbac_review(Usable(session, "session"), group, out json);
             return Finish(status, json);
         }
 
         // --- reconciliation --------------------------------------------------------------------
-
-        private static SoaCatalogHandle OptionalCatalog(SoaCatalogHandle catalog, string name)
-        {
-            return catalog == null ? new SoaCatalogHandle() : Usable(catalog, name);
-        }
-
-        private static SoaReconcileReportHandle Usable(SoaReconcileReportHandle report, string name)
-        {
-            if (report == null)
-            {
-                throw new ArgumentNullException(name);
-            }
-            if (report.IsClosed)
-            {
-                throw new ObjectDisposedException(name, "the reconciliation report handle has been disposed");
-            }
-            return report;
-        }
-
-        private static SoaReconcileReportHandle FinishReport(SoaStatus status, IntPtr raw)
-        {
-            if (status != SoaStatus.Ok)
-            {
-                SoaException failure = Failure(status);
-                Native.soa_reconcile_report_free(raw);
-                throw failure;
-            }
-            return new SoaReconcileReportHandle(raw);
-        }
 
         /// <summary>Reconciles an AD export (CSV, LDIF or JSON; <paramref name="adFormat"/>
         /// "csv", "ldif", "json" or null for the extension's) with a Get-Mailbox | ConvertTo-Json
@@ -2264,20 +2209,37 @@ namespace ExchangeSoa
             string cloudPath, string optionsJson)
         {
             IntPtr raw = IntPtr.Zero;
-            SoaStatus status = Native.soa_reconcile_files(OptionalCatalog(catalog, "catalog"), adPath, adFormat,
+            SoaStatus status = Native.soa_reconcile_files(Optional(catalog, "catalog"), adPath, adFormat,
                 cloudPath, optionsJson, out raw);
-            return FinishReport(status, raw);
+            return Take<SoaReconcileReportHandle>(status, raw);
         }
 
-        /// <summary>Reconciles an AD export with the dir-synced mailboxes of a live backend (the
-        /// simulation or a tenant); <paramref name="catalog"/> null means the backend's.</summary>
-        public static SoaReconcileReportHandle ReconcileLive(SoaCatalogHandle catalog, string adPath, string adFormat,
-            SoaBackendHandle backend, string optionsJson)
+        /// <summary>Reconciles an AD export with the dir-synced mailboxes of the session's
+        /// Exchange Online, with the session's catalog. <paramref name="progress"/> (may be null)
+        /// gets the reading progress as JSON ({"records":N,"bytes":N,"total_bytes":N,...}), on
+        /// this thread, during the call; an exception it throws is rethrown after the call.</summary>
+        public static SoaReconcileReportHandle ReconcileLive(SoaSessionHandle session, string adPath, string adFormat,
+            string optionsJson, Action<string> progress)
         {
+            ProgressRelay relay = new ProgressRelay(progress);
             IntPtr raw = IntPtr.Zero;
-            SoaStatus status = Native.soa_reconcile_live(OptionalCatalog(catalog, "catalog"), adPath, adFormat,
-                Usable(backend, "backend"), optionsJson, out raw);
-            return FinishReport(status, raw);
+            SoaStatus status = Native.soa_reconcile_live(Usable(session, "session"), adPath, adFormat, optionsJson,
+                relay.Callback, IntPtr.Zero, out raw);
+            GC.KeepAlive(relay);
+            SoaReconcileReportHandle report = null;
+            try
+            {
+                relay.RethrowIfFailed();
+                report = Take<SoaReconcileReportHandle>(status, raw);
+                return report;
+            }
+            finally
+            {
+                if (report == null && status == SoaStatus.Ok)
+                {
+                    Native.soa_reconcile_report_free(raw);
+                }
+            }
         }
 
         /// <summary>The report as JSON (the serde shape of Report).</summary>
@@ -2293,7 +2255,7 @@ namespace ExchangeSoa
         {
             IntPtr raw = IntPtr.Zero;
             SoaStatus status = Native.soa_reconcile_report_load_json(path, out raw);
-            return FinishReport(status, raw);
+            return Take<SoaReconcileReportHandle>(status, raw);
         }
 
         /// <summary>Writes the JSON report to a file, atomically.</summary>
@@ -2344,7 +2306,7 @@ namespace ExchangeSoa
         public static string AuditScripts(SoaCatalogHandle catalog, string path, string optionsJson)
         {
             IntPtr json = IntPtr.Zero;
-            SoaStatus status = Native.soa_audit_scripts(OptionalCatalog(catalog, "catalog"), path, optionsJson, out json);
+            SoaStatus status = Native.soa_audit_scripts(Optional(catalog, "catalog"), path, optionsJson, out json);
             return Finish(status, json);
         }
 
@@ -2352,7 +2314,7 @@ namespace ExchangeSoa
         public static string AuditScriptsSarif(SoaCatalogHandle catalog, string path, string optionsJson)
         {
             IntPtr json = IntPtr.Zero;
-            SoaStatus status = Native.soa_audit_scripts_sarif(OptionalCatalog(catalog, "catalog"), path, optionsJson, out json);
+            SoaStatus status = Native.soa_audit_scripts_sarif(Optional(catalog, "catalog"), path, optionsJson, out json);
             return Finish(status, json);
         }
 
@@ -2360,7 +2322,7 @@ namespace ExchangeSoa
         public static string AuditScriptsText(SoaCatalogHandle catalog, string path, string optionsJson)
         {
             IntPtr text = IntPtr.Zero;
-            SoaStatus status = Native.soa_audit_scripts_text(OptionalCatalog(catalog, "catalog"), path, optionsJson, out text);
+            SoaStatus status = Native.soa_audit_scripts_text(Optional(catalog, "catalog"), path, optionsJson, out text);
             return Finish(status, text);
         }
 
@@ -2370,7 +2332,7 @@ namespace ExchangeSoa
         public static long FixScripts(SoaCatalogHandle catalog, string path, string optionsJson, string outDir, bool inPlace)
         {
             UIntPtr files;
-            Check(Native.soa_audit_scripts_fix(OptionalCatalog(catalog, "catalog"), path, optionsJson, outDir,
+            Check(Native.soa_audit_scripts_fix(Optional(catalog, "catalog"), path, optionsJson, outDir,
                 inPlace ? 1 : 0, out files));
             return (long)files.ToUInt64();
         }

@@ -39,14 +39,27 @@ the real wire protocol, with fault injection:
 ...     client.get_mailbox("alice@contoso.com").is_exchange_cloud_managed
 True
 
-The transfer itself — :func:`plan` under a :class:`TransferPolicy`, :func:`run` (backup, flip,
-verify; a ``progress`` callback that suits tqdm; a :class:`CancelToken`), :func:`resume`,
-:func:`rollback` with its loss report, :func:`restore_in_cloud` and :func:`restore_script`, the
-tenant-wide default and :func:`rbac_review` — takes either backend.
+Every workflow takes a :class:`Session`: Exchange Online (either backend), the on-premises
+directory (an :class:`OnPremisesDirectory`; a simulated organization's is ``org.directory``),
+the catalog, the clock and the actor that audit logs record, with every default decided by the
+core (the actor is the backend's principal):
+
+>>> session = Session(org, directory=org.directory)
+>>> session.actor == org.principal and session.now == org.now
+True
+
+The transfer itself — :func:`gather_preflight`, :func:`plan` under a :class:`TransferPolicy`,
+:func:`run` (backup, flip, verify; a ``progress`` callback that suits tqdm; a
+:class:`CancelToken`), :func:`resume`, :func:`rollback` with its loss report,
+:func:`restore_in_cloud` and :func:`restore_script`, the tenant-wide default and
+:func:`rbac_review` — takes the session. Without a directory, a plan states that the settle
+rule was checked against the cloud side only (``plan.directory_checked is False``).
 
 :func:`reconcile` compares an AD export (CSV of ``Export-Csv``, LDIF of ``ldifde``, JSON of
-``ConvertTo-Json``) with Exchange Online — a ``Get-Mailbox | ConvertTo-Json`` file or a live
-backend — and classifies every :class:`Difference` under the authority rules. The
+``ConvertTo-Json``) with a ``Get-Mailbox | ConvertTo-Json`` file, :func:`reconcile_live` with a
+session's Exchange Online read live (``areconcile`` and ``areconcile_live`` for asyncio; a
+``progress`` callback receives :class:`ReconcileProgress` events), and classifies every
+:class:`Difference` under the authority rules. The
 :class:`ReconcileReport` iterates over the differences, renders JSON, CSV and HTML, gives flat
 ``records()`` for ``csv.DictWriter`` or pandas, compares itself with an earlier report
 (:class:`ReportChanges`) and makes a :class:`WritebackPlan` (LDIF and a ``Set-ADUser`` script) for
@@ -108,6 +121,7 @@ from exchange_soa._native import (
     MailboxIterator,
     MailboxResult,
     MailboxState,
+    OnPremisesDirectory,
     OrganizationConfig,
     OrgSummary,
     Plan,
@@ -118,6 +132,7 @@ from exchange_soa._native import (
     ProxyAddresses,
     RbacReport,
     RecipientType,
+    ReconcileProgress,
     ReconcileReport,
     ReportChanges,
     Requirements,
@@ -129,6 +144,7 @@ from exchange_soa._native import (
     ScriptAuditReport,
     ScriptFileAudit,
     ScriptFinding,
+    Session,
     SimulatedOrg,
     SmtpAddress,
     StaticTokenCredential,
@@ -141,6 +157,8 @@ from exchange_soa._native import (
     WritebackPlan,
     WritebackReport,
     __version__,
+    areconcile,
+    areconcile_live,
     audit_script_source,
     audit_scripts,
     check_caller,
@@ -152,11 +170,13 @@ from exchange_soa._native import (
     decide_edit,
     disable_cloud_managed_by_default,
     enable_cloud_managed_by_default,
+    gather_preflight,
     master,
     plan,
     rbac_review,
     read_audit_log,
     reconcile,
+    reconcile_live,
     restore_in_cloud,
     restore_script,
     resume,
@@ -225,8 +245,10 @@ __all__ = [
     "OrganizationConfig",
     "RoleAssignment",
     "AuditRecord",
-    # Exchange Online backends
+    # Exchange Online backends, the on-premises directory, the session
     "ExchangeOnline",
+    "OnPremisesDirectory",
+    "Session",
     # simulated organization
     "SimulatedOrg",
     "SyncReport",
@@ -246,6 +268,7 @@ __all__ = [
     "Faults",
     "EmulatorStats",
     # transfer
+    "gather_preflight",
     "TransferPolicy",
     "plan",
     "Plan",
@@ -271,6 +294,10 @@ __all__ = [
     "read_audit_log",
     # reconciliation
     "reconcile",
+    "areconcile",
+    "reconcile_live",
+    "areconcile_live",
+    "ReconcileProgress",
     "ReconcileReport",
     "Difference",
     "ReportChanges",

@@ -37,6 +37,7 @@ __all__ = [
     "MailboxIterator",
     "MailboxResult",
     "MailboxState",
+    "OnPremisesDirectory",
     "OrgSummary",
     "OrganizationConfig",
     "Plan",
@@ -47,6 +48,7 @@ __all__ = [
     "ProxyAddresses",
     "RbacReport",
     "RecipientType",
+    "ReconcileProgress",
     "ReconcileReport",
     "ReportChanges",
     "Requirements",
@@ -58,6 +60,7 @@ __all__ = [
     "ScriptAuditReport",
     "ScriptFileAudit",
     "ScriptFinding",
+    "Session",
     "SimulatedOrg",
     "SmtpAddress",
     "StaticTokenCredential",
@@ -69,6 +72,8 @@ __all__ = [
     "User",
     "WritebackPlan",
     "WritebackReport",
+    "areconcile",
+    "areconcile_live",
     "audit_script_source",
     "audit_scripts",
     "check_caller",
@@ -80,11 +85,13 @@ __all__ = [
     "decide_edit",
     "disable_cloud_managed_by_default",
     "enable_cloud_managed_by_default",
+    "gather_preflight",
     "master",
     "plan",
     "rbac_review",
     "read_audit_log",
     "reconcile",
+    "reconcile_live",
     "restore_in_cloud",
     "restore_script",
     "resume",
@@ -789,6 +796,45 @@ class ExchangeOnline:
     ) -> asyncio.Future[list[AuditRecord]]: ...
 
 # ---------------------------------------------------------------------------------------------
+# The on-premises directory, and the session every workflow takes
+# ---------------------------------------------------------------------------------------------
+
+@disjoint_base
+class OnPremisesDirectory:
+    """On-premises AD as the workflow reads it: the base class of the native directories (a
+    :class:`SimulatedOrg`'s is its ``directory``). It has no constructor of its own."""
+
+    def ad_record(self, identity: str) -> dict[str, Any] | None: ...
+    def sync_environment(self) -> dict[str, Any] | None: ...
+
+@final
+class Session:
+    """Exchange Online, the on-premises directory, the catalog, the clock and the actor, as
+    every workflow function takes them. Every default is the core's: the actor is the
+    backend's principal, the catalog the backend's, the clock the directory's (a simulated AD)
+    or the backend's; an explicit empty actor raises :class:`InvalidInputError`."""
+
+    def __new__(
+        cls,
+        exchange: ExchangeOnline,
+        directory: OnPremisesDirectory | None = None,
+        catalog: Catalog | None = None,
+        actor: str | None = None,
+    ) -> Self: ...
+    @property
+    def actor(self) -> str: ...
+    @property
+    def now(self) -> datetime.datetime: ...
+    @property
+    def catalog(self) -> Catalog: ...
+    @property
+    def exchange(self) -> ExchangeOnline: ...
+    @property
+    def directory(self) -> OnPremisesDirectory | None: ...
+
+def gather_preflight(session: Session, requirements: Requirements | None = None) -> dict[str, Any]: ...
+
+# ---------------------------------------------------------------------------------------------
 # sim
 # ---------------------------------------------------------------------------------------------
 
@@ -809,6 +855,8 @@ class SimulatedOrg(ExchangeOnline):
     def to_json(self) -> str: ...
     @property
     def tenant(self) -> str: ...
+    @property
+    def directory(self) -> OnPremisesDirectory: ...
     # principals and roles
     @property
     def principal(self) -> str: ...
@@ -1261,12 +1309,10 @@ class TransferPolicy:
     __hash__: ClassVar[None]  # type: ignore[assignment]
 
 def plan(
-    backend: ExchangeOnline,
+    session: Session,
     selection: _Selection,
     policy: TransferPolicy,
     preflight: _JsonOrDict | None = None,
-    directory: SimulatedOrg | None = None,
-    now: _Instant | None = None,
 ) -> Plan: ...
 @final
 class Plan:
@@ -1288,6 +1334,8 @@ class Plan:
     def go(self) -> list[PlanEntry]: ...
     @property
     def is_blocked(self) -> bool: ...
+    @property
+    def directory_checked(self) -> bool: ...
     def summary(self) -> str: ...
     def to_dict(self) -> dict[str, Any]: ...
     def __eq__(self, other: object, /) -> bool: ...
@@ -1342,23 +1390,19 @@ class ProgressEvent:
     __hash__: ClassVar[None]  # type: ignore[assignment]
 
 def run(
-    backend: ExchangeOnline,
+    session: Session,
     plan: Plan,
     run_dir: _Path,
     *,
     dry_run: bool = False,
-    actor: str = "",
     progress: Callable[[ProgressEvent], object] | None = None,
-    directory: SimulatedOrg | None = None,
     cancel: CancelToken | None = None,
 ) -> RunReport: ...
 def resume(
-    backend: ExchangeOnline,
+    session: Session,
     run_dir: _Path,
     *,
-    actor: str = "",
     progress: Callable[[ProgressEvent], object] | None = None,
-    directory: SimulatedOrg | None = None,
     cancel: CancelToken | None = None,
 ) -> RunReport: ...
 @final
@@ -1436,16 +1480,13 @@ class Backup:
     __hash__: ClassVar[None]  # type: ignore[assignment]
 
 def rollback(
-    backend: ExchangeOnline,
-    directory: SimulatedOrg,
+    session: Session,
     identity: str,
     *,
     acknowledge_loss: bool = False,
     export_to: _Path | None = None,
     ticket: str | None = None,
-    actor: str = "",
     audit_log: _Path | None = None,
-    catalog: Catalog | None = None,
 ) -> RollbackOutcome: ...
 @final
 class RollbackOutcome:
@@ -1459,14 +1500,14 @@ class RollbackOutcome:
     def exported(self) -> pathlib.Path | None: ...
     @property
     def rolled_back(self) -> bool: ...
+    @property
+    def directory_checked(self) -> bool: ...
     def to_dict(self) -> dict[str, Any]: ...
     def __eq__(self, other: object, /) -> bool: ...
     def __ne__(self, other: object, /) -> bool: ...
     __hash__: ClassVar[None]  # type: ignore[assignment]
 
-def restore_in_cloud(
-    backend: ExchangeOnline, backup: Backup, *, dry_run: bool = False, catalog: Catalog | None = None
-) -> RestoreReport: ...
+def restore_in_cloud(session: Session, backup: Backup, *, dry_run: bool = False) -> RestoreReport: ...
 def restore_script(backup: Backup, *, catalog: Catalog | None = None) -> str: ...
 @final
 class RestoreReport:
@@ -1487,15 +1528,15 @@ class RestoreReport:
 
 def check_offboarding(mailbox: Mailbox) -> None: ...
 def enable_cloud_managed_by_default(
-    backend: ExchangeOnline,
+    session: Session,
     *,
     on_premises_provisioning_in_use: bool,
     cloud_managed_mailboxes: int = 0,
     writeback_enabled: bool = False,
     requirements: Requirements | None = None,
 ) -> None: ...
-def disable_cloud_managed_by_default(backend: ExchangeOnline) -> None: ...
-def rbac_review(backend: ExchangeOnline, group: str) -> RbacReport: ...
+def disable_cloud_managed_by_default(session: Session) -> None: ...
+def rbac_review(session: Session, group: str) -> RbacReport: ...
 @final
 class RbacReport:
     """Who can flip mailboxes, and how to confine that right."""
@@ -1584,7 +1625,7 @@ class _PlannedAccount(TypedDict):
 
 def reconcile(
     ad: _Path,
-    cloud: _Path | ExchangeOnline,
+    cloud: _Path,
     *,
     ad_format: _AdFormat | None = None,
     catalog: Catalog | None = None,
@@ -1592,7 +1633,59 @@ def reconcile(
     now: _Instant | None = None,
     sync_grace_minutes: int = 120,
     attributes: str | Sequence[str] | None = None,
+    progress: Callable[[ReconcileProgress], object] | None = None,
 ) -> ReconcileReport: ...
+def areconcile(
+    ad: _Path,
+    cloud: _Path,
+    *,
+    ad_format: _AdFormat | None = None,
+    catalog: Catalog | None = None,
+    writeback_enabled: bool = False,
+    now: _Instant | None = None,
+    sync_grace_minutes: int = 120,
+    attributes: str | Sequence[str] | None = None,
+    progress: Callable[[ReconcileProgress], object] | None = None,
+) -> asyncio.Future[ReconcileReport]: ...
+def reconcile_live(
+    session: Session,
+    ad: _Path,
+    *,
+    ad_format: _AdFormat | None = None,
+    writeback_enabled: bool = False,
+    now: _Instant | None = None,
+    sync_grace_minutes: int = 120,
+    attributes: str | Sequence[str] | None = None,
+    progress: Callable[[ReconcileProgress], object] | None = None,
+) -> ReconcileReport: ...
+def areconcile_live(
+    session: Session,
+    ad: _Path,
+    *,
+    ad_format: _AdFormat | None = None,
+    writeback_enabled: bool = False,
+    now: _Instant | None = None,
+    sync_grace_minutes: int = 120,
+    attributes: str | Sequence[str] | None = None,
+    progress: Callable[[ReconcileProgress], object] | None = None,
+) -> asyncio.Future[ReconcileReport]: ...
+@final
+class ReconcileProgress:
+    """How far a reconciliation has read one side (the mailboxes first, then AD)."""
+
+    @property
+    def phase(self) -> Literal["cloud", "directory"]: ...
+    @property
+    def records(self) -> int: ...
+    @property
+    def bytes(self) -> int: ...
+    @property
+    def total_bytes(self) -> int | None: ...
+    def to_dict(self) -> dict[str, Any]: ...
+    def __eq__(self, other: object, /) -> bool: ...
+    def __ne__(self, other: object, /) -> bool: ...
+    __hash__: ClassVar[None]  # type: ignore[assignment]
+
 @final
 class Difference:
     """One attribute that differs between an AD account and its mailbox."""

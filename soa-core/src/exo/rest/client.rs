@@ -324,6 +324,19 @@ impl ExoClient {
         })
     }
 
+    /// Who the client's calls act as: the signed-in admin of a delegated client, else the
+    /// credential's identity (`app:<client id>`), else the application of the tenant.
+    pub fn principal(&self) -> String {
+        match &self.inner.options.anchor {
+            Anchor::Delegated { upn } => upn.clone(),
+            Anchor::AppOnly => self
+                .inner
+                .credential
+                .principal()
+                .unwrap_or_else(|| format!("app-only application in {}", self.inner.tenant)),
+        }
+    }
+
     /// The tenant this client serves.
     pub fn tenant(&self) -> &str {
         &self.inner.tenant
@@ -488,11 +501,15 @@ impl ExoClient {
         })?;
         let timeout = transport::cmdlet_timeout(&call.cmdlet, i.options.timeout);
         let mut url = url.clone();
+        // After a 303 the next request is a GET without the body (never a replayed POST).
+        let mut body = Some(call.body.clone());
         for _ in 0..=MAX_REDIRECTS {
-            let response =
-                transport::post(&i.http, &url, headers.clone(), call.body.clone(), timeout)
-                    .await
-                    .map_err(Failure::from_send)?;
+            let response = transport::post(&i.http, &url, headers.clone(), body.clone(), timeout)
+                .await
+                .map_err(Failure::from_send)?;
+            if response.status == 303 {
+                body = None;
+            }
             if !matches!(response.status, 301 | 302 | 303 | 307 | 308) {
                 return Ok(response);
             }

@@ -1,6 +1,8 @@
 //! [`ExchangeOnline`] over the gateway: one cmdlet (or two, for role assignments) per method,
 //! with the semantics of the simulated organization.
 
+use std::sync::Arc;
+
 use async_trait::async_trait;
 use chrono::{DateTime, SubsecRound, TimeDelta, Utc};
 use futures_util::StreamExt;
@@ -165,7 +167,7 @@ impl ExchangeOnline for ExoClient {
         }
     }
 
-    fn list_mailboxes(&self, filter: MailboxFilter) -> MailboxPager<'_> {
+    fn list_mailboxes(&self, filter: MailboxFilter) -> MailboxPager<'static> {
         let mut p = Map::new();
         p.insert("ResultSize".into(), Value::String("Unlimited".into()));
         if let Some(opath) = filter.to_opath() {
@@ -318,5 +320,30 @@ impl ExchangeOnline for ExoClient {
             }
         }
         Ok(out)
+    }
+
+    fn principal(&self) -> String {
+        self.principal()
+    }
+
+    fn clock(&self) -> Arc<dyn crate::clock::Clock> {
+        Arc::new(RetryClockTime(Arc::clone(&self.options().clock)))
+    }
+
+    fn catalog(&self) -> Arc<crate::catalog::Catalog> {
+        self.options()
+            .catalog
+            .clone()
+            .unwrap_or_else(crate::catalog::Catalog::builtin_shared)
+    }
+}
+
+/// The client's retry clock, read as the session's clock (same time, without the timer).
+#[derive(Debug)]
+struct RetryClockTime(Arc<dyn super::retry::Clock>);
+
+impl crate::clock::Clock for RetryClockTime {
+    fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.0.now()
     }
 }

@@ -41,6 +41,13 @@ pub trait TokenCredential: Send + Sync + fmt::Debug {
     /// `WWW-Authenticate`): the credential must then get a new token satisfying those claims
     /// rather than return a cached one.
     async fn get_token(&self, scope: &str, claims: Option<&str>) -> Result<AccessToken>;
+
+    /// Who the tokens of this credential stand for, when the credential knows it: the
+    /// application's client ID for the client-credentials flows. A session records it as its
+    /// default actor.
+    fn principal(&self) -> Option<String> {
+        None
+    }
 }
 
 /// Options of [`ClientSecretCredential`] and [`ClientCertificateCredential`].
@@ -186,6 +193,10 @@ impl fmt::Debug for ClientSecretCredential {
 
 #[async_trait]
 impl TokenCredential for ClientSecretCredential {
+    fn principal(&self) -> Option<String> {
+        Some(format!("app:{}", self.app.client_id))
+    }
+
     async fn get_token(&self, scope: &str, claims: Option<&str>) -> Result<AccessToken> {
         self.app
             .get(scope, claims, || {
@@ -322,6 +333,10 @@ impl fmt::Debug for ClientCertificateCredential {
 
 #[async_trait]
 impl TokenCredential for ClientCertificateCredential {
+    fn principal(&self) -> Option<String> {
+        Some(format!("app:{}", self.app.client_id))
+    }
+
     async fn get_token(&self, scope: &str, claims: Option<&str>) -> Result<AccessToken> {
         self.app
             .get(scope, claims, || {

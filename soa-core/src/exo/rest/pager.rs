@@ -81,18 +81,20 @@ impl ExoClient {
 
     /// Every object of every page, as a lazy stream: nothing is sent until it is polled. After
     /// an error the stream ends.
-    pub(crate) fn values(&self, call: Call) -> ValuePager<'_> {
+    pub(crate) fn values(&self, call: Call) -> ValuePager<'static> {
         let call = Arc::new(call);
+        let client = self.clone();
         let pages = stream::unfold(PageState::Start, move |state| {
             let call = Arc::clone(&call);
+            let client = client.clone();
             async move {
                 let (url, number) = match state {
-                    PageState::Start => (self.inner.endpoint.clone(), 1),
+                    PageState::Start => (client.inner.endpoint.clone(), 1),
                     PageState::Next(url, number) => (url, number),
                     PageState::Failed(e) => return Some((Err(e), PageState::Done)),
                     PageState::Done => return None,
                 };
-                match self.page(&call, &url, number).await {
+                match client.page(&call, &url, number).await {
                     Ok(page) => {
                         let next = match page.next {
                             Ok(Some(u)) => PageState::Next(u, number + 1),

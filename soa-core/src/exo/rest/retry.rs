@@ -176,7 +176,8 @@ pub fn parse_retry_after(
         && ms.is_finite()
         && ms >= 0.0
     {
-        return Some(Duration::from_secs_f64(ms / 1000.0));
+        // Capped like the seconds below: a huge finite number must not overflow a Duration.
+        return Some(Duration::from_secs_f64((ms / 1000.0).min(1.0e9)));
     }
     let text = retry_after?.trim();
     if let Ok(secs) = text.parse::<f64>() {

@@ -1,15 +1,24 @@
-//! [`Secret`]: a string that never shows itself.
+//! [`Secret`]: a string that never shows itself, and is wiped from memory when dropped.
 
 use std::fmt;
+
+use zeroize::Zeroize;
 
 /// A secret string: a client secret, an access token, a private key in PEM form.
 ///
 /// `Debug` and `Display` print `Secret(***)`, never the value, so a secret cannot leak through a
 /// log line, an error message or a `{:?}` of a struct that holds it. Two secrets compare in
 /// constant time (for equal lengths). Read the value with [`Secret::expose`], only where it is
-/// sent.
+/// sent. Its bytes are overwritten with zeros when it is dropped (each clone wipes its own
+/// copy), so a secret does not linger in freed memory.
 #[derive(Clone, Default)]
 pub struct Secret(String);
+
+impl Drop for Secret {
+    fn drop(&mut self) {
+        self.0.zeroize();
+    }
+}
 
 impl Secret {
     /// Wraps a secret value.

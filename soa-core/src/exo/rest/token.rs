@@ -12,6 +12,9 @@ use serde::Deserialize;
 use url::Url;
 
 use super::Secret;
+
+/// The largest token endpoint answer read: a token response is a few kilobytes.
+const MAX_TOKEN_RESPONSE_BYTES: usize = 1024 * 1024;
 use super::retry::{Clock, parse_retry_after};
 use super::transport;
 use crate::{Error, Result};
@@ -183,10 +186,8 @@ impl TokenEndpoint {
             };
             let status = response.status().as_u16();
             let headers = response.headers().clone();
-            let bytes = response
-                .bytes()
-                .await
-                .map_err(|e| transport::transport_error(&host, e))?;
+            let bytes =
+                transport::read_body_limited(response, &host, MAX_TOKEN_RESPONSE_BYTES).await?;
             let bytes = transport::decode_body(&bytes);
             if (status == 429 || status >= 500) && attempt < TOKEN_ATTEMPTS {
                 let hint = parse_retry_after(
@@ -212,8 +213,13 @@ impl TokenEndpoint {
             } else {
                 format!(" {}", e.error)
             };
+            // A body that is not an OAuth error response is not echoed: a misconfigured proxy or
+            // endpoint may answer with anything, the request's secrets included.
             let description = if e.error_description.is_empty() {
-                transport::snippet(body)
+                format!(
+                    "an answer that is not an OAuth error response ({} bytes, not shown)",
+                    transport::meaningful(body).len()
+                )
             } else {
                 e.error_description.lines().next().unwrap_or("").to_owned()
             };

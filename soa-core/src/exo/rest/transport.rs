@@ -169,20 +169,58 @@ pub(crate) fn cmdlet_timeout(cmdlet: &str, default: Duration) -> Duration {
     server.map_or(default, |s| s.max(default))
 }
 
-/// Sends a POST and reads the whole body.
+/// The largest response body the client reads (before any gzip inflate, whose output is capped
+/// on its own): a page of 1,000 mailboxes is a few megabytes, so 256 MiB is far beyond any
+/// honest answer and stops a hostile or broken server from exhausting memory.
+pub(crate) const MAX_RESPONSE_BYTES: usize = 256 * 1024 * 1024;
+
+/// Reads a response body of at most `limit` bytes: a declared `Content-Length` above it is
+/// refused before reading, and a body that grows past it is cut off with an error.
+pub(crate) async fn read_body_limited(
+    mut response: reqwest::Response,
+    host: &str,
+    limit: usize,
+) -> Result<Vec<u8>> {
+    let too_large = |what: String| Error::Transport {
+        host: host.to_owned(),
+        message: format!("{what}: more than the {limit} bytes a response may have; not read"),
+    };
+    if let Some(declared) = response.content_length()
+        && declared > limit as u64
+    {
+        return Err(too_large(format!("the response declares {declared} bytes")));
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = response
+        .chunk()
+        .await
+        .map_err(|e| transport_error(host, e))?
+    {
+        if body.len() + chunk.len() > limit {
+            return Err(too_large("the response body".to_owned()));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+/// Sends a POST (or, after a `303 See Other`, a GET without the body, as HTTP prescribes: a
+/// replayed POST could apply a change twice) and reads the whole body.
 pub(crate) async fn post(
     http: &reqwest::Client,
     url: &Url,
     headers: HeaderMap,
-    body: Vec<u8>,
+    body: Option<Vec<u8>>,
     timeout: Duration,
 ) -> std::result::Result<RawResponse, SendFailure> {
     let host = host_of(url);
-    let response = http
-        .post(url.clone())
+    let request = match body {
+        Some(body) => http.post(url.clone()).body(body),
+        None => http.get(url.clone()),
+    };
+    let response = request
         .timeout(timeout)
         .headers(headers)
-        .body(body)
         .send()
         .await
         .map_err(|e| SendFailure {
@@ -191,10 +229,12 @@ pub(crate) async fn post(
         })?;
     let status = response.status().as_u16();
     let headers = response.headers().clone();
-    let bytes = response.bytes().await.map_err(|e| SendFailure {
-        not_sent: false,
-        error: transport_error(&host, e),
-    })?;
+    let bytes = read_body_limited(response, &host, MAX_RESPONSE_BYTES)
+        .await
+        .map_err(|error| SendFailure {
+            not_sent: false,
+            error,
+        })?;
     let body = decode_body(&bytes);
     Ok(RawResponse {
         status,

@@ -173,12 +173,21 @@ fn unmatched(report: &Report, h: &mut String) {
     if !report.ambiguous.is_empty() {
         h.push_str("<h2>Ambiguous matches</h2><table><thead><tr><th>Record</th><th>Key</th><th>Candidates</th></tr></thead><tbody>");
         for a in &report.ambiguous {
+            let mut candidates = a.candidates.join("\n");
+            if a.candidate_count > a.candidates.len() {
+                let _ = write!(
+                    candidates,
+                    "\n(the last {} of {})",
+                    a.candidates.len(),
+                    a.candidate_count
+                );
+            }
             let _ = write!(
                 h,
                 "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
                 escape(&a.record),
                 a.key.as_str(),
-                escape(&a.candidates.join("\n"))
+                escape(&candidates)
             );
         }
         h.push_str("</tbody></table>\n");

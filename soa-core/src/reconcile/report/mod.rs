@@ -2,6 +2,7 @@
 //! difference), HTML (one self-contained page), and the comparison of two reports.
 
 mod compare;
+mod csv_cell;
 mod html;
 
 use std::collections::BTreeMap;
@@ -12,10 +13,12 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 pub use compare::{ChangedDifference, ReportChanges};
+pub use csv_cell::csv_cell_value;
 
 use super::ReconcileOptions;
 use super::diff::{DiffClass, Difference};
 use super::join::JoinKey;
+use crate::catalog::Catalog;
 use crate::{Error, Result};
 
 /// Which side an ambiguity was found on.
@@ -49,8 +52,16 @@ pub struct Ambiguity {
     pub record: String,
     /// The key that matched.
     pub key: JoinKey,
-    /// The candidate records.
+    /// The candidate records: all of them for [`Side::Cloud`] (the account that claimed the
+    /// mailbox first, and this one); for [`Side::Ad`], the last
+    /// [`MAX_CANDIDATES`](super::join::MAX_CANDIDATES) mailboxes with the key, in the cloud
+    /// file's order.
     pub candidates: Vec<String>,
+    /// How many candidates there are (more than `candidates` lists when the key is shared by
+    /// more than [`MAX_CANDIDATES`](super::join::MAX_CANDIDATES) mailboxes); 0 in reports
+    /// written before it was counted.
+    #[serde(default)]
+    pub candidate_count: usize,
 }
 
 /// Counts.
@@ -174,14 +185,85 @@ impl Report {
     }
 
     /// A report from [`Report::to_json`]'s output; `origin` names it in errors.
+    ///
+    /// A report is a file anyone can edit, so what a writeback plan would take from it is
+    /// checked: every difference's `ldap_name` must be an LDAP attribute name, its
+    /// `ad_distinguished_name` a distinguished name (RFC 4514, no control characters) and its
+    /// `ad_object_guid` a GUID; the first that is not is an error ([`Error::Json`], as for any
+    /// text that is not a report) naming the difference and the field. [`Report::from_json_checked`] also checks the attributes against the catalog.
     pub fn from_json(text: &str, origin: &str) -> Result<Report> {
-        serde_json::from_str(text).map_err(|source| Error::Json {
+        let report: Report = serde_json::from_str(text).map_err(|source| Error::Json {
             context: origin.to_owned(),
             source,
+        })?;
+        report.check_read(origin, super::validate::check_syntax)?;
+        Ok(report)
+    }
+
+    /// [`Report::from_json`], with every difference also checked against `catalog` (see
+    /// [`Report::check`]).
+    pub fn from_json_checked(text: &str, origin: &str, catalog: &Catalog) -> Result<Report> {
+        let report = Report::from_json(text, origin)?;
+        report.check_read(origin, |d| super::validate::check(d, catalog))?;
+        Ok(report)
+    }
+
+    /// Checks every difference against `catalog`: its attribute is a catalog attribute (by
+    /// its canonical name) with the LDAP name, class, value kind and writeback flag the
+    /// difference carries, its LDAP name is one, its DN parses (RFC 4514) and its object GUID
+    /// is a GUID. The first difference that does not validate is an error naming it and the
+    /// field.
+    pub fn check(&self, catalog: &Catalog) -> Result<()> {
+        match self.first_invalid("report", |d| super::validate::check(d, catalog)) {
+            Some((what, reason)) => Err(Error::invalid_input(what, reason)),
+            None => Ok(()),
+        }
+    }
+
+    /// Checks every difference with `check`: the first that fails, as the difference and
+    /// field it names and the problem.
+    fn first_invalid(
+        &self,
+        origin: &str,
+        check: impl Fn(&Difference) -> std::result::Result<(), super::validate::Problem>,
+    ) -> Option<(String, String)> {
+        self.differences.iter().enumerate().find_map(|(i, d)| {
+            let (field, reason) = check(d).err()?;
+            Some((
+                format!(
+                    "{origin} difference {} ({:?}, {:?}) field {field}",
+                    i + 1,
+                    d.mailbox,
+                    d.attribute
+                ),
+                reason,
+            ))
         })
     }
 
+    /// [`Report::first_invalid`] as the error of a report read from JSON: a
+    /// [`Error::Json`], as for any other JSON that is not a report.
+    fn check_read(
+        &self,
+        origin: &str,
+        check: impl Fn(&Difference) -> std::result::Result<(), super::validate::Problem>,
+    ) -> Result<()> {
+        match self.first_invalid(origin, check) {
+            Some((context, reason)) => Err(Error::Json {
+                context,
+                source: <serde_json::Error as serde::de::Error>::custom(reason),
+            }),
+            None => Ok(()),
+        }
+    }
+
     /// Writes the CSV report: a header and one row per difference.
+    ///
+    /// Spreadsheets run a cell that starts with `=`, `+`, `-`, `@`, a tab or a carriage return
+    /// as a formula, so such a cell is written with a leading `'` (OWASP's advice on CSV
+    /// injection): a phone number such as `+49 30 1234` is written `'+49 30 1234`, which Excel
+    /// shows as the text it is. A cell that starts with `'` followed by such a character gets
+    /// one more `'`, so that [`csv_cell_value`] gives back every value exactly.
     pub fn write_csv(&self, out: impl Write) -> Result<()> {
         let fail = |e: &dyn std::fmt::Display| {
             Error::invalid_input("CSV report", format!("cannot write: {e}"))
@@ -205,7 +287,11 @@ impl Report {
         ])
         .map_err(|e| fail(&e))?;
         for d in &self.differences {
-            w.write_record([
+            let value_kind = serde_json::to_value(d.value_kind)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .unwrap_or_default();
+            let cells: [&str; 14] = [
                 d.mailbox.as_str(),
                 d.exchange_guid.as_deref().unwrap_or_default(),
                 d.ad_object_guid.as_deref().unwrap_or_default(),
@@ -213,17 +299,20 @@ impl Report {
                 d.attribute.as_str(),
                 d.ldap_name.as_str(),
                 &d.attribute_class.to_string(),
-                &serde_json::to_value(d.value_kind)
-                    .ok()
-                    .and_then(|v| v.as_str().map(str::to_owned))
-                    .unwrap_or_default(),
+                &value_kind,
                 if d.written_back { "True" } else { "False" },
                 &cell(&d.ad_value),
                 &cell(&d.cloud_value),
                 d.class.as_str(),
                 d.reason.as_str(),
                 d.matched_by.as_str(),
-            ])
+            ];
+            w.write_record(
+                cells
+                    .map(csv_cell::neutralize)
+                    .iter()
+                    .map(AsRef::<str>::as_ref),
+            )
             .map_err(|e| fail(&e))?;
         }
         w.flush().map_err(|e| fail(&e))

@@ -12,6 +12,10 @@ use crate::Result;
 use crate::catalog::Catalog;
 use crate::model::Mailbox;
 
+/// The largest JSON object one record may take (16 MiB): a mailbox or an account is a few
+/// kilobytes, so a larger one is not an export, and reading it would hold it all in memory.
+pub const MAX_JSON_RECORD: usize = 16 << 20;
+
 /// One element of the array: its record number (1-based), first line and object.
 type Element = (u64, u64, Map<String, Value>);
 
@@ -81,6 +85,8 @@ impl<R: BufRead> Elements<R> {
     /// `buf`, scanning the buffered chunks ([`ObjectScan`]) rather than byte by byte; `false`
     /// at an early end of file.
     fn capture_object(&mut self) -> Result<bool> {
+        let start = self.buf.len();
+        let start_line = self.line;
         let bytes = &mut self.buf;
         bytes.push(b'{');
         let mut scan = ObjectScan::after_open();
@@ -97,6 +103,14 @@ impl<R: BufRead> Elements<R> {
             bytes.extend_from_slice(&buf[..used]);
             self.line += newlines;
             self.reader.consume(used);
+            if bytes.len() - start > MAX_JSON_RECORD {
+                let record = self.record;
+                return self.err(format!(
+                    "record {record} (which starts on line {start_line}) is larger than {} MiB: \
+                     not a record of an export of accounts or mailboxes",
+                    MAX_JSON_RECORD >> 20
+                ));
+            }
             if end.is_some() {
                 return Ok(true);
             }
@@ -108,8 +122,12 @@ impl<R: BufRead> Elements<R> {
         self.started = true;
         let mut b = self.byte()?;
         if b == Some(0xEF) {
-            // UTF-8 byte-order mark.
-            let (_, _) = (self.byte()?, self.byte()?);
+            // Only a UTF-8 byte-order mark (EF BB BF) may start the file before the JSON.
+            if (self.byte()?, self.byte()?) != (Some(0xBB), Some(0xBF)) {
+                return self.err(
+                    "the file starts with byte 0xEF but not with a UTF-8 byte-order mark (EF BB BF)",
+                );
+            }
             b = self.byte()?;
         }
         if matches!(b, Some(b' ' | b'\t' | b'\r' | b'\n')) {
@@ -123,6 +141,9 @@ impl<R: BufRead> Elements<R> {
             }
             Some(b'[') => {
                 let b = self.skip_ws()?;
+                if b.is_none() {
+                    return self.err("unexpected end of file: the JSON array is not closed");
+                }
                 if b == Some(b']') {
                     self.record = 0;
                     self.started = true;

@@ -12,8 +12,11 @@ use crate::reconcile::base64;
 /// A streaming reader of an LDIF export, one entry (a `dn:` and its attributes up to a blank
 /// line) at a time. Folded lines (a continuation starts with one space) are joined, `#`
 /// comments and `version:` skipped, `::` values decoded from base64, and binary GUIDs
-/// (`msExchMailboxGuid`, `objectGUID`) turned into GUID text. An LDIF export is a complete read:
-/// an attribute missing from an entry is empty in AD.
+/// (`msExchMailboxGuid`, `objectGUID`) turned into GUID text. Attributes outside the catalog
+/// (`jpegPhoto`, `msExchMailboxSecurityDescriptor`, ...) are skipped unread, binary or not; a
+/// catalog attribute whose value is not valid for it (text that is not UTF-8, a binary GUID
+/// that is not 16 bytes) is an error naming the line. An LDIF export is a complete read: an
+/// attribute missing from an entry is empty in AD.
 pub struct AdLdifReader<R> {
     reader: R,
     origin: String,
@@ -137,6 +140,11 @@ impl<R: BufRead> Iterator for AdLdifReader<R> {
                     format!("expected `attribute: value`, found {text:?}"),
                 )));
             };
+            if !values.is_empty() && !self.read(name) {
+                // Outside the catalog (a photo, a security descriptor, ...): not compared, so
+                // not decoded either, whatever its bytes.
+                continue;
+            }
             let text = match self.decode(name, rest) {
                 Ok(t) => t,
                 Err(reason) => return Some(Err(self.error(*line, reason))),
@@ -182,6 +190,15 @@ impl<R: BufRead> Iterator for AdLdifReader<R> {
 }
 
 impl<R> AdLdifReader<R> {
+    /// Whether an attribute is read: a catalog attribute, or one the entry itself needs
+    /// (`objectGUID`, `whenChanged`, `distinguishedName`).
+    fn read(&self, name: &str) -> bool {
+        ["objectGUID", "whenChanged", "distinguishedName", "dn"]
+            .iter()
+            .any(|n| n.eq_ignore_ascii_case(name))
+            || super::ad_name(&self.catalog, name).is_some()
+    }
+
     /// The text of one value (`rest` is what follows the attribute name's colon).
     fn decode(&self, name: &str, rest: &str) -> std::result::Result<String, String> {
         let (value, binary) = if let Some(b64) = rest.strip_prefix(':') {
@@ -195,8 +212,14 @@ impl<R> AdLdifReader<R> {
         };
         let kind = self.kind(name);
         if binary && kind == Some(ValueKind::Guid) || name.eq_ignore_ascii_case("objectGUID") {
-            Ok(base64::guid_from_bytes(&value)
-                .unwrap_or_else(|| String::from_utf8_lossy(&value).into_owned()))
+            match base64::guid_from_bytes(&value) {
+                Some(guid) => Ok(guid),
+                None if binary => Err(format!(
+                    "the value of {name} is {} byte(s), not a 16-byte GUID",
+                    value.len()
+                )),
+                None => Ok(String::from_utf8_lossy(&value).into_owned()),
+            }
         } else if binary && kind == Some(ValueKind::Binary) {
             Ok(base64::encode(&value))
         } else {

@@ -19,11 +19,12 @@ use std::path::Path;
 use chrono::{DateTime, NaiveDateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-pub use self::csv::AdCsvReader;
+pub use self::csv::{AdCsvReader, MAX_CSV_LINE};
 pub(crate) use self::json::Elements;
-pub use self::json::{AdJsonReader, CloudJsonReader};
+pub use self::json::{AdJsonReader, CloudJsonReader, MAX_JSON_RECORD};
 pub use self::ldif::AdLdifReader;
 
+use super::progress::ReadCount;
 use crate::catalog::{Catalog, ValueKind};
 use crate::model::{AttributeValue, Mailbox};
 use crate::{Error, Result};
@@ -293,6 +294,23 @@ pub enum AdFormat {
     Json,
 }
 
+impl std::str::FromStr for AdFormat {
+    type Err = crate::Error;
+
+    /// `csv`, `ldif` (or `ldf`) or `json`, in any case: the names every front end accepts.
+    fn from_str(name: &str) -> Result<AdFormat> {
+        match name.trim().to_ascii_lowercase().as_str() {
+            "csv" => Ok(AdFormat::Csv),
+            "ldif" | "ldf" => Ok(AdFormat::Ldif),
+            "json" => Ok(AdFormat::Json),
+            _ => Err(crate::Error::invalid_input(
+                "ad_format",
+                format!("{name:?} is not an AD export format: use \"csv\", \"ldif\" or \"json\""),
+            )),
+        }
+    }
+}
+
 impl AdFormat {
     /// The format a file name suggests (`.csv`, `.ldf`/`.ldif`, `.json`).
     pub fn from_path(path: &Path) -> Option<AdFormat> {
@@ -306,24 +324,96 @@ impl AdFormat {
     }
 }
 
-/// A streaming AD source of any format.
-pub type AdEntries = Box<dyn Iterator<Item = Result<AdEntry>> + Send>;
+/// A streaming AD source of any format: the entries of an export [`open_ad`] opened (which
+/// knows how many bytes of the file it has read, for progress), or of any other iterator
+/// ([`AdEntries::new`]).
+pub struct AdEntries {
+    entries: Box<dyn Iterator<Item = Result<AdEntry>> + Send>,
+    read: Option<ReadCount>,
+}
+
+impl AdEntries {
+    /// The entries of any iterator (an export read elsewhere, a directory listed live): their
+    /// bytes are unknown.
+    pub fn new(entries: impl Iterator<Item = Result<AdEntry>> + Send + 'static) -> Self {
+        AdEntries {
+            entries: Box::new(entries),
+            read: None,
+        }
+    }
+
+    /// The entries of a file, read through `read`.
+    fn of_file(entries: Box<dyn Iterator<Item = Result<AdEntry>> + Send>, read: ReadCount) -> Self {
+        AdEntries {
+            entries,
+            read: Some(read),
+        }
+    }
+
+    /// The bytes of the file read so far (the file is read ahead in buffers); `None` when the
+    /// entries do not come from a file.
+    pub fn bytes_read(&self) -> Option<u64> {
+        self.read.as_ref().map(ReadCount::bytes)
+    }
+
+    /// The size of the file, when the entries come from a file whose size is known.
+    pub fn total_bytes(&self) -> Option<u64> {
+        self.read.as_ref().and_then(ReadCount::total)
+    }
+
+    /// The count of the file's bytes, for a progress meter.
+    pub(crate) fn read_count(&self) -> Option<ReadCount> {
+        self.read.clone()
+    }
+}
+
+impl Iterator for AdEntries {
+    type Item = Result<AdEntry>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        self.entries.next()
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.entries.size_hint()
+    }
+}
+
+impl std::fmt::Debug for AdEntries {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AdEntries")
+            .field("bytes_read", &self.bytes_read())
+            .field("total_bytes", &self.total_bytes())
+            .finish_non_exhaustive()
+    }
+}
 
 /// Opens an AD export, in `format` or the one its extension suggests, as a stream of entries.
 pub fn open_ad(catalog: &Catalog, path: &Path, format: Option<AdFormat>) -> Result<AdEntries> {
     Ok(match open_ad_export(catalog, path, format)? {
-        AdExport::Csv(rows) => rows,
+        AdExport::Csv(rows, read) => AdEntries::of_file(rows, read),
         AdExport::Entries(entries) => entries,
     })
 }
 
 /// An opened AD export: a CSV file is kept as its reader, whose rows the reconciliation reads
-/// without building entries; other formats are streams of entries.
+/// without building entries, with the count of its bytes; other formats are streams of
+/// entries.
 pub(crate) enum AdExport {
     /// A CSV export.
-    Csv(Box<AdCsvReader>),
+    Csv(Box<AdCsvReader>, ReadCount),
     /// An LDIF or JSON export.
     Entries(AdEntries),
+}
+
+impl AdExport {
+    /// The count of the export's bytes.
+    pub(crate) fn read_count(&self) -> Option<ReadCount> {
+        match self {
+            AdExport::Csv(_, read) => Some(read.clone()),
+            AdExport::Entries(entries) => entries.read_count(),
+        }
+    }
 }
 
 /// Opens an AD export (see [`open_ad`]).
@@ -345,13 +435,20 @@ pub(crate) fn open_ad_export(
         path: path.to_path_buf(),
         source,
     })?;
-    let reader = BufReader::with_capacity(1 << 16, file);
+    let read = ReadCount::of(&file);
+    let reader = BufReader::with_capacity(1 << 16, read.reader(file));
     let origin = path.display().to_string();
     let catalog = catalog.clone();
     Ok(match format {
-        AdFormat::Csv => AdExport::Csv(Box::new(AdCsvReader::new(reader, origin, catalog))),
-        AdFormat::Ldif => AdExport::Entries(Box::new(AdLdifReader::new(reader, origin, catalog))),
-        AdFormat::Json => AdExport::Entries(Box::new(AdJsonReader::new(reader, origin, catalog))),
+        AdFormat::Csv => AdExport::Csv(Box::new(AdCsvReader::new(reader, origin, catalog)), read),
+        AdFormat::Ldif => AdExport::Entries(AdEntries::of_file(
+            Box::new(AdLdifReader::new(reader, origin, catalog)),
+            read,
+        )),
+        AdFormat::Json => AdExport::Entries(AdEntries::of_file(
+            Box::new(AdJsonReader::new(reader, origin, catalog)),
+            read,
+        )),
     })
 }
 

@@ -1,0 +1,1 @@
+Set-ADUser jdoe –Replace @{proxyAddresses=‘SMTP:a@b.com’}
