@@ -150,3 +150,20 @@ fn invalid_utf8_in_a_skipped_property_fails_like_the_reader() {
         by_reader.err()
     );
 }
+
+/// Target `ad_ldif`: an entry whose `dn:` line has no name read as an account without a DN,
+/// which the reader promises never to give.
+#[test]
+fn an_entry_with_an_empty_dn_is_an_error() {
+    let text = "dn: CN=A,DC=contoso,DC=com\nuserPrincipalName: a@contoso.com\n\n\
+dn:\nextensionAttribute2: HH\n";
+    let entries: Vec<_> =
+        AdLdifReader::new(Cursor::new(text), "users.ldf", Catalog::builtin().clone()).collect();
+    assert_eq!(entries.len(), 2, "{entries:?}");
+    assert!(entries[0].is_ok());
+    let err = entries[1].as_ref().unwrap_err();
+    assert!(
+        err.to_string().contains("line 4") && err.to_string().contains("empty DN"),
+        "{err}"
+    );
+}

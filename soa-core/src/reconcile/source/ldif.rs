@@ -154,6 +154,13 @@ impl<R: BufRead> Iterator for AdLdifReader<R> {
         if !values[0].0.eq_ignore_ascii_case("dn") {
             return Some(Err(self.error(first_line, "an entry must start with `dn:`")));
         }
+        if values[0].1.trim().is_empty() {
+            // The root DSE's empty DN is no account: an export of users never holds one.
+            return Some(Err(self.error(
+                first_line,
+                "an entry with an empty DN (`dn:` and no name) is not an AD account",
+            )));
+        }
         let mut entry = AdEntry {
             origin: format!("{} line {first_line}", self.origin),
             distinguished_name: Some(values[0].1.clone()),
