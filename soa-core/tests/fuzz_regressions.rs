@@ -167,3 +167,28 @@ dn:\nextensionAttribute2: HH\n";
         "{err}"
     );
 }
+
+/// Target `ad_ldif`: a second `dn:` line inside one entry (two entries without the empty line
+/// between them) took the entry's DN away.
+#[test]
+fn a_second_dn_line_in_one_entry_is_an_error() {
+    for text in [
+        "version: 1\ndn: CN=A\n# Exported by ldifde\ndn: \n",
+        "dn: CN=A,DC=contoso,DC=com\ndn: CN=B,DC=contoso,DC=com\n",
+        "dn: CN=A,DC=contoso,DC=com\ndistinguishedName:\n",
+    ] {
+        let entries: Vec<_> =
+            AdLdifReader::new(Cursor::new(text), "users.ldf", Catalog::builtin().clone()).collect();
+        assert!(
+            entries.iter().any(Result::is_err),
+            "{text:?} read as {entries:?}"
+        );
+        assert!(
+            entries
+                .iter()
+                .flatten()
+                .all(|e| e.distinguished_name.is_some()),
+            "{text:?}: an entry without a DN"
+        );
+    }
+}

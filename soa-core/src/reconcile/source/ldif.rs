@@ -174,6 +174,18 @@ impl<R: BufRead> Iterator for AdLdifReader<R> {
             if name.eq_ignore_ascii_case("changetype") || name.eq_ignore_ascii_case("objectClass") {
                 continue;
             }
+            if name.eq_ignore_ascii_case("dn")
+                || (name.eq_ignore_ascii_case("distinguishedName") && text.trim().is_empty())
+            {
+                // A second `dn:` (two entries without the empty line between them), or an
+                // empty distinguishedName, would take the entry's DN away.
+                return Some(Err(self.error(
+                    first_line,
+                    format!(
+                        "a second `dn:` line, or an empty distinguishedName, in one entry ({name}: {text:?}); entries are separated by an empty line"
+                    ),
+                )));
+            }
             grouped
                 .entry(name.to_ascii_lowercase())
                 .or_insert_with(|| (name.clone(), Vec::new()))
